@@ -1,0 +1,50 @@
+import { type Command, UsageError } from "./command.ts";
+import { versionCommand } from "./commands/version.ts";
+
+/** Every subcommand, in the order `slb --help` lists them. */
+const commands: readonly Command[] = [versionCommand];
+
+function usage(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return [
+    "slb: in-network session load balancing (P4 data plane, compiler, switch model, controller, testbench)",
+    "",
+    "usage: slb <command> [options]",
+    "",
+    "commands:",
+    ...lines,
+    "",
+    "Run `slb <command> --help` for the options of one command.",
+  ].join("\n");
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    console.log(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    console.error(`slb: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    console.log(command.help);
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`slb ${name}: ${err.message}\n\n${command.help}`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exitCode = await main(process.argv.slice(2));
+}
