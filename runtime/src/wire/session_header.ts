@@ -1,0 +1,110 @@
+/**
+ * The 24-byte session header that follows the UDP header on the VIP port (SPEC "The wire format").
+ * Shared by the servers, the client library, the packet tests and the P4 program's constants.
+ */
+
+declare const brand: unique symbol;
+/** Server ids are 1..65534: 0 means "none" and 65535 is reserved, so neither can name a server. */
+export type ServerId = number & { readonly [brand]: "ServerId" };
+export type SessionId = bigint & { readonly [brand]: "SessionId" };
+export type Cookie = number & { readonly [brand]: "Cookie" };
+
+export const SESSION_MAGIC = 0x534c;
+export const SESSION_VERSION = 1;
+export const SESSION_HEADER_BYTES = 24;
+export const DEFAULT_VIP_PORT = 7700;
+export const MIN_SERVER_ID = 1;
+export const MAX_SERVER_ID = 65534;
+
+export const MessageType = { Request: 1, Response: 2, Error: 3 } as const;
+export type MessageType = (typeof MessageType)[keyof typeof MessageType];
+
+export const Flags = { Failover: 0x01, Retry: 0x02 } as const;
+
+export function isServerId(n: number): n is ServerId {
+  return Number.isInteger(n) && n >= MIN_SERVER_ID && n <= MAX_SERVER_ID;
+}
+
+export function serverId(n: number): ServerId {
+  if (!isServerId(n)) throw new RangeError(`server id must be an integer in ${MIN_SERVER_ID}..${MAX_SERVER_ID}, got ${n}`);
+  return n;
+}
+
+export const NEW_SESSION_COOKIE = 0 as Cookie;
+
+/**
+ * Server i has primary number i * 65536 and secondary number i; the cookie is their sum, so
+ * the switch decodes it by slicing the upper and lower 16 bits.
+ */
+export function makeCookie(primary: ServerId, secondary: ServerId): Cookie {
+  if (primary === secondary) throw new RangeError(`primary and secondary must differ (both ${primary})`);
+  return (primary * 65536 + secondary) as Cookie;
+}
+
+export interface DecodedCookie {
+  readonly primary: number;
+  readonly secondary: number;
+}
+
+export function decodeCookie(cookie: number): DecodedCookie {
+  return { primary: Math.floor(cookie / 65536) & 0xffff, secondary: cookie & 0xffff };
+}
+
+export interface SessionHeader {
+  readonly type: MessageType;
+  readonly flags: number;
+  readonly cookie: Cookie;
+  readonly sessionId: SessionId;
+  readonly sessionVersion: number;
+  readonly requestId: number;
+}
+
+export interface SessionMessage {
+  readonly header: SessionHeader;
+  readonly payload: Uint8Array;
+}
+
+export function encodeSessionMessage(header: SessionHeader, payload: Uint8Array = new Uint8Array()): Uint8Array {
+  const out = new Uint8Array(SESSION_HEADER_BYTES + payload.length);
+  const view = new DataView(out.buffer);
+  view.setUint16(0, SESSION_MAGIC);
+  view.setUint8(2, (SESSION_VERSION << 4) | (header.type & 0x0f));
+  view.setUint8(3, header.flags & 0xff);
+  view.setUint32(4, header.cookie >>> 0);
+  view.setBigUint64(8, header.sessionId);
+  view.setUint32(16, header.sessionVersion >>> 0);
+  view.setUint32(20, header.requestId >>> 0);
+  out.set(payload, SESSION_HEADER_BYTES);
+  return out;
+}
+
+export type DecodeResult =
+  | { readonly ok: true; readonly message: SessionMessage }
+  | { readonly ok: false; readonly reason: "short" | "magic" | "version" | "type" };
+
+/** Decodes a UDP payload; never throws, so a malformed datagram cannot crash a server. */
+export function decodeSessionMessage(bytes: Uint8Array): DecodeResult {
+  if (bytes.length < SESSION_HEADER_BYTES) return { ok: false, reason: "short" };
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint16(0) !== SESSION_MAGIC) return { ok: false, reason: "magic" };
+  const versionType = view.getUint8(2);
+  if (versionType >> 4 !== SESSION_VERSION) return { ok: false, reason: "version" };
+  const type = versionType & 0x0f;
+  if (type !== MessageType.Request && type !== MessageType.Response && type !== MessageType.Error) {
+    return { ok: false, reason: "type" };
+  }
+  return {
+    ok: true,
+    message: {
+      header: {
+        type,
+        flags: view.getUint8(3),
+        cookie: view.getUint32(4) as Cookie,
+        sessionId: view.getBigUint64(8) as SessionId,
+        sessionVersion: view.getUint32(16),
+        requestId: view.getUint32(20),
+      },
+      payload: bytes.subarray(SESSION_HEADER_BYTES),
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/**
+ * Where the ground truth of the real p4c / bmv2 lives. It is not part of this repository
+ * (it is the real tools' output for p4c's public test programs), so it is looked up:
+ * $SLB_CONFORMANCE_DIR, then `../shared/conformance` beside the checkout, then the
+ * workplace's fixed location.
+ */
+export function conformanceDir(): string | undefined {
+  const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+  const candidates = [
+    process.env["SLB_CONFORMANCE_DIR"],
+    join(repoRoot, "../shared/conformance"),
+    "/work/shared/conformance",
+  ];
+  return candidates.find((c): c is string => c !== undefined && existsSync(join(c, "README.md")));
+}
+
+export interface V1modelCase {
+  readonly name: string;
+  readonly p4File: string;
+  readonly stfFile: string;
+  readonly jsonFile: string;
+  readonly p4infoFile: string;
+  /** Result of the STF test on the real bmv2 (`pass` for every listed test). */
+  readonly realBmv2: string;
+}
+
+/** The v1model test programs listed in index.tsv, or [] when the corpus is absent. */
+export function v1modelCases(): readonly V1modelCase[] {
+  const dir = conformanceDir();
+  if (!dir) return [];
+  const v1 = join(dir, "v1model");
+  return readFileSync(join(v1, "index.tsv"), "utf8")
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"))
+    .map((line) => {
+      const [name, result] = line.split("\t") as [string, string];
+      return {
+        name,
+        p4File: join(v1, `${name}.p4`),
+        stfFile: join(v1, `${name}.stf`),
+        jsonFile: join(v1, `${name}.json`),
+        p4infoFile: join(v1, `${name}.p4info.txtpb`),
+        realBmv2: result ?? "",
+      };
+    });
+}
