@@ -1,8 +1,9 @@
 import { type Command, UsageError } from "./command.ts";
+import { netCommand } from "./commands/net.ts";
 import { versionCommand } from "./commands/version.ts";
 
 /** Every subcommand, in the order `slb --help` lists them. */
-const commands: readonly Command[] = [versionCommand];
+const commands: readonly Command[] = [netCommand, versionCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

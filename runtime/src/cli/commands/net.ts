@@ -1,0 +1,82 @@
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { execArgv, netDown, netUp } from "../../netns/lifecycle.ts";
+import type { NetTopology } from "../../netns/topology.ts";
+import { type Command, UsageError, optionInt, optionString, parseArgs } from "../command.ts";
+
+const help = `usage: slb net up --topology FILE [--wire-base-port N --bridge-base-port M | --no-bridge]
+       slb net down (--topology FILE | --prefix NAME)
+       slb net exec --topology FILE HOST -- COMMAND [ARGS...]
+
+Hosts as Linux network namespaces joined to switch ports by veth pairs (needs root, iproute2,
+ethtool, and socat for the bridges). Like mininet, without mininet.
+
+  up     creates one namespace per host (<prefix>-<host>), a veth pair (<prefix>p<port> outside,
+         eth0 inside) with the host's MAC and address, static ARP and routes; and bridges each
+         outside end to the switch model's UDP wire of that port (socat, raw frames <-> one UDP
+         datagram per frame) unless --no-bridge (for a switch attached to the veths directly).
+         Idempotent: leftovers of an earlier run with the same prefix are removed first.
+  down   removes every namespace, veth and bridge of the prefix, also after a crashed run.
+  exec   runs a command inside a host's namespace.
+
+options:
+  --topology FILE         JSON: {"prefix": "slb", "hosts": [{"name": "s1", "switchPort": 2,
+                          "address": "10.0.1.1/16", "mac": "02:00:00:00:01:01",
+                          "gateway": {"ip": "10.0.0.254", "mac": "02:00:00:00:00:fe"}, "arp": []}]}
+  --prefix NAME           for down without a topology file
+  --wire-base-port N      switch port P listens on 127.0.0.1:N+P (default 20000)
+  --bridge-base-port M    bridge of port P sends from 127.0.0.1:M+P (default 21000)
+
+example:
+  sudo slb net up --topology testbench/net/lb4.json && sudo slb net exec --topology testbench/net/lb4.json client -- ip addr`;
+
+function loadTopology(path: string): NetTopology {
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as NetTopology;
+  } catch (err) {
+    throw new UsageError(`cannot read topology '${path}': ${(err as Error).message}`);
+  }
+}
+
+export const netCommand: Command = {
+  name: "net",
+  summary: "create / remove / enter network-namespace hosts wired to switch ports",
+  help,
+  async run(args) {
+    const dashDash = args.indexOf("--");
+    const own = dashDash >= 0 ? args.slice(0, dashDash) : args;
+    const command = dashDash >= 0 ? args.slice(dashDash + 1) : [];
+    const parsed = parseArgs(own, { values: ["topology", "prefix", "wire-base-port", "bridge-base-port"], flags: ["no-bridge"] });
+    const [verb, host] = parsed.positional;
+    const topologyPath = parsed.options.get("topology");
+    const topology = typeof topologyPath === "string" ? loadTopology(topologyPath) : undefined;
+    switch (verb) {
+      case "up": {
+        if (!topology) throw new UsageError("up needs --topology FILE");
+        const wireBase = optionInt(parsed, "wire-base-port", 20000);
+        const bridgeBase = optionInt(parsed, "bridge-base-port", 21000);
+        const bridge = parsed.options.has("no-bridge")
+          ? undefined
+          : (p: number) => ({ wireAddress: { host: "127.0.0.1", port: wireBase + p }, bridgePort: bridgeBase + p });
+        await netUp(topology, bridge ? { bridge } : {});
+        for (const h of topology.hosts) console.log(`${topology.prefix}-${h.name}: ${h.address} on switch port ${h.switchPort}`);
+        return 0;
+      }
+      case "down": {
+        const prefix = topology?.prefix ?? optionString(parsed, "prefix", "");
+        if (prefix === "") throw new UsageError("down needs --topology FILE or --prefix NAME");
+        const removed = await netDown(prefix);
+        console.log(`removed ${removed.namespaces} namespaces, ${removed.links} veths, ${removed.bridges} bridges`);
+        return 0;
+      }
+      case "exec": {
+        if (!topology || host === undefined || command.length === 0) throw new UsageError("exec needs --topology FILE HOST -- COMMAND");
+        const [file, ...rest] = execArgv(topology, host, command);
+        const child = spawn(file!, rest, { stdio: "inherit" });
+        return await new Promise<number>((resolve) => child.on("exit", (code) => resolve(code ?? 1)));
+      }
+      default:
+        throw new UsageError(verb === undefined ? "missing verb: up, down or exec" : `unknown verb '${verb}'`);
+    }
+  },
+};

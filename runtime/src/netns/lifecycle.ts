@@ -1,0 +1,140 @@
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { sh, shQuiet, spawnDetached, which } from "./shell.ts";
+import { type NetTopology, namespaceName, switchInterfaceName, validateTopology } from "./topology.ts";
+
+/** Where bridge pids are kept; /run is cleared at boot, which is also when the namespaces vanish. */
+const RUN_DIR = "/run/slb-net";
+
+export interface Bridge {
+  /** The switch model's UDP wire for this port: frames from the veth go there. */
+  readonly wireAddress: { readonly host: string; readonly port: number };
+  /** Our end of the bridge; the switch sends the port's egress frames here. */
+  readonly bridgePort: number;
+}
+
+export interface UpOptions {
+  /** Bridge each switch-side veth to the switch model's UDP wire of the same port number. */
+  readonly bridge?: (switchPort: number) => Bridge;
+}
+
+export class NetError extends Error {
+  override readonly name = "NetError";
+}
+
+/** What `up` needs that is not in Node: reported all at once so the user can install them in one go. */
+export function missingPrerequisites(withBridge: boolean): string[] {
+  const missing: string[] = [];
+  if (process.getuid?.() !== 0) missing.push("root (network namespaces need CAP_NET_ADMIN)");
+  for (const tool of ["ip", "ethtool", ...(withBridge ? ["socat"] : [])]) {
+    if (!which(tool)) missing.push(`${tool} (apt install ${tool === "ip" ? "iproute2" : tool})`);
+  }
+  return missing;
+}
+
+/**
+ * Creates the hosts. Idempotent: it first removes anything left by an earlier run with the same
+ * prefix, so a crashed run never blocks the next one.
+ */
+export async function netUp(topo: NetTopology, options: UpOptions = {}): Promise<void> {
+  const problems = validateTopology(topo);
+  if (problems.length > 0) throw new NetError(`bad topology:\n  ${problems.join("\n  ")}`);
+  const missing = missingPrerequisites(options.bridge !== undefined);
+  if (missing.length > 0) throw new NetError(`cannot create namespaces, missing: ${missing.join(", ")}`);
+  await netDown(topo.prefix);
+  try {
+    for (const host of topo.hosts) {
+      const ns = namespaceName(topo, host);
+      const outside = switchInterfaceName(topo, host);
+      await sh(["ip", "netns", "add", ns]);
+      await sh(["ip", "link", "add", outside, "type", "veth", "peer", "name", "eth0", "netns", ns]);
+      await sh(["ip", "-n", ns, "link", "set", "eth0", "address", host.mac]);
+      await sh(["ip", "-n", ns, "addr", "add", host.address, "dev", "eth0"]);
+      for (const [ifname, netns] of [["eth0", ns], [outside, undefined]] as const) {
+        const inNs = netns ? ["ip", "netns", "exec", netns] : [];
+        // Checksum offload would leave partial UDP checksums in the frames the switch sees.
+        await sh([...inNs, "ethtool", "-K", ifname, "tx", "off", "rx", "off"]);
+        await shQuiet([...inNs, "sysctl", "-q", "-w", `net.ipv6.conf.${ifname}.disable_ipv6=1`]);
+      }
+      await sh(["ip", "-n", ns, "link", "set", "lo", "up"]);
+      await sh(["ip", "-n", ns, "link", "set", "eth0", "up"]);
+      await sh(["ip", "link", "set", outside, "up"]);
+      if (host.gateway) {
+        await sh(["ip", "-n", ns, "neigh", "replace", host.gateway.ip, "lladdr", host.gateway.mac, "dev", "eth0", "nud", "permanent"]);
+        await sh(["ip", "-n", ns, "route", "replace", "default", "via", host.gateway.ip, "dev", "eth0", "onlink"]);
+      }
+      for (const entry of host.arp ?? []) {
+        await sh(["ip", "-n", ns, "neigh", "replace", entry.ip, "lladdr", entry.mac, "dev", "eth0", "nud", "permanent"]);
+      }
+      if (options.bridge) startBridge(topo.prefix, outside, options.bridge(host.switchPort));
+    }
+  } catch (err) {
+    await netDown(topo.prefix);
+    throw err;
+  }
+}
+
+function startBridge(prefix: string, ifname: string, bridge: Bridge): void {
+  const pid = spawnDetached([
+    "socat",
+    "-b",
+    "65535",
+    `INTERFACE:${ifname}`,
+    `UDP-DATAGRAM:${bridge.wireAddress.host}:${bridge.wireAddress.port},bind=127.0.0.1:${bridge.bridgePort}`,
+  ]);
+  mkdirSync(join(RUN_DIR, prefix), { recursive: true });
+  writeFileSync(join(RUN_DIR, prefix, `${ifname}.pid`), `${pid}\n`);
+}
+
+/** Removes every namespace, veth and bridge of the prefix. Safe to run any number of times. */
+export async function netDown(prefix: string): Promise<{ namespaces: number; links: number; bridges: number }> {
+  let bridges = 0;
+  const pidDir = join(RUN_DIR, prefix);
+  for (const file of safeReaddir(pidDir)) {
+    const pid = Number(readFileSync(join(pidDir, file), "utf8").trim());
+    try {
+      process.kill(pid, "SIGTERM");
+      bridges++;
+    } catch {
+      // already gone: the pid file is all that is left of it
+    }
+  }
+  rmSync(pidDir, { recursive: true, force: true });
+  // Links first: deleting a namespace also takes the veth's outer end, but asynchronously.
+  const links = (await listLinks()).filter((l) => new RegExp(`^${prefix}p\\d+$`).test(l));
+  for (const link of links) await shQuiet(["ip", "link", "del", link]);
+  const namespaces = (await listNamespaces()).filter((ns) => ns.startsWith(`${prefix}-`));
+  for (const ns of namespaces) await shQuiet(["ip", "netns", "del", ns]);
+  return { namespaces: namespaces.length, links: links.length, bridges };
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+export async function listNamespaces(): Promise<string[]> {
+  const out = await sh(["ip", "netns", "list"]);
+  return out
+    .split("\n")
+    .map((l) => l.split(" ")[0]!.trim())
+    .filter((l) => l !== "");
+}
+
+export async function listLinks(): Promise<string[]> {
+  const out = await sh(["ip", "-o", "link", "show"]);
+  return out
+    .split("\n")
+    .map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1])
+    .filter((l): l is string => l !== undefined);
+}
+
+/** The argv that runs a command inside a host's namespace. */
+export function execArgv(topo: NetTopology, hostName: string, command: readonly string[]): string[] {
+  const host = topo.hosts.find((h) => h.name === hostName);
+  if (!host) throw new NetError(`no host '${hostName}' in topology '${topo.prefix}' (hosts: ${topo.hosts.map((h) => h.name).join(", ")})`);
+  return ["ip", "netns", "exec", namespaceName(topo, host), ...command];
+}

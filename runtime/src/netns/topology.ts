@@ -1,0 +1,64 @@
+/**
+ * A namespace topology: hosts as Linux network namespaces, each joined to one port of the switch
+ * by a veth pair. Every resource is named from the topology's prefix so that `down` can find and
+ * remove all of it even after a crash, without any state file being needed.
+ */
+
+export interface NetHost {
+  /** Short name; the namespace is `<prefix>-<name>`. */
+  readonly name: string;
+  /** Switch port the host's veth is bridged to. */
+  readonly switchPort: number;
+  /** Address with prefix length, e.g. "10.0.1.1/16". */
+  readonly address: string;
+  readonly mac: string;
+  /** Default gateway (the switch's side); its ARP entry is static so no ARP is needed. */
+  readonly gateway?: { readonly ip: string; readonly mac: string };
+  /** Further static ARP entries (e.g. the VIP). */
+  readonly arp?: readonly { readonly ip: string; readonly mac: string }[];
+}
+
+export interface NetTopology {
+  /** At most 8 characters: Linux interface names are limited to 15. */
+  readonly prefix: string;
+  readonly hosts: readonly NetHost[];
+}
+
+const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+const IP = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+const NAME = /^[a-z0-9]{1,8}$/;
+
+export function namespaceName(topo: NetTopology, host: NetHost): string {
+  return `${topo.prefix}-${host.name}`;
+}
+
+/** The switch-side end of a host's veth, in the root namespace. */
+export function switchInterfaceName(topo: NetTopology, host: NetHost): string {
+  return `${topo.prefix}p${host.switchPort}`;
+}
+
+/** Checks a topology before anything is created, so a typo never leaves half a network behind. */
+export function validateTopology(topo: NetTopology): string[] {
+  const problems: string[] = [];
+  if (!NAME.test(topo.prefix)) problems.push(`prefix '${topo.prefix}' must be 1-8 lowercase letters or digits`);
+  const names = new Set<string>();
+  const ports = new Set<number>();
+  for (const h of topo.hosts) {
+    const where = `host '${h.name}'`;
+    if (!NAME.test(h.name)) problems.push(`${where}: name must be 1-8 lowercase letters or digits`);
+    if (names.has(h.name)) problems.push(`${where}: duplicate name`);
+    names.add(h.name);
+    if (!Number.isInteger(h.switchPort) || h.switchPort < 0 || h.switchPort > 510) problems.push(`${where}: switchPort must be 0..510`);
+    if (ports.has(h.switchPort)) problems.push(`${where}: switch port ${h.switchPort} used twice`);
+    ports.add(h.switchPort);
+    const cidr = CIDR.exec(h.address);
+    if (!cidr || cidr.slice(1, 5).some((o) => Number(o) > 255) || Number(cidr[5]) > 32) problems.push(`${where}: address '${h.address}' is not a.b.c.d/len`);
+    if (!MAC.test(h.mac)) problems.push(`${where}: mac '${h.mac}' is not aa:bb:cc:dd:ee:ff`);
+    for (const entry of [...(h.gateway ? [h.gateway] : []), ...(h.arp ?? [])]) {
+      if (!IP.test(entry.ip)) problems.push(`${where}: '${entry.ip}' is not an IPv4 address`);
+      if (!MAC.test(entry.mac)) problems.push(`${where}: '${entry.mac}' is not a MAC address`);
+    }
+  }
+  return problems;
+}
