@@ -157,6 +157,16 @@ export interface ControlPlane {
   multicastGroupDelete(group: number): void;
   cloneSessionSet(session: number, config: CloneSessionConfig): void;
   cloneSessionDelete(session: number): void;
+
+  /** JSON names of all tables of the loaded program; absent on implementations that cannot tell. */
+  tableNames?(): readonly string[];
+  /** Parameters of an action, in order (lets callers name action data); absent on implementations that cannot tell. */
+  actionParams?(action: string): readonly ActionParamInfo[];
+}
+
+export interface ActionParamInfo {
+  readonly name: string;
+  readonly bitwidth: number;
 }
 
 export interface SwitchOptions {

@@ -285,7 +285,10 @@ export type CallTarget =
   | { kind: "tableApply"; table: TableDecl }
   | { kind: "parserApply"; decl: ParserDecl; instance: Expr }
   | { kind: "controlApply"; decl: ControlDecl; instance: Expr }
-  | { kind: "builtin"; name: BuiltinMethod; receiver: Expr };
+  | { kind: "builtin"; name: BuiltinMethod; receiver: Expr }
+  /** `T(args)` as an expression: constructs an extern/parser/control instance in place
+   * (package arguments like `MyParser()`, table properties like `action_profile(4)`). */
+  | { kind: "constructor"; decl: ExternObjectDecl | ParserDecl | ControlDecl; method?: MethodDecl };
 
 export type BuiltinMethod =
   | "isValid"
@@ -802,7 +805,8 @@ export type Declaration =
   | EnumMember
   | DeclaredId
   | MethodDecl
-  | BuiltinDecl;
+  | BuiltinDecl
+  | TypeParam;
 
 /** Names the language itself declares: parser states `accept`/`reject`. */
 export interface BuiltinDecl extends NodeBase {

@@ -40,6 +40,10 @@ export type IrExpr =
   | { readonly kind: "fieldList"; readonly name: string }
   | { readonly kind: "externInstance"; readonly name: string }
   | { readonly kind: "string"; readonly value: string }
+  /** The packet payload as a checksum input (the *_with_payload checksums). */
+  | { readonly kind: "payload" }
+  /** The value list of log_msg. */
+  | { readonly kind: "parametersVector"; readonly values: readonly IrExpr[] }
   | { readonly kind: "parserState"; readonly name: string };
 
 export interface IrPrimitive {

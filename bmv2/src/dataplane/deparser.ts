@@ -1,0 +1,127 @@
+import type { HeaderCodec } from "./codec.ts";
+import { boolExpr, fieldLValue, type BoolFn, type ExprContext, type LValue } from "./expr.ts";
+import { BitPacker, hashAlgorithm } from "./hash.ts";
+import { asArray, asBool, asInt, asObject, asString, invalid, optional, parseHexstr } from "./json.ts";
+import type { PacketState } from "./state.ts";
+
+/**
+ * Serialization of a packet (valid headers in deparser order, then the
+ * unparsed payload), the named calculations (field lists hashed by an
+ * algorithm, possibly covering the payload), and the checksums simple_switch
+ * verifies after parsing and updates before deparsing.
+ */
+export interface Deparser {
+  readonly order: readonly number[];
+  emit(s: PacketState): Uint8Array;
+  /** Bytes of the valid headers after position `from` of the order, plus the payload. */
+  tail(s: PacketState, from: number): Uint8Array;
+}
+
+export function compileDeparser(raw: unknown, path: string, ctx: ExprContext, codecs: readonly HeaderCodec[]): Deparser {
+  const d = asObject(raw, path);
+  const order = asArray(d["order"], `${path}.order`).map((n, i) => ctx.layout.header(asString(n, `${path}.order[${i}]`), `${path}.order[${i}]`).index);
+  const serialize = (s: PacketState, from: number): Uint8Array => {
+    let bits = 0;
+    for (let i = from; i < order.length; i++) {
+      const h = order[i]!;
+      if (s.valid[h]) bits += codecs[h]!.bits(s.vlen[h]!);
+    }
+    const headerBytes = Math.ceil(bits / 8);
+    const payload = s.frame.subarray(Math.min(s.payloadOffset, s.frame.length));
+    const out = new Uint8Array(headerBytes + payload.length);
+    let pos = 0;
+    for (let i = from; i < order.length; i++) {
+      const h = order[i]!;
+      if (!s.valid[h]) continue;
+      codecs[h]!.emit(s, h, out, pos);
+      pos += codecs[h]!.bits(s.vlen[h]!);
+    }
+    out.set(payload, headerBytes);
+    return out;
+  };
+  return { order, emit: (s) => serialize(s, 0), tail: serialize };
+}
+
+export interface Calculation {
+  readonly name: string;
+  readonly outputWidth: number;
+  hash(s: PacketState): bigint;
+}
+
+type CalcInput = (s: PacketState, packer: BitPacker) => void;
+
+export function compileCalculation(raw: unknown, path: string, ctx: ExprContext, deparser: Deparser): Calculation {
+  const c = asObject(raw, path);
+  const name = asString(c["name"], `${path}.name`);
+  const algoName = asString(c["algo"], `${path}.algo`);
+  const algo = hashAlgorithm(algoName, `${path}.algo`);
+  const layout = ctx.layout;
+  let lastHeaderPos = -1;
+  const inputs: CalcInput[] = asArray(c["input"], `${path}.input`).map((r, i) => {
+    const ip = `${path}.input[${i}]`;
+    const o = asObject(r, ip);
+    const type = asString(o["type"], `${ip}.type`);
+    switch (type) {
+      case "field": {
+        const lv: LValue = fieldLValue(ctx, o["value"], `${ip}.value`);
+        const h = lv.header(undefined as never);
+        lastHeaderPos = Math.max(lastHeaderPos, deparser.order.indexOf(h));
+        if (lv.varbit) return (s, p) => p.push(s.vlen[h]!, lv.read(s));
+        return (s, p) => p.push(lv.width, lv.read(s));
+      }
+      case "hexstr": {
+        const v = parseHexstr(o["value"], `${ip}.value`);
+        const w = asInt(o["bitwidth"], `${ip}.bitwidth`);
+        return (_s, p) => p.push(w, v);
+      }
+      case "header": {
+        const hi = layout.header(asString(o["value"], `${ip}.value`), `${ip}.value`);
+        lastHeaderPos = Math.max(lastHeaderPos, deparser.order.indexOf(hi.index));
+        const fields = hi.type.fields;
+        return (s, p) => {
+          if (!s.valid[hi.index]) return;
+          fields.forEach((f, j) => p.push(f.varbit ? s.vlen[hi.index]! : f.width, s.f[hi.base + j]!));
+        };
+      }
+      case "payload": {
+        const from = lastHeaderPos + 1;
+        return (s, p) => p.pushBytes(deparser.tail(s, from));
+      }
+      default:
+        throw invalid(`${ip}.type`, `unsupported calculation input "${type}"`);
+    }
+  });
+  const outputWidth = algoName === "crc32" || algoName === "crc32_custom" ? 32 : algoName === "identity" ? 64 : 16;
+  return {
+    name,
+    outputWidth,
+    hash(s) {
+      const packer = new BitPacker();
+      for (const input of inputs) input(s, packer);
+      return algo(packer.bytes());
+    },
+  };
+}
+
+export interface Checksum {
+  readonly verify: boolean;
+  readonly update: boolean;
+  readonly condition: BoolFn;
+  readonly target: LValue;
+  readonly calc: Calculation;
+}
+
+export function compileChecksum(raw: unknown, path: string, ctx: ExprContext, calcs: ReadonlyMap<string, Calculation>): Checksum {
+  const c = asObject(raw, path);
+  const calcName = asString(c["calculation"], `${path}.calculation`);
+  const calc = calcs.get(calcName);
+  if (!calc) throw invalid(`${path}.calculation`, `unknown calculation "${calcName}"`);
+  const cond = optional(c, "if_cond");
+  return {
+    verify: c["verify"] === undefined ? true : asBool(c["verify"], `${path}.verify`),
+    update: c["update"] === undefined ? true : asBool(c["update"], `${path}.update`),
+    condition: cond === undefined ? () => true : boolExpr(ctx, cond, `${path}.if_cond`),
+    target: fieldLValue(ctx, c["target"], `${path}.target`),
+    calc,
+  };
+}

@@ -1,0 +1,3 @@
+/** The bmv2 simple_switch model: create one, load BMv2 JSON, drive it through its control plane. */
+export { createSwitch } from "./switch.ts";
+export * from "./api.ts";

@@ -1,0 +1,293 @@
+import type { ActionProfile } from "./action_profile.ts";
+import type { CompiledAction } from "./actions.ts";
+import { boolExpr, compile, normalizer, type DataFn, type ExprContext, type LValue } from "./expr.ts";
+import { asArray, asBool, asInt, asObject, asString, invalid, optional, parseHexstr, type JsonObject } from "./json.ts";
+import type { MatchParam } from "./api.ts";
+import type { PacketState } from "./state.ts";
+import { MatchTable, type BoundAction, type KeyField } from "./tables.ts";
+import { MeterCell } from "./externs.ts";
+
+/**
+ * A control (ingress or egress) compiled into a graph of closures: each node
+ * (table or conditional) runs and returns the index of the next node, -1 at
+ * the end. `exit` stops the walk.
+ */
+export interface CompiledPipeline {
+  readonly name: string;
+  run(s: PacketState): void;
+}
+
+export interface PipelineEnv {
+  readonly ctx: ExprContext;
+  readonly actionsById: ReadonlyMap<number, CompiledAction>;
+  readonly actionNames: ReadonlySet<string>;
+  readonly now: () => bigint;
+  /** Direct meter arrays by table name: whether they count bytes and where the color goes. */
+  readonly directMeters: ReadonlyMap<string, { countsBytes: boolean; target: LValue | undefined }>;
+  readonly makeProfile: (raw: JsonObject, path: string, tables: readonly MatchTable[]) => ActionProfile;
+}
+
+type NodeFn = (s: PacketState) => number;
+
+const MATCH_KINDS = new Set(["exact", "lpm", "ternary", "range", "optional", "valid"]);
+
+export function compilePipeline(
+  env: PipelineEnv,
+  raw: unknown,
+  path: string,
+  tablesOut: Map<string, MatchTable>,
+  profilesOut: Map<string, ActionProfile>,
+): CompiledPipeline {
+  const p = asObject(raw, path);
+  const name = asString(p["name"], `${path}.name`);
+  const ctx = env.ctx;
+  const tablesRaw = asArray(p["tables"], `${path}.tables`);
+  const condsRaw = asArray(p["conditionals"] ?? [], `${path}.conditionals`);
+  const callsRaw = asArray(p["action_calls"] ?? [], `${path}.action_calls`);
+  const nodeIndex = new Map<string, number>();
+  const allNodes: { kind: "table" | "cond" | "call"; raw: JsonObject; path: string }[] = [];
+  const addNode = (kind: "table" | "cond" | "call", r: unknown, where: string): void => {
+    const o = asObject(r, where);
+    const n = asString(o["name"], `${where}.name`);
+    if (nodeIndex.has(n)) throw invalid(where, `duplicate control node name "${n}"`);
+    nodeIndex.set(n, allNodes.length);
+    allNodes.push({ kind, raw: o, path: where });
+  };
+  tablesRaw.forEach((t, i) => addNode("table", t, `${path}.tables[${i}]`));
+  condsRaw.forEach((c, i) => addNode("cond", c, `${path}.conditionals[${i}]`));
+  callsRaw.forEach((c, i) => addNode("call", c, `${path}.action_calls[${i}]`));
+  const next = (v: unknown, where: string): number => {
+    if (v === null || v === undefined) return -1;
+    const i = nodeIndex.get(asString(v, where));
+    if (i === undefined) throw invalid(where, `unknown control node "${String(v)}"`);
+    return i;
+  };
+  const action = (id: unknown, where: string): CompiledAction => {
+    const a = env.actionsById.get(asInt(id, where));
+    if (!a) throw invalid(where, `unknown action id ${String(id)}`);
+    return a;
+  };
+
+  // Tables first (profiles need them), then the node closures.
+  const tables = new Map<number, MatchTable>();
+  const profileUsers = new Map<string, { raw: JsonObject; users: MatchTable[] }>();
+  const profilesRaw = asArray(p["action_profiles"] ?? [], `${path}.action_profiles`);
+  profilesRaw.forEach((r, i) => {
+    const o = asObject(r, `${path}.action_profiles[${i}]`);
+    profileUsers.set(asString(o["name"], `${path}.action_profiles[${i}].name`), { raw: o, users: [] });
+  });
+  const lateProfile = new Map<MatchTable, string>();
+  allNodes.forEach((node, idx) => {
+    if (node.kind !== "table") return;
+    const t = node.raw;
+    const where = node.path;
+    const tname = asString(t["name"], `${where}.name`);
+    const keys: KeyField[] = asArray(t["key"] ?? [], `${where}.key`).map((k, i) => compileKey(ctx, asObject(k, `${where}.key[${i}]`), `${where}.key[${i}]`));
+    const actionNames = asArray(t["actions"], `${where}.actions`);
+    const actionIds = asArray(t["action_ids"], `${where}.action_ids`);
+    if (actionNames.length !== actionIds.length) throw invalid(where, "actions and action_ids differ in length");
+    const actions = new Map<string, CompiledAction>();
+    actionIds.forEach((id, i) => {
+      const a = action(id, `${where}.action_ids[${i}]`);
+      actions.set(asString(actionNames[i], `${where}.actions[${i}]`), a);
+    });
+    const type = asString(t["type"] ?? "simple", `${where}.type`);
+    if (type !== "simple" && type !== "indirect" && type !== "indirect_ws") throw invalid(`${where}.type`, `unknown table type "${type}"`);
+    let initialDefault: BoundAction | undefined;
+    let constDefault = false;
+    const de = optional(t, "default_entry");
+    if (de !== undefined) {
+      const d = asObject(de, `${where}.default_entry`);
+      const a = action(d["action_id"], `${where}.default_entry.action_id`);
+      const data = asArray(d["action_data"] ?? [], `${where}.default_entry.action_data`).map((v, i) =>
+        parseHexstr(v, `${where}.default_entry.action_data[${i}]`),
+      );
+      if (data.length !== a.params.length) throw invalid(`${where}.default_entry`, `action "${a.name}" takes ${a.params.length} arguments, got ${data.length}`);
+      initialDefault = { action: a, args: data.map((v, i) => BigInt.asUintN(a.params[i]!.width, v)) };
+      constDefault = d["action_const"] === true;
+    }
+    const dm = env.directMeters.get(tname);
+    const table = new MatchTable(
+      tname,
+      keys,
+      actions,
+      asInt(t["max_size"] ?? 1024, `${where}.max_size`),
+      undefined,
+      t["with_counters"] === true,
+      dm ? () => new MeterCell() : undefined,
+      constDefault,
+      type === "simple" ? initialDefault : undefined,
+    );
+    table.meterFactoryCountsBytes = dm?.countsBytes ?? false;
+    table.actionKnown = (n) => env.actionNames.has(n);
+    if (type !== "simple") {
+      const prof = asString(t["action_profile"], `${where}.action_profile`);
+      const entry = profileUsers.get(prof);
+      if (!entry) throw invalid(`${where}.action_profile`, `unknown action profile "${prof}"`);
+      entry.users.push(table);
+      lateProfile.set(table, prof);
+    }
+    tables.set(idx, table);
+  });
+  for (const [pname, { raw: praw, users }] of profileUsers) {
+    const profile = env.makeProfile(praw, `${path}.action_profiles[${pname}]`, users);
+    profilesOut.set(pname, profile);
+  }
+  // Tables with a profile are rebuilt with it bound (the profile needed their action sets first).
+  for (const [idx, table] of tables) {
+    const prof = lateProfile.get(table);
+    if (prof === undefined) continue;
+    const bound = new MatchTable(
+      table.name,
+      table.keys,
+      table.actions,
+      table.maxSize,
+      profilesOut.get(prof),
+      table.withCounters,
+      table.meterFactory,
+      table.constDefault,
+      undefined,
+    );
+    bound.meterFactoryCountsBytes = table.meterFactoryCountsBytes;
+    bound.actionKnown = table.actionKnown;
+    tables.set(idx, bound);
+  }
+
+  const nodes: NodeFn[] = allNodes.map((node, idx) => {
+    const o = node.raw;
+    const where = node.path;
+    if (node.kind === "cond") {
+      const cond = boolExpr(ctx, o["expression"], `${where}.expression`);
+      const t = next(o["true_next"], `${where}.true_next`);
+      const f = next(o["false_next"], `${where}.false_next`);
+      return (s) => (cond(s) ? t : f);
+    }
+    if (node.kind === "call") {
+      const a = action(o["action_id"], `${where}.action_id`);
+      const n = next(o["next_node"], `${where}.next_node`);
+      const run = a.run;
+      return (s) => {
+        s.args = [];
+        run(s);
+        return n;
+      };
+    }
+    const table = tables.get(idx)!;
+    tablesOut.set(table.name, table);
+    const nt = asObject(o["next_tables"] ?? {}, `${where}.next_tables`);
+    const baseNext = next(o["base_default_next"], `${where}.base_default_next`);
+    const hitMiss = "__HIT__" in nt || "__MISS__" in nt;
+    const hitNext = hitMiss ? next(nt["__HIT__"], `${where}.next_tables.__HIT__`) : -1;
+    const missNext = hitMiss ? next(nt["__MISS__"], `${where}.next_tables.__MISS__`) : -1;
+    const byAction = new Map<CompiledAction, number>();
+    for (const [aname, a] of table.actions) {
+      byAction.set(a, aname in nt ? next(nt[aname], `${where}.next_tables.${aname}`) : baseNext);
+    }
+    const meterTarget = env.directMeters.get(table.name)?.target;
+    const now = env.now;
+    constEntries(table, o, where, env);
+    return (s) => {
+      const { result, entry } = table.lookup(s);
+      let bound = result.bound;
+      if (entry) {
+        if (table.profile) bound = table.resolveIndirect(table.entryActionOf(entry), s);
+        const color = table.account(entry, s.ingressLength, table.meterFactory ? now() : 0n);
+        if (meterTarget) meterTarget.write(s, BigInt(color));
+      }
+      if (bound) {
+        s.args = bound.args;
+        bound.action.run(s);
+      }
+      if (hitMiss) return result.hit ? hitNext : missNext;
+      return bound ? (byAction.get(bound.action) ?? baseNext) : baseNext;
+    };
+  });
+  const init = next(p["init_table"], `${path}.init_table`);
+  return {
+    name,
+    run(s) {
+      let n = init;
+      while (n >= 0 && !s.exit) n = nodes[n]!(s);
+    },
+  };
+}
+
+function compileKey(ctx: ExprContext, k: JsonObject, where: string): KeyField {
+  const matchType = asString(k["match_type"], `${where}.match_type`);
+  if (!MATCH_KINDS.has(matchType)) throw invalid(`${where}.match_type`, `unknown match type "${matchType}"`);
+  const target = k["target"];
+  const mask = optional(k, "mask");
+  let read: DataFn;
+  let width: number;
+  let defaultName: string;
+  if (matchType === "valid" && typeof target === "string") {
+    const h = ctx.layout.header(target, `${where}.target`).index;
+    read = (s) => (s.valid[h] ? 1n : 0n);
+    width = 1;
+    defaultName = `${target}.$valid$`;
+  } else {
+    const c = compile(ctx, { type: "field", value: target }, `${where}.target`);
+    if (c.k !== "lv") throw invalid(`${where}.target`, "expected a field");
+    const lv = c.lv;
+    width = lv.width;
+    const unsigned = lv.signed ? normalizer(width, false) : undefined;
+    read = unsigned ? (s) => unsigned(lv.read(s)) : lv.read;
+    defaultName = asArray(target, `${where}.target`).join(".");
+  }
+  if (mask !== undefined) {
+    const m = parseHexstr(mask, `${where}.mask`);
+    const inner = read;
+    read = (s) => inner(s) & m;
+  }
+  const name = typeof k["name"] === "string" ? k["name"] : defaultName;
+  return { name, matchType: matchType as MatchParam["kind"], width, read };
+}
+
+/** Installs the program's `entries` (const entries); the table becomes immutable. */
+function constEntries(table: MatchTable, o: JsonObject, where: string, env: PipelineEnv): void {
+  const entries = optional(o, "entries");
+  if (entries === undefined) return;
+  asArray(entries, `${where}.entries`).forEach((r, i) => {
+    const ep = `${where}.entries[${i}]`;
+    const e = asObject(r, ep);
+    const key: MatchParam[] = asArray(e["match_key"], `${ep}.match_key`).map((mr, j) => {
+      const mp = `${ep}.match_key[${j}]`;
+      const m = asObject(mr, mp);
+      const kind = asString(m["match_type"], `${mp}.match_type`);
+      const width = table.keys[j]?.width ?? 0;
+      const u = (v: unknown, p: string): bigint => BigInt.asUintN(width, parseHexstr(v, p));
+      switch (kind) {
+        case "exact":
+          return { kind, value: u(m["key"], `${mp}.key`) };
+        case "lpm":
+          return { kind, value: u(m["key"], `${mp}.key`), prefixLength: asInt(m["prefix_length"], `${mp}.prefix_length`) };
+        case "ternary": {
+          const mask = u(m["mask"], `${mp}.mask`);
+          return { kind, value: u(m["key"], `${mp}.key`) & mask, mask };
+        }
+        case "optional":
+          return { kind, value: u(m["key"], `${mp}.key`) };
+        case "range":
+          return { kind, low: u(m["start"], `${mp}.start`), high: u(m["end"], `${mp}.end`) };
+        case "valid":
+          return { kind, valid: asBool(m["key"], `${mp}.key`) };
+        default:
+          throw invalid(`${mp}.match_type`, `unknown match type "${kind}"`);
+      }
+    });
+    const ae = asObject(e["action_entry"], `${ep}.action_entry`);
+    const a = env.actionsById.get(asInt(ae["action_id"], `${ep}.action_entry.action_id`));
+    if (!a) throw invalid(`${ep}.action_entry.action_id`, "unknown action id");
+    const args = asArray(ae["action_data"] ?? [], `${ep}.action_entry.action_data`).map((v, j) =>
+      BigInt.asUintN(a.params[j]?.width ?? 0, parseHexstr(v, `${ep}.action_entry.action_data[${j}]`)),
+    );
+    // bmv2 priorities: a lower number wins; ours: a higher number wins.
+    const bmv2Priority = e["priority"] === undefined ? i : asInt(e["priority"], `${ep}.priority`);
+    try {
+      table.add(key, { kind: "action", call: { action: a.name, args } }, 0x7fffffff - bmv2Priority, true);
+    } catch (err) {
+      throw invalid(ep, err instanceof Error ? err.message : String(err));
+    }
+  });
+  table.immutable = true;
+}

@@ -1,0 +1,497 @@
+import {
+  DROP_PORT,
+  SwitchError,
+  port as toPort,
+  type ActionCall,
+  type ActionParamInfo,
+  type CloneSessionConfig,
+  type ControlPlane,
+  type CounterValue,
+  type Digest,
+  type DigestListener,
+  type EgressListener,
+  type EntryAction,
+  type EntryHandle,
+  type GroupHandle,
+  type MatchParam,
+  type MemberHandle,
+  type MeterConfig,
+  type PortNumber,
+  type SwitchModel,
+  type SwitchOptions,
+  type TableEntryView,
+  type TableInfo,
+} from "./api.ts";
+import type { ActionProfile } from "./action_profile.ts";
+import { ReplicationEngine, type Replica } from "./pre.ts";
+import { loadProgram, type Program } from "./program.ts";
+import { NOT_REQUESTED, PacketState } from "./state.ts";
+import type { MatchTable } from "./tables.ts";
+
+/**
+ * simple_switch: ingress (parser, verify checksums, ingress control), the
+ * traffic manager (clone, digest, resubmit, multicast, unicast / drop),
+ * egress (egress control, egress clone, drop, deparser with checksum update,
+ * recirculate), all run to completion inside inject().
+ */
+const INSTANCE = { normal: 0n, ingressClone: 1n, egressClone: 2n, recirculate: 4n, replication: 5n, resubmit: 6n } as const;
+/** Bound on resubmit / recirculate / clone passes one injected frame may cause. */
+const MAX_PASSES = 64;
+
+class AssertionAbort extends Error {}
+
+interface IngressJob {
+  readonly frame: Uint8Array;
+  readonly port: PortNumber;
+  readonly instanceType: bigint;
+  /** Field-list values carried over from the packet that caused this pass. */
+  readonly preserved: readonly (readonly [number, bigint])[];
+}
+
+interface EgressJob {
+  readonly s: PacketState;
+  readonly port: PortNumber;
+  readonly truncateTo: number;
+}
+
+export function createSwitch(options: SwitchOptions = {}): SwitchModel & { readonly program: Program | undefined } {
+  return new SimpleSwitch(options);
+}
+
+class SimpleSwitch implements SwitchModel {
+  private prog: Program | undefined;
+  private readonly pre = new ReplicationEngine();
+  private readonly egressListeners = new Set<EgressListener>();
+  private readonly digestListeners = new Set<DigestListener>();
+  private readonly counts: Record<string, number> = {
+    packets_in: 0,
+    packets_out: 0,
+    dropped: 0,
+    parser_errors: 0,
+    checksum_errors: 0,
+    resubmitted: 0,
+    recirculated: 0,
+    cloned: 0,
+    replicated: 0,
+    digests: 0,
+    assertion_failures: 0,
+    internal_errors: 0,
+    pass_limit_drops: 0,
+  };
+  private readonly dropPort: number;
+  private readonly now: () => bigint;
+  private readonly log: (line: string) => void;
+  readonly control: ControlPlane;
+
+  constructor(private readonly options: SwitchOptions) {
+    this.dropPort = options.dropPort ?? DROP_PORT;
+    const start = process.hrtime.bigint();
+    this.now = options.clockMicros ?? (() => (process.hrtime.bigint() - start) / 1000n);
+    this.log = options.log ?? (() => {});
+    this.control = new Control(this, this.pre);
+  }
+
+  get program(): Program | undefined {
+    return this.prog;
+  }
+
+  get loaded(): boolean {
+    return this.prog !== undefined;
+  }
+
+  /** The loaded program, or FAILED_PRECONDITION. */
+  requireProgram(): Program {
+    if (!this.prog) throw new SwitchError("FAILED_PRECONDITION", "no pipeline loaded");
+    return this.prog;
+  }
+
+  loadPipeline(bmv2Json: unknown): void {
+    let json = bmv2Json;
+    if (typeof json === "string") {
+      try {
+        json = JSON.parse(json) as unknown;
+      } catch (e) {
+        throw new SwitchError("INVALID_ARGUMENT", `BMv2 JSON does not parse: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    const program = loadProgram(json, {
+      now: this.now,
+      log: this.log,
+      dropPort: this.dropPort,
+      assertionFailed: (_s, where) => {
+        this.counts["assertion_failures"]!++;
+        this.log(`assertion failed: ${where}`);
+        throw new AssertionAbort(where);
+      },
+    });
+    this.prog = program;
+  }
+
+  onEgress(listener: EgressListener): () => void {
+    this.egressListeners.add(listener);
+    return () => this.egressListeners.delete(listener);
+  }
+
+  onDigest(listener: DigestListener): () => void {
+    this.digestListeners.add(listener);
+    return () => this.digestListeners.delete(listener);
+  }
+
+  stats(): Readonly<Record<string, number>> {
+    return { ...this.counts };
+  }
+
+  inject(ingressPort: PortNumber, frame: Uint8Array): void {
+    this.counts["packets_in"]!++;
+    const prog = this.prog;
+    if (!prog) {
+      this.counts["dropped"]!++;
+      return;
+    }
+    const ingressQueue: IngressJob[] = [{ frame, port: ingressPort, instanceType: INSTANCE.normal, preserved: [] }];
+    const egressQueue: EgressJob[] = [];
+    let passes = 0;
+    while (ingressQueue.length > 0 || egressQueue.length > 0) {
+      if (++passes > MAX_PASSES) {
+        this.counts["pass_limit_drops"]! += ingressQueue.length + egressQueue.length;
+        break;
+      }
+      const job = egressQueue.shift();
+      try {
+        if (job) this.egress(prog, job, ingressQueue, egressQueue);
+        else this.ingress(prog, ingressQueue.shift()!, ingressQueue, egressQueue);
+      } catch (e) {
+        if (!(e instanceof AssertionAbort)) {
+          this.counts["internal_errors"]!++;
+          this.log(`internal error: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        this.counts["dropped"]!++;
+      }
+    }
+  }
+
+  /** A fresh PHV for a frame entering ingress, with the intrinsic metadata simple_switch sets. */
+  private ingressState(prog: Program, job: IngressJob): PacketState {
+    const s = new PacketState(prog.layout, job.frame);
+    const std = prog.std;
+    std.set(s, "ingress_port", BigInt(job.port));
+    std.set(s, "packet_length", BigInt(job.frame.length));
+    std.set(s, "ingress_global_timestamp", this.now());
+    for (const [slot, v] of job.preserved) s.f[slot] = v;
+    std.set(s, "instance_type", job.instanceType);
+    s.ingressLength = job.frame.length;
+    const error = prog.parser.run(s);
+    if (error !== 0) this.counts["parser_errors"]!++;
+    std.set(s, "parser_error", BigInt(error));
+    for (const c of prog.checksums) {
+      if (!c.verify || !c.condition(s)) continue;
+      if (c.calc.hash(s) !== BigInt.asUintN(c.target.width, c.target.read(s))) {
+        std.set(s, "checksum_error", 1n);
+        this.counts["checksum_errors"]!++;
+      }
+    }
+    return s;
+  }
+
+  private preserve(prog: Program, s: PacketState, fieldList: number): (readonly [number, bigint])[] {
+    const slots = prog.fieldLists.get(fieldList);
+    return slots ? slots.map((slot) => [slot, s.f[slot]!] as const) : [];
+  }
+
+  private ingress(prog: Program, job: IngressJob, ingressQueue: IngressJob[], egressQueue: EgressJob[]): void {
+    const s = this.ingressState(prog, job);
+    const std = prog.std;
+    prog.ingress.run(s);
+    s.exit = false;
+
+    if (s.cloneSession > 0) {
+      const session = this.pre.session(s.cloneSession - 1);
+      if (session) {
+        const preserved = this.preserve(prog, s, s.cloneFieldList);
+        for (const r of session.replicas) {
+          // An ingress clone is the frame as it arrived, parsed again, with only the field list kept.
+          const c = this.ingressState(prog, { frame: job.frame, port: job.port, instanceType: INSTANCE.ingressClone, preserved });
+          std.set(c, "instance_type", INSTANCE.ingressClone);
+          std.set(c, "egress_rid", BigInt(r.instance));
+          egressQueue.push({ s: c, port: r.port, truncateTo: session.packetLengthBytes ?? 0 });
+          this.counts["cloned"]!++;
+        }
+      }
+    }
+    if (s.digestList >= 0) this.emitDigest(prog, s);
+    if (s.resubmitFieldList !== NOT_REQUESTED) {
+      this.counts["resubmitted"]!++;
+      ingressQueue.push({
+        frame: job.frame,
+        port: job.port,
+        instanceType: INSTANCE.resubmit,
+        preserved: this.preserve(prog, s, s.resubmitFieldList),
+      });
+      return;
+    }
+    const mgid = Number(std.get(s, "mcast_grp"));
+    if (mgid !== 0) {
+      const replicas = this.pre.group(mgid) ?? [];
+      for (const r of replicas) {
+        const c = s.copy(prog.layout);
+        std.set(c, "egress_rid", BigInt(r.instance));
+        std.set(c, "instance_type", INSTANCE.replication);
+        egressQueue.push({ s: c, port: r.port, truncateTo: s.truncateTo });
+        this.counts["replicated"]!++;
+      }
+      if (replicas.length === 0) this.counts["dropped"]!++;
+      return;
+    }
+    const egressSpec = Number(std.get(s, "egress_spec"));
+    if (egressSpec === this.dropPort) {
+      this.counts["dropped"]!++;
+      return;
+    }
+    egressQueue.push({ s, port: toPort(egressSpec), truncateTo: s.truncateTo });
+  }
+
+  private egress(prog: Program, job: EgressJob, ingressQueue: IngressJob[], egressQueue: EgressJob[]): void {
+    const s = job.s;
+    const std = prog.std;
+    std.set(s, "egress_port", BigInt(job.port));
+    std.set(s, "egress_spec", 0n);
+    std.set(s, "egress_global_timestamp", this.now());
+    s.cloneSession = 0;
+    s.truncateTo = job.truncateTo;
+    prog.egress.run(s);
+    s.exit = false;
+
+    if (s.cloneSession > 0) {
+      const session = this.pre.session(s.cloneSession - 1);
+      if (session) {
+        const preserved = this.preserve(prog, s, s.cloneFieldList);
+        for (const r of session.replicas) {
+          // An egress clone keeps the headers as egress left them; metadata starts over.
+          const c = s.copy(prog.layout);
+          for (const h of prog.layout.headers) {
+            if (!h.metadata) continue;
+            for (let i = 0; i < h.type.fields.length; i++) c.f[h.base + i] = 0n;
+          }
+          for (const [slot, v] of preserved) c.f[slot] = v;
+          std.set(c, "instance_type", INSTANCE.egressClone);
+          std.set(c, "egress_rid", BigInt(r.instance));
+          std.set(c, "packet_length", std.get(s, "packet_length"));
+          egressQueue.push({ s: c, port: r.port, truncateTo: session.packetLengthBytes ?? 0 });
+          this.counts["cloned"]!++;
+        }
+      }
+    }
+    if (Number(std.get(s, "egress_spec")) === this.dropPort) {
+      this.counts["dropped"]!++;
+      return;
+    }
+    for (const c of prog.checksums) if (c.update && c.condition(s)) c.target.write(s, c.calc.hash(s));
+    let out = prog.deparser.emit(s);
+    if (s.truncateTo > 0 && out.length > s.truncateTo) out = out.slice(0, s.truncateTo);
+    if (s.recirculateFieldList !== NOT_REQUESTED) {
+      this.counts["recirculated"]!++;
+      ingressQueue.push({
+        frame: out,
+        port: toPort(Number(std.get(s, "ingress_port"))),
+        instanceType: INSTANCE.recirculate,
+        preserved: this.preserve(prog, s, s.recirculateFieldList),
+      });
+      return;
+    }
+    this.counts["packets_out"]!++;
+    for (const l of this.egressListeners) {
+      try {
+        l(job.port, out);
+      } catch (e) {
+        this.log(`egress listener failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  }
+
+  private emitDigest(prog: Program, s: PacketState): void {
+    const list = prog.learnLists.get(s.digestList);
+    if (!list) return;
+    const digest: Digest = { name: list.name, values: list.fields.map((f) => f(s)) };
+    this.counts["digests"]!++;
+    for (const l of this.digestListeners) {
+      try {
+        l(digest);
+      } catch (e) {
+        this.log(`digest listener failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  }
+
+  get cpuPort(): PortNumber | undefined {
+    return this.options.cpuPort;
+  }
+}
+
+/** The control plane over the loaded program, by BMv2 JSON names. */
+class Control implements ControlPlane {
+  constructor(
+    private readonly sw: SimpleSwitch,
+    private readonly pre: ReplicationEngine,
+  ) {}
+
+  private table(name: string): MatchTable {
+    const t = this.sw.requireProgram().tables.get(name);
+    if (!t) throw new SwitchError("NOT_FOUND", `unknown table "${name}"`);
+    return t;
+  }
+
+  private profile(name: string): ActionProfile {
+    const p = this.sw.requireProgram().profiles.get(name);
+    if (!p) throw new SwitchError("NOT_FOUND", `unknown action profile "${name}"`);
+    return p;
+  }
+
+  private cell<T>(kind: string, name: string, cells: ReadonlyMap<string, T>, index: number, size: (t: T) => number): T {
+    const c = cells.get(name);
+    if (!c) throw new SwitchError("NOT_FOUND", `unknown ${kind} "${name}"`);
+    if (!Number.isInteger(index) || index < 0 || index >= size(c))
+      throw new SwitchError("NOT_FOUND", `${kind} "${name}" index ${index} out of range 0..${size(c) - 1}`);
+    return c;
+  }
+
+  tableInfo(table: string): TableInfo {
+    return this.table(table).info();
+  }
+  tableAdd(table: string, key: readonly MatchParam[], action: EntryAction, priority?: number): EntryHandle {
+    return this.table(table).add(key, action, priority);
+  }
+  tableModify(table: string, handle: EntryHandle, action: EntryAction): void {
+    this.table(table).modify(handle, action);
+  }
+  tableDelete(table: string, handle: EntryHandle): void {
+    this.table(table).delete(handle);
+  }
+  tableFind(table: string, key: readonly MatchParam[], priority?: number): EntryHandle | undefined {
+    return this.table(table).find(key, priority);
+  }
+  tableEntries(table: string): readonly TableEntryView[] {
+    return this.table(table).view();
+  }
+  tableClear(table: string): void {
+    this.table(table).clear();
+  }
+  tableSetDefault(table: string, call: ActionCall): void {
+    this.table(table).setDefault(call);
+  }
+  tableResetDefault(table: string): void {
+    this.table(table).resetDefault();
+  }
+  tableGetDefault(table: string): ActionCall {
+    return this.table(table).getDefault();
+  }
+  directCounterRead(table: string, handle: EntryHandle): CounterValue {
+    return this.table(table).directCounter(handle);
+  }
+  directCounterWrite(table: string, handle: EntryHandle, value: CounterValue): void {
+    this.table(table).setDirectCounter(handle, value.packets, value.bytes);
+  }
+  directMeterSet(table: string, handle: EntryHandle, config: MeterConfig | undefined): void {
+    this.table(table).directMeter(handle).configure(config, 0n);
+  }
+
+  memberAdd(profile: string, call: ActionCall): MemberHandle {
+    return this.profile(profile).memberAdd(call);
+  }
+  memberModify(profile: string, member: MemberHandle, call: ActionCall): void {
+    this.profile(profile).memberModify(member, call);
+  }
+  memberDelete(profile: string, member: MemberHandle): void {
+    this.profile(profile).memberDelete(member);
+  }
+  groupCreate(profile: string): GroupHandle {
+    return this.profile(profile).groupCreate();
+  }
+  groupDelete(profile: string, group: GroupHandle): void {
+    this.profile(profile).groupDelete(group);
+  }
+  groupAddMember(profile: string, group: GroupHandle, member: MemberHandle): void {
+    this.profile(profile).groupAddMember(group, member);
+  }
+  groupRemoveMember(profile: string, group: GroupHandle, member: MemberHandle): void {
+    this.profile(profile).groupRemoveMember(group, member);
+  }
+  groupMembers(profile: string, group: GroupHandle): readonly MemberHandle[] {
+    return this.profile(profile).groupMembers(group);
+  }
+
+  counterRead(counter: string, index: number): CounterValue {
+    return this.cell("counter", counter, this.sw.requireProgram().counters, index, (c) => c.size).read(index);
+  }
+  counterWrite(counter: string, index: number, value: CounterValue): void {
+    if (value.packets < 0n || value.bytes < 0n) throw new SwitchError("INVALID_ARGUMENT", "counter values must be non-negative");
+    this.cell("counter", counter, this.sw.requireProgram().counters, index, (c) => c.size).write(index, value);
+  }
+  counterSize(counter: string): number {
+    const c = this.sw.requireProgram().counters.get(counter);
+    if (!c) throw new SwitchError("NOT_FOUND", `unknown counter "${counter}"`);
+    return c.size;
+  }
+  registerRead(register: string, index: number): bigint {
+    return this.cell("register", register, this.sw.requireProgram().registers, index, (r) => r.cells.length).cells[index]!;
+  }
+  registerWrite(register: string, index: number, value: bigint): void {
+    const r = this.cell("register", register, this.sw.requireProgram().registers, index, (x) => x.cells.length);
+    if (value < 0n || value >= 1n << BigInt(r.width))
+      throw new SwitchError("INVALID_ARGUMENT", `register "${register}" value 0x${value.toString(16)} does not fit in ${r.width} bits`);
+    r.cells[index] = value;
+  }
+  registerSize(register: string): number {
+    const r = this.sw.requireProgram().registers.get(register);
+    if (!r) throw new SwitchError("NOT_FOUND", `unknown register "${register}"`);
+    return r.cells.length;
+  }
+  meterSet(meter: string, index: number, config: MeterConfig | undefined): void {
+    const m = this.cell("meter", meter, this.sw.requireProgram().meters, index, (x) => x.cells.length);
+    if (config && config.some((r) => !(r.infoRate >= 0) || !(r.burstSize >= 0)))
+      throw new SwitchError("INVALID_ARGUMENT", `meter "${meter}": rates and bursts must be non-negative`);
+    m.cells[index]!.configure(config, 0n);
+  }
+
+  valueSetAdd(valueSet: string, value: bigint, mask: bigint): void {
+    const vs = this.valueSet(valueSet);
+    const limit = 1n << BigInt(vs.width);
+    if (value < 0n || value >= limit || mask < 0n || mask >= limit)
+      throw new SwitchError("INVALID_ARGUMENT", `value set "${valueSet}": value / mask do not fit in ${vs.width} bits`);
+    if (vs.entries.some((e) => e.value === value && e.mask === mask))
+      throw new SwitchError("ALREADY_EXISTS", `value set "${valueSet}" already holds 0x${value.toString(16)}&&&0x${mask.toString(16)}`);
+    if (vs.entries.length >= vs.maxSize) throw new SwitchError("RESOURCE_EXHAUSTED", `value set "${valueSet}" is full`);
+    vs.entries.push({ value, mask });
+  }
+  valueSetRemove(valueSet: string, value: bigint, mask: bigint): void {
+    const vs = this.valueSet(valueSet);
+    const i = vs.entries.findIndex((e) => e.value === value && e.mask === mask);
+    if (i < 0) throw new SwitchError("NOT_FOUND", `value set "${valueSet}" does not hold 0x${value.toString(16)}`);
+    vs.entries.splice(i, 1);
+  }
+  private valueSet(name: string): { width: number; maxSize: number; entries: { value: bigint; mask: bigint }[] } {
+    const vs = this.sw.requireProgram().valueSets.get(name);
+    if (!vs) throw new SwitchError("NOT_FOUND", `unknown value set "${name}"`);
+    return vs;
+  }
+
+  multicastGroupSet(group: number, replicas: readonly Replica[]): void {
+    this.pre.multicastGroupSet(group, replicas);
+  }
+  multicastGroupDelete(group: number): void {
+    this.pre.multicastGroupDelete(group);
+  }
+  cloneSessionSet(session: number, config: CloneSessionConfig): void {
+    this.pre.cloneSessionSet(session, config);
+  }
+  cloneSessionDelete(session: number): void {
+    this.pre.cloneSessionDelete(session);
+  }
+  tableNames(): readonly string[] {
+    return [...this.sw.requireProgram().tables.keys()];
+  }
+  actionParams(action: string): readonly ActionParamInfo[] {
+    const a = this.sw.requireProgram().actions.get(action);
+    if (!a) throw new SwitchError("NOT_FOUND", `unknown action "${action}"`);
+    return a.params.map((p) => ({ name: p.name, bitwidth: p.width }));
+  }
+}

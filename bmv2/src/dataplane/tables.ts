@@ -1,0 +1,429 @@
+import {
+  SwitchError,
+  type ActionCall,
+  type EntryAction,
+  type EntryHandle,
+  type GroupHandle,
+  type MatchParam,
+  type MemberHandle,
+  type TableEntryView,
+  type TableInfo,
+} from "./api.ts";
+import type { ActionProfile } from "./action_profile.ts";
+import type { CompiledAction } from "./actions.ts";
+import type { MeterCell } from "./externs.ts";
+import type { DataFn } from "./expr.ts";
+import type { PacketState } from "./state.ts";
+
+/**
+ * A match-action table: its entries, the default action, and the lookup the
+ * packet path runs. Exact-only tables use a hash map; the others a list kept
+ * in match order (longest prefix first for lpm, highest priority first for
+ * ternary / range / optional), so the first matching entry wins.
+ */
+export interface KeyField {
+  readonly name: string;
+  readonly matchType: MatchParam["kind"];
+  readonly width: number;
+  readonly read: DataFn;
+}
+
+/** What an entry (or the default) runs once resolved. */
+export interface BoundAction {
+  readonly action: CompiledAction;
+  readonly args: readonly bigint[];
+}
+
+interface Entry {
+  readonly handle: EntryHandle;
+  readonly key: readonly MatchParam[];
+  readonly priority: number;
+  action: EntryAction;
+  bound: BoundAction | undefined;
+  readonly values: readonly bigint[];
+  readonly masks: readonly bigint[];
+  readonly highs: readonly bigint[];
+  readonly prefixLength: number;
+  readonly seq: number;
+  readonly isConst: boolean;
+  packets: number;
+  bytes: number;
+  meter: MeterCell | undefined;
+}
+
+export interface LookupResult {
+  readonly hit: boolean;
+  readonly bound: BoundAction | undefined;
+}
+
+const MISS_NONE: LookupResult = { hit: false, bound: undefined };
+
+export class MatchTable {
+  private readonly entries = new Map<number, Entry>();
+  private exactIndex: Map<string | bigint, Entry> | undefined;
+  private ordered: Entry[] = [];
+  private nextHandle = 1;
+  private nextSeq = 0;
+  private defaultBound: BoundAction | undefined;
+  private missResult: LookupResult = MISS_NONE;
+  private readonly exactOnly: boolean;
+  private readonly needsPriority: boolean;
+  private readonly lpmIndex: number;
+  immutable = false;
+
+  constructor(
+    readonly name: string,
+    readonly keys: readonly KeyField[],
+    readonly actions: ReadonlyMap<string, CompiledAction>,
+    readonly maxSize: number,
+    readonly profile: ActionProfile | undefined,
+    readonly withCounters: boolean,
+    readonly meterFactory: (() => MeterCell) | undefined,
+    readonly constDefault: boolean,
+    private initialDefault: BoundAction | undefined,
+  ) {
+    this.exactOnly = keys.length > 0 && keys.every((k) => k.matchType === "exact" || k.matchType === "valid");
+    this.needsPriority = keys.some((k) => k.matchType === "ternary" || k.matchType === "range" || k.matchType === "optional");
+    this.lpmIndex = keys.findIndex((k) => k.matchType === "lpm");
+    if (this.exactOnly) this.exactIndex = new Map();
+    this.defaultBound = initialDefault;
+    this.refreshMiss();
+  }
+
+  info(): TableInfo {
+    return {
+      name: this.name,
+      keys: this.keys.map((k) => ({ name: k.name, matchType: k.matchType, bitwidth: k.width })),
+      actions: [...this.actions.keys()],
+      size: this.maxSize,
+      ...(this.profile ? { actionProfile: this.profile.name } : {}),
+      withCounters: this.withCounters,
+      withMeters: this.meterFactory !== undefined,
+      constDefaultAction: this.constDefault,
+    };
+  }
+
+  // ---- packet path ----
+
+  private keyOf(s: PacketState): bigint[] {
+    const keys = this.keys;
+    const out = new Array<bigint>(keys.length);
+    for (let i = 0; i < keys.length; i++) out[i] = keys[i]!.read(s);
+    return out;
+  }
+
+  lookup(s: PacketState): { result: LookupResult; entry: Entry | undefined } {
+    if (this.keys.length === 0) return { result: this.missResult, entry: undefined };
+    let entry: Entry | undefined;
+    if (this.exactIndex) {
+      const keys = this.keys;
+      const k = keys.length === 1 ? keys[0]!.read(s) : this.keyOf(s).join(",");
+      entry = this.exactIndex.get(k);
+    } else {
+      const key = this.keyOf(s);
+      const n = key.length;
+      const kinds = this.keys;
+      outer: for (const e of this.ordered) {
+        for (let i = 0; i < n; i++) {
+          const k = key[i]!;
+          if (kinds[i]!.matchType === "range") {
+            if (k < e.values[i]! || k > e.highs[i]!) continue outer;
+          } else if ((k & e.masks[i]!) !== e.values[i]!) continue outer;
+        }
+        entry = e;
+        break;
+      }
+    }
+    if (!entry) return { result: this.missResult, entry: undefined };
+    return { result: { hit: true, bound: entry.bound }, entry };
+  }
+
+  /** Counts and meters a hit entry; returns the meter color (0 when unmetered). */
+  account(entry: Entry, bytes: number, now: bigint): number {
+    entry.packets += 1;
+    entry.bytes += bytes;
+    return entry.meter ? entry.meter.execute(this.meterFactoryCountsBytes ? bytes : 1, now) : 0;
+  }
+
+  meterFactoryCountsBytes = false;
+
+  // ---- control plane ----
+
+  private fail(code: SwitchError["code"], msg: string): never {
+    throw new SwitchError(code, `table "${this.name}": ${msg}`);
+  }
+
+  private checkValue(v: bigint, width: number, what: string): void {
+    if (v < 0n || v >= 1n << BigInt(width)) this.fail("INVALID_ARGUMENT", `${what} 0x${v.toString(16)} does not fit in ${width} bits`);
+  }
+
+  private compileKey(key: readonly MatchParam[]): { values: bigint[]; masks: bigint[]; highs: bigint[]; prefixLength: number; canonical: string } {
+    if (key.length !== this.keys.length)
+      this.fail("INVALID_ARGUMENT", `expected ${this.keys.length} key fields, got ${key.length}`);
+    const values: bigint[] = [];
+    const masks: bigint[] = [];
+    const highs: bigint[] = [];
+    let prefixLength = 0;
+    key.forEach((p, i) => {
+      const kf = this.keys[i]!;
+      const full = (1n << BigInt(kf.width)) - 1n;
+      const what = `key field ${i} ("${kf.name}")`;
+      const kindOk = p.kind === kf.matchType || (kf.matchType === "optional" && p.kind === "exact");
+      if (!kindOk) this.fail("INVALID_ARGUMENT", `${what} is ${kf.matchType}, got a ${p.kind} match`);
+      switch (p.kind) {
+        case "exact":
+          this.checkValue(p.value, kf.width, `${what} value`);
+          values.push(p.value);
+          masks.push(full);
+          highs.push(0n);
+          break;
+        case "valid":
+          values.push(p.valid ? 1n : 0n);
+          masks.push(1n);
+          highs.push(0n);
+          break;
+        case "lpm": {
+          if (!Number.isInteger(p.prefixLength) || p.prefixLength < 0 || p.prefixLength > kf.width)
+            this.fail("INVALID_ARGUMENT", `${what} prefix length ${p.prefixLength} out of range 0..${kf.width}`);
+          this.checkValue(p.value, kf.width, `${what} value`);
+          const mask = full ^ ((1n << BigInt(kf.width - p.prefixLength)) - 1n);
+          if ((p.value & ~mask) !== 0n) this.fail("INVALID_ARGUMENT", `${what} value has bits set beyond the /${p.prefixLength} prefix`);
+          values.push(p.value);
+          masks.push(mask);
+          highs.push(0n);
+          prefixLength = p.prefixLength;
+          break;
+        }
+        case "ternary":
+          this.checkValue(p.value, kf.width, `${what} value`);
+          this.checkValue(p.mask, kf.width, `${what} mask`);
+          if ((p.value & ~p.mask) !== 0n) this.fail("INVALID_ARGUMENT", `${what} value has bits set outside the mask`);
+          values.push(p.value);
+          masks.push(p.mask);
+          highs.push(0n);
+          break;
+        case "optional":
+          if (p.value === null) {
+            values.push(0n);
+            masks.push(0n);
+          } else {
+            this.checkValue(p.value, kf.width, `${what} value`);
+            values.push(p.value);
+            masks.push(full);
+          }
+          highs.push(0n);
+          break;
+        case "range":
+          this.checkValue(p.low, kf.width, `${what} low`);
+          this.checkValue(p.high, kf.width, `${what} high`);
+          if (p.low > p.high) this.fail("INVALID_ARGUMENT", `${what} range low > high`);
+          values.push(p.low);
+          masks.push(full);
+          highs.push(p.high);
+          break;
+      }
+    });
+    const canonical = values.map((v, i) => `${v.toString(16)}/${masks[i]!.toString(16)}/${highs[i]!.toString(16)}`).join(",");
+    return { values, masks, highs, prefixLength, canonical };
+  }
+
+  private canonicalOf(e: Entry): string {
+    return e.values.map((v, i) => `${v.toString(16)}/${e.masks[i]!.toString(16)}/${e.highs[i]!.toString(16)}`).join(",");
+  }
+
+  private exactKeyOf(values: readonly bigint[]): string | bigint {
+    return values.length === 1 ? values[0]! : values.join(",");
+  }
+
+  bindCall(call: ActionCall): BoundAction {
+    const action = this.actions.get(call.action);
+    if (!action) {
+      this.fail(
+        this.actionKnown?.(call.action) ? "INVALID_ARGUMENT" : "NOT_FOUND",
+        `action "${call.action}" is not an action of this table`,
+      );
+    }
+    return { action, args: action.checkArgs(call.args, `table "${this.name}"`) };
+  }
+
+  /** Set by the loader: whether an action name exists in the program at all. */
+  actionKnown: ((name: string) => boolean) | undefined;
+
+  private bindEntryAction(a: EntryAction): BoundAction | undefined {
+    if (this.profile) {
+      if (a.kind === "action") this.fail("INVALID_ARGUMENT", "table has an action profile; entries must name a member or group");
+      if (a.kind === "member") {
+        this.profile.memberBound(a.member);
+        return undefined;
+      }
+      this.profile.checkGroup(a.group);
+      return undefined;
+    }
+    if (a.kind !== "action") this.fail("INVALID_ARGUMENT", "table has no action profile; entries must name an action");
+    return this.bindCall(a.call);
+  }
+
+  add(key: readonly MatchParam[], action: EntryAction, priority: number | undefined, isConst = false): EntryHandle {
+    if (this.immutable && !isConst) this.fail("INVALID_ARGUMENT", "table has const entries and cannot be modified");
+    if (this.keys.length === 0) this.fail("INVALID_ARGUMENT", "table has no key; only its default action can be set");
+    const k = this.compileKey(key);
+    let prio = 0;
+    if (this.needsPriority) {
+      if (priority === undefined || !Number.isInteger(priority) || priority < 0)
+        this.fail("INVALID_ARGUMENT", "entries of this table need a non-negative integer priority");
+      prio = priority;
+    }
+    if (this.exactIndex) {
+      if (this.exactIndex.has(this.exactKeyOf(k.values))) this.fail("ALREADY_EXISTS", "an entry with this key already exists");
+    } else if (this.ordered.some((e) => e.priority === prio && this.canonicalOf(e) === k.canonical)) {
+      this.fail("ALREADY_EXISTS", "an entry with this key and priority already exists");
+    }
+    if (this.entries.size >= this.maxSize) this.fail("RESOURCE_EXHAUSTED", `table is full (${this.maxSize} entries)`);
+    const bound = this.bindEntryAction(action);
+    const entry: Entry = {
+      handle: this.nextHandle++ as EntryHandle,
+      key: [...key],
+      priority: prio,
+      action,
+      bound,
+      values: k.values,
+      masks: k.masks,
+      highs: k.highs,
+      prefixLength: k.prefixLength,
+      seq: this.nextSeq++,
+      isConst,
+      packets: 0,
+      bytes: 0,
+      meter: this.meterFactory?.(),
+    };
+    this.profile?.retain(action);
+    this.entries.set(entry.handle, entry);
+    if (this.exactIndex) this.exactIndex.set(this.exactKeyOf(k.values), entry);
+    else this.insertOrdered(entry);
+    return entry.handle;
+  }
+
+  private insertOrdered(entry: Entry): void {
+    const before = (a: Entry, b: Entry): boolean => {
+      if (this.needsPriority) return a.priority !== b.priority ? a.priority > b.priority : a.seq < b.seq;
+      if (this.lpmIndex >= 0) return a.prefixLength !== b.prefixLength ? a.prefixLength > b.prefixLength : a.seq < b.seq;
+      return a.seq < b.seq;
+    };
+    let i = this.ordered.length;
+    while (i > 0 && before(entry, this.ordered[i - 1]!)) i--;
+    this.ordered.splice(i, 0, entry);
+  }
+
+  private entry(handle: EntryHandle): Entry {
+    const e = this.entries.get(handle);
+    if (!e) this.fail("NOT_FOUND", `no entry with handle ${handle}`);
+    return e;
+  }
+
+  modify(handle: EntryHandle, action: EntryAction): void {
+    if (this.immutable) this.fail("INVALID_ARGUMENT", "table has const entries and cannot be modified");
+    const e = this.entry(handle);
+    const bound = this.bindEntryAction(action);
+    this.profile?.retain(action);
+    this.profile?.release(e.action);
+    e.action = action;
+    e.bound = bound;
+  }
+
+  delete(handle: EntryHandle): void {
+    if (this.immutable) this.fail("INVALID_ARGUMENT", "table has const entries and cannot be modified");
+    const e = this.entry(handle);
+    this.entries.delete(handle);
+    if (this.exactIndex) this.exactIndex.delete(this.exactKeyOf(e.values));
+    else this.ordered.splice(this.ordered.indexOf(e), 1);
+    this.profile?.release(e.action);
+  }
+
+  find(key: readonly MatchParam[], priority: number | undefined): EntryHandle | undefined {
+    let k;
+    try {
+      k = this.compileKey(key);
+    } catch {
+      return undefined;
+    }
+    if (this.exactIndex) return this.exactIndex.get(this.exactKeyOf(k.values))?.handle;
+    const prio = this.needsPriority ? (priority ?? 0) : 0;
+    return this.ordered.find((e) => e.priority === prio && this.canonicalOf(e) === k.canonical)?.handle;
+  }
+
+  view(): TableEntryView[] {
+    return [...this.entries.values()].map((e) => ({
+      handle: e.handle,
+      key: e.key,
+      priority: e.priority,
+      action: e.action,
+      ...(this.withCounters ? { counter: { packets: BigInt(e.packets), bytes: BigInt(e.bytes) } } : {}),
+      ...(e.meter?.configuration ? { meter: e.meter.configuration } : {}),
+      isConst: e.isConst,
+    }));
+  }
+
+  clear(): void {
+    if (this.immutable) this.fail("INVALID_ARGUMENT", "table has const entries and cannot be modified");
+    for (const e of this.entries.values()) this.profile?.release(e.action);
+    this.entries.clear();
+    this.exactIndex?.clear();
+    this.ordered = [];
+  }
+
+  setDefault(call: ActionCall): void {
+    if (this.constDefault) this.fail("INVALID_ARGUMENT", "the default action is const");
+    if (this.profile) this.fail("INVALID_ARGUMENT", "the default action of a table with an action profile cannot be set");
+    this.defaultBound = this.bindCall(call);
+    this.refreshMiss();
+  }
+
+  resetDefault(): void {
+    if (this.constDefault) this.fail("INVALID_ARGUMENT", "the default action is const");
+    this.defaultBound = this.initialDefault;
+    this.refreshMiss();
+  }
+
+  getDefault(): ActionCall {
+    const d = this.defaultBound;
+    return d ? { action: d.action.name, args: d.args } : { action: "NoAction", args: [] };
+  }
+
+  private refreshMiss(): void {
+    this.missResult = { hit: false, bound: this.defaultBound };
+  }
+
+  directCounter(handle: EntryHandle): { packets: bigint; bytes: bigint } {
+    if (!this.withCounters) this.fail("INVALID_ARGUMENT", "table has no direct counter");
+    const e = this.entry(handle);
+    return { packets: BigInt(e.packets), bytes: BigInt(e.bytes) };
+  }
+
+  setDirectCounter(handle: EntryHandle, packets: bigint, bytes: bigint): void {
+    if (!this.withCounters) this.fail("INVALID_ARGUMENT", "table has no direct counter");
+    const e = this.entry(handle);
+    e.packets = Number(packets);
+    e.bytes = Number(bytes);
+  }
+
+  directMeter(handle: EntryHandle): MeterCell {
+    const e = this.entry(handle);
+    if (!e.meter) this.fail("INVALID_ARGUMENT", "table has no direct meter");
+    return e.meter;
+  }
+
+  /** For indirect tables: what a member / group resolves to at lookup time. */
+  resolveIndirect(entry: EntryAction, s: PacketState): BoundAction | undefined {
+    if (!this.profile) return undefined;
+    if (entry.kind === "member") return this.profile.memberBound(entry.member);
+    if (entry.kind === "group") return this.profile.selectFromGroup(entry.group, s);
+    return undefined;
+  }
+
+  entryActionOf(e: Entry): EntryAction {
+    return e.action;
+  }
+}
+
+export type { Entry as TableEntry };
+export type { GroupHandle, MemberHandle };

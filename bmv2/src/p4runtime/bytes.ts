@@ -1,0 +1,64 @@
+/**
+ * P4Runtime bytestrings <-> bigints. The server accepts any big-endian
+ * encoding whose value fits the declared width (leading zero bytes and the
+ * empty string included, as real simple_switch_grpc does) and always answers
+ * in canonical form: the shortest encoding, one zero byte for zero.
+ */
+
+export function bytesToBigint(bytes: Uint8Array): bigint {
+  let value = 0n;
+  for (const b of bytes) value = (value << 8n) | BigInt(b);
+  return value;
+}
+
+export function canonicalBytes(value: bigint): Buffer {
+  if (value < 0n) throw new RangeError("negative bytestring value");
+  if (value === 0n) return Buffer.from([0]);
+  let hex = value.toString(16);
+  if (hex.length % 2) hex = "0" + hex;
+  return Buffer.from(hex, "hex");
+}
+
+/** Exactly `bytes` bytes, big-endian (for packet headers). */
+export function fixedBytes(value: bigint, bytes: number): Buffer {
+  const out = Buffer.alloc(bytes);
+  let v = value;
+  for (let i = bytes - 1; i >= 0; i--) {
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return out;
+}
+
+export function fitsWidth(value: bigint, bitwidth: number): boolean {
+  return value >= 0n && value < 1n << BigInt(bitwidth);
+}
+
+export function maxOfWidth(bitwidth: number): bigint {
+  return (1n << BigInt(bitwidth)) - 1n;
+}
+
+/** Reads `width` bits starting at bit `offset` (MSB first) of a frame. */
+export function readBits(frame: Uint8Array, offset: number, width: number): bigint {
+  let value = 0n;
+  for (let i = 0; i < width; i++) {
+    const bit = offset + i;
+    const byte = frame[bit >> 3] ?? 0;
+    value = (value << 1n) | BigInt((byte >> (7 - (bit & 7))) & 1);
+  }
+  return value;
+}
+
+/** Packs (value, width) fields MSB first into whole bytes (the width sum is rounded up). */
+export function packBits(fields: readonly { readonly value: bigint; readonly width: number }[]): Buffer {
+  const total = fields.reduce((s, f) => s + f.width, 0);
+  const out = Buffer.alloc(Math.ceil(total / 8));
+  let bit = 0;
+  for (const f of fields) {
+    for (let i = f.width - 1; i >= 0; i--) {
+      if ((f.value >> BigInt(i)) & 1n) out[bit >> 3]! |= 0x80 >> (bit & 7);
+      bit++;
+    }
+  }
+  return out;
+}

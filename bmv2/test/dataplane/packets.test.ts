@@ -1,0 +1,141 @@
+import test from "ava";
+import { port, type Digest } from "../../src/dataplane/api.ts";
+import { frame } from "./fixture.ts";
+import { fixtureSwitch } from "./harness.ts";
+
+const fwd = (p: bigint) => ({ kind: "action" as const, call: { action: "ingress.fwd", args: [p] } });
+
+test("exact table: hit forwards, miss runs the default (drop), direct counter counts hits", (t) => {
+  const { sw, send } = fixtureSwitch();
+  const h = sw.control.tableAdd("ingress.t_exact", [{ kind: "exact", value: 0x0an }], fwd(3n));
+  t.deepEqual(send(frame(0x0a, 1, 0x1234, 0xee)), [[port(3), "0a011234ee"]]);
+  t.deepEqual(send(frame(0x0b, 1, 0x1234)), []);
+  t.deepEqual(sw.control.directCounterRead("ingress.t_exact", h), { packets: 1n, bytes: 5n });
+  sw.control.tableModify("ingress.t_exact", h, fwd(4n));
+  t.deepEqual(send(frame(0x0a, 1, 0)), [[port(4), "0a010000"]]);
+  sw.control.tableSetDefault("ingress.t_exact", { action: "ingress.fwd", args: [9n] });
+  t.deepEqual(send(frame(0x0b, 1, 0)), [[port(9), "0b010000"]]);
+  const view = sw.control.tableEntries("ingress.t_exact");
+  t.is(view.length, 1);
+  t.deepEqual(view[0]!.counter, { packets: 2n, bytes: 9n });
+  sw.control.directCounterWrite("ingress.t_exact", h, { packets: 0n, bytes: 0n });
+  t.deepEqual(sw.control.directCounterRead("ingress.t_exact", h), { packets: 0n, bytes: 0n });
+  t.is(sw.stats()["dropped"], 1);
+});
+
+test("lpm: the longest matching prefix wins", (t) => {
+  const { sw, send } = fixtureSwitch();
+  sw.control.tableAdd("ingress.t_lpm", [{ kind: "lpm", value: 0x1200n, prefixLength: 8 }], fwd(1n));
+  sw.control.tableAdd("ingress.t_lpm", [{ kind: "lpm", value: 0x1234n, prefixLength: 16 }], fwd(2n));
+  sw.control.tableAdd("ingress.t_lpm", [{ kind: "lpm", value: 0x1230n, prefixLength: 12 }], fwd(3n));
+  t.is(send(frame(0, 3, 0x1234))[0]?.[0], port(2));
+  t.is(send(frame(0, 3, 0x1235))[0]?.[0], port(3));
+  t.is(send(frame(0, 3, 0x12ff))[0]?.[0], port(1));
+  t.deepEqual(send(frame(0, 3, 0x1300)), []);
+});
+
+test("ternary + range: the highest priority matching entry wins", (t) => {
+  const { sw, send } = fixtureSwitch();
+  const any = { kind: "ternary" as const, value: 0n, mask: 0n };
+  sw.control.tableAdd("ingress.t_range", [any, { kind: "range", low: 0n, high: 100n }], fwd(1n), 1);
+  sw.control.tableAdd("ingress.t_range", [{ kind: "ternary", value: 0x10n, mask: 0xf0n }, { kind: "range", low: 50n, high: 60n }], fwd(2n), 5);
+  t.is(send(frame(0x15, 2, 55))[0]?.[0], port(2));
+  t.is(send(frame(0x25, 2, 55))[0]?.[0], port(1));
+  t.is(send(frame(0x15, 2, 70))[0]?.[0], port(1));
+  t.deepEqual(send(frame(0x15, 2, 170)), []);
+});
+
+test("registers and indirect counters are updated by the data plane", (t) => {
+  const { sw, send } = fixtureSwitch();
+  // reg[val & 7] = dst; then val = reg[0]; count(cnt, 1)
+  t.deepEqual(send(frame(0x42, 5, 0x0008)), [[port(1), "42050042"]]);
+  t.is(sw.control.registerRead("ingress.reg", 0), 0x42n);
+  send(frame(0x43, 5, 0x0003));
+  t.is(sw.control.registerRead("ingress.reg", 3), 0x43n);
+  t.deepEqual(sw.control.counterRead("ingress.cnt", 1), { packets: 2n, bytes: 8n });
+  sw.control.registerWrite("ingress.reg", 0, 0x1111n);
+  t.deepEqual(send(frame(0x44, 5, 0x0001)), [[port(1), "44051111"]]);
+});
+
+test("ingress clone: original and clone leave, the clone carries the unmodified frame through egress", (t) => {
+  const { sw, send } = fixtureSwitch();
+  t.deepEqual(send(frame(1, 6, 2)), [[port(1), "01060002"]], "no clone session: only the original");
+  sw.control.cloneSessionSet(5, { replicas: [{ port: port(7), instance: 0 }] });
+  const out = send(frame(1, 6, 2, 0xab));
+  t.deepEqual(
+    out.sort((a, b) => a[0] - b[0]),
+    [
+      [port(1), "01060002ab"],
+      [port(7), "01cc0002ab"],
+    ],
+  );
+  sw.control.cloneSessionSet(5, { replicas: [{ port: port(7), instance: 0 }], packetLengthBytes: 2 });
+  t.deepEqual(send(frame(1, 6, 2, 0xab)).find(([p]) => p === port(7)), [port(7), "01cc"]);
+});
+
+test("multicast: one copy per replica of the group, none for an empty group", (t) => {
+  const { sw, send } = fixtureSwitch();
+  t.deepEqual(send(frame(1, 7, 0)), []);
+  sw.control.multicastGroupSet(9, [
+    { port: port(2), instance: 1 },
+    { port: port(3), instance: 2 },
+  ]);
+  t.deepEqual(send(frame(1, 7, 0)), [
+    [port(2), "01070000"],
+    [port(3), "01070000"],
+  ]);
+  t.is(sw.stats()["replicated"], 2);
+});
+
+test("digests carry the learn list values to every listener", (t) => {
+  const { sw, send } = fixtureSwitch();
+  const got: Digest[] = [];
+  const stop = sw.onDigest((d) => got.push(d));
+  send(frame(0x77, 8, 0xbeef));
+  t.deepEqual(got, [{ name: "digest_t", values: [0x77n, 0xbeefn] }]);
+  stop();
+  send(frame(0x78, 8, 0));
+  t.is(got.length, 1);
+});
+
+test("action selector: group members are picked by the selector hash, deterministically", (t) => {
+  const { sw, send } = fixtureSwitch();
+  const c = sw.control;
+  const members = [1n, 2n, 3n].map((p) => c.memberAdd("ingress.ap", { action: "ingress.fwd", args: [p] }));
+  const g = c.groupCreate("ingress.ap");
+  for (const m of members) c.groupAddMember("ingress.ap", g, m);
+  c.tableAdd("ingress.t_sel", [{ kind: "exact", value: 1n }], { kind: "group", group: g });
+  c.tableAdd("ingress.t_sel", [{ kind: "exact", value: 2n }], { kind: "member", member: members[2]! });
+  const seen = new Set<number>();
+  for (let v = 0; v < 64; v++) {
+    const first = send(frame(1, 4, v))[0]?.[0];
+    t.is(send(frame(1, 4, v))[0]?.[0], first, "same flow, same member");
+    if (first !== undefined) seen.add(first);
+  }
+  t.deepEqual([...seen].sort(), [1, 2, 3]);
+  t.is(send(frame(2, 4, 0))[0]?.[0], port(3));
+});
+
+test("meters: unconfigured is green, a configured meter turns red when the bucket is empty", (t) => {
+  let now = 0n;
+  const { sw, send } = fixtureSwitch(() => now);
+  t.deepEqual(send(frame(1, 9, 0xffff)), [[port(1), "01090000"]]);
+  // 1 packet burst, practically no refill.
+  sw.control.meterSet("ingress.m", 0, [
+    { infoRate: 0.000001, burstSize: 1 },
+    { infoRate: 0.000001, burstSize: 1 },
+  ]);
+  t.deepEqual(send(frame(1, 9, 0)), [[port(1), "01090000"]], "green");
+  t.deepEqual(send(frame(1, 9, 0)), [[port(1), "01090002"]], "red");
+  now += 10_000_000n;
+  t.deepEqual(send(frame(1, 9, 0)), [[port(1), "01090000"]], "refilled after 10 s");
+  t.throws(() => sw.control.meterSet("ingress.m", 2, undefined));
+});
+
+test("frames too short for the parser still run ingress with parser_error set, and never throw", (t) => {
+  const { sw, send } = fixtureSwitch();
+  sw.control.tableSetDefault("ingress.t_exact", { action: "ingress.fwd", args: [1n] });
+  for (const f of [new Uint8Array(0), Uint8Array.of(1), Uint8Array.of(1, 1, 0)]) t.notThrows(() => send(f));
+  t.is(sw.stats()["parser_errors"], 3);
+  t.is(sw.stats()["internal_errors"], 0);
+});

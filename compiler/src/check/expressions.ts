@@ -1,0 +1,948 @@
+/**
+ * Type resolution and expression checking: resolves type references and names, computes the
+ * type of every expression, folds constants, applies the implicit conversions P4 allows
+ * (unsized integer -> bit<N>/int<N>, serializable enum -> its underlying type, list and
+ * struct-initialiser expressions -> the struct/header/tuple expected) and no others, and
+ * checks calls (overloads, type-argument inference, named/default arguments, directions).
+ */
+import type {
+  ActionDecl, Argument, BoundArg, BuiltinDecl, CallExpr, ControlDecl, Declaration, EnumDecl,
+  Expr, ExternObjectDecl, Field, MethodDecl, Param, ParserDecl, SrcLoc, TableDecl, Type, TypeParam, TypeRef,
+} from "../ast/nodes.ts";
+import type { DiagnosticSink } from "../diagnostics/diagnostic.ts";
+import { foldBinary, foldUnary, wrapToType } from "./const_fold.ts";
+import { Scope } from "./scope.ts";
+import {
+  BOOL, DONTCARE, ERROR, INFINT, MATCH_KIND, STRING, VOID, bit, isFixedInt, isInteger, substitute, typeEquals,
+  typeToString, underlyingOf, unify,
+} from "./types.ts";
+
+export const ACCEPT: BuiltinDecl = { kind: "BuiltinDecl", name: "accept", loc: { file: "<builtin>", line: 0, col: 0 } };
+export const REJECT: BuiltinDecl = { kind: "BuiltinDecl", name: "reject", loc: { file: "<builtin>", line: 0, col: 0 } };
+
+const HEADER_METHODS = new Set(["isValid", "setValid", "setInvalid"]);
+const SIZE_METHODS = new Set(["minSizeInBits", "minSizeInBytes", "maxSizeInBits", "maxSizeInBytes"]);
+
+type Callable = {
+  params: Param[];
+  typeParams: TypeParam[];
+  returnType: Type;
+  /** Bindings known before looking at the arguments (extern instance type arguments). */
+  bindings: Map<TypeParam, Type>;
+};
+
+export class ExprChecker {
+  /** Members of the merged `error` type, by name. */
+  protected readonly errorMembers = new Map<string, import("../ast/nodes.ts").DeclaredId>();
+  private readonly resolving = new Set<Declaration>();
+
+  constructor(protected readonly sink: DiagnosticSink) {}
+
+  protected error(loc: SrcLoc, message: string): void {
+    this.sink.error(loc, message);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Types
+
+  resolveType(ref: TypeRef, scope: Scope): Type {
+    if (ref.resolved !== undefined) return ref.resolved;
+    const t = this.computeType(ref, scope);
+    ref.resolved = t;
+    return t;
+  }
+
+  private widthOf(e: Expr, scope: Scope, what: string): number {
+    this.check(e, scope);
+    const v = e.constValue;
+    if (typeof v !== "bigint") {
+      this.error(e.loc, `${what} must be a compile-time constant`);
+      return 1;
+    }
+    if (v < 0n) {
+      this.error(e.loc, `${what} must not be negative`);
+      return 1;
+    }
+    return Number(v);
+  }
+
+  private computeType(ref: TypeRef, scope: Scope): Type {
+    switch (ref.kind) {
+      case "BitTypeRef":
+        return bit(ref.width === undefined ? 1 : this.widthOf(ref.width, scope, "bit width"));
+      case "SignedTypeRef": {
+        const w = this.widthOf(ref.width, scope, "int width");
+        if (w < 1) this.error(ref.width.loc, "int<W> needs a width of at least 1");
+        return { kind: "int", width: w };
+      }
+      case "VarbitTypeRef":
+        return { kind: "varbit", maxWidth: this.widthOf(ref.maxWidth, scope, "varbit width") };
+      case "BoolTypeRef": return BOOL;
+      case "InfIntTypeRef": return INFINT;
+      case "ErrorTypeRef": return ERROR;
+      case "MatchKindTypeRef": return MATCH_KIND;
+      case "StringTypeRef": return STRING;
+      case "VoidTypeRef": return VOID;
+      case "DontCareTypeRef": return DONTCARE;
+      case "StackTypeRef": {
+        const element = this.resolveType(ref.element, scope);
+        const size = this.widthOf(ref.size, scope, "stack size");
+        if (element.kind !== "header" && element.kind !== "union") {
+          this.error(ref.loc, `header stack elements must be headers or header unions, not '${typeToString(element)}'`);
+        }
+        return { kind: "stack", element, size };
+      }
+      case "TupleTypeRef":
+        return { kind: "tuple", elements: ref.elements.map((e) => this.resolveType(e, scope)) };
+      case "NamedTypeRef": {
+        const decls = (ref.global ? scope.root() : scope).lookup(ref.name);
+        const decl = decls?.find((d) => isTypeDecl(d));
+        if (decl === undefined) {
+          this.error(ref.loc, decls === undefined ? `undeclared type '${ref.name}'` : `'${ref.name}' is not a type`);
+          return DONTCARE;
+        }
+        ref.ref = decl as NonNullable<typeof ref.ref>;
+        const args = ref.typeArgs.map((a) => this.resolveType(a, scope));
+        return this.typeOfTypeDecl(decl, args, ref.loc);
+      }
+    }
+  }
+
+  /** The type a type declaration denotes, given type arguments (missing ones are `_`). */
+  protected typeOfTypeDecl(decl: Declaration, args: Type[], loc: SrcLoc): Type {
+    const withArgs = (params: TypeParam[]): Type[] => {
+      if (args.length > params.length) {
+        this.error(loc, `'${(decl as { name: string }).name}' expects ${params.length} type argument(s), got ${args.length}`);
+      }
+      return params.map((_p, i) => args[i] ?? DONTCARE);
+    };
+    switch (decl.kind) {
+      case "TypeParam": return { kind: "typeVar", param: decl };
+      case "HeaderDecl": return { kind: "header", decl };
+      case "StructDecl": return { kind: "struct", decl };
+      case "HeaderUnionDecl": return { kind: "union", decl };
+      case "EnumDecl": {
+        if (decl.underlying === undefined) return { kind: "enum", decl };
+        return { kind: "serenum", decl, underlying: this.resolveType(decl.underlying, this.globalScope()) };
+      }
+      case "TypedefDecl":
+      case "NewTypeDecl": {
+        if (this.resolving.has(decl)) {
+          this.error(loc, `recursive type '${decl.name}'`);
+          return DONTCARE;
+        }
+        this.resolving.add(decl);
+        const underlying = this.resolveType(decl.type, this.globalScope());
+        this.resolving.delete(decl);
+        return decl.kind === "TypedefDecl" ? underlying : { kind: "newtype", decl, underlying };
+      }
+      case "ExternObjectDecl": return { kind: "extern", decl, typeArgs: withArgs(decl.typeParams) };
+      case "ParserTypeDecl": case "ParserDecl": return { kind: "parser", decl, typeArgs: withArgs(decl.typeParams) };
+      case "ControlTypeDecl": case "ControlDecl": return { kind: "control", decl, typeArgs: withArgs(decl.typeParams) };
+      case "PackageTypeDecl": return { kind: "package", decl, typeArgs: withArgs(decl.typeParams) };
+      default: return DONTCARE;
+    }
+  }
+
+  private global: Scope | undefined;
+  protected setGlobalScope(s: Scope): void {
+    this.global = s;
+  }
+  protected globalScope(): Scope {
+    return this.global!;
+  }
+
+  protected fieldsOf(t: Type): Field[] | undefined {
+    if (t.kind === "header" || t.kind === "struct" || t.kind === "union") return t.decl.fields;
+    return undefined;
+  }
+
+  protected fieldType(f: Field): Type {
+    return this.resolveType(f.type, this.globalScope());
+  }
+
+  /** Type of a declaration used as a value. */
+  protected typeOfDecl(d: Declaration, scope: Scope): Type {
+    switch (d.kind) {
+      case "VarDecl": case "ConstDecl": case "Param": return this.resolveType(d.type, scope);
+      case "Instantiation": return this.resolveType(d.type, scope);
+      case "ValueSetDecl": return { kind: "valueSet", element: this.resolveType(d.elementType, scope) };
+      case "ActionDecl": return { kind: "action", decl: d };
+      case "TableDecl": return { kind: "table", decl: d };
+      case "FunctionDecl": case "ExternFunctionDecl": return { kind: "function", decl: d };
+      case "DeclaredId": return d.owner === "match_kind" ? MATCH_KIND : ERROR;
+      case "ParserState": case "BuiltinDecl": return { kind: "state" };
+      default: return DONTCARE;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Expressions
+
+  /** Computes and records the natural type of `e` (unsized literals stay `int`). */
+  check(e: Expr, scope: Scope): Type {
+    const t = this.compute(e, scope);
+    e.type = t;
+    return t;
+  }
+
+  /**
+   * Checks `e` where a value of type `target` is required; returns the expression to store in
+   * its place (an implicit cast may wrap it). Reports a mismatch naming `what`.
+   */
+  checkAgainst(e: Expr, scope: Scope, target: Type, what = "expression"): Expr {
+    this.check(e, scope);
+    return this.convert(e, target, what);
+  }
+
+  /** Applies an implicit conversion of an already-checked expression to `target`. */
+  convert(e: Expr, target: Type, what = "expression"): Expr {
+    const from = e.type ?? DONTCARE;
+    if (this.assignable(e, from, target)) return e;
+    if (from.kind === "serenum" && typeEquals(underlyingOf(from), target)) {
+      const cast: Expr = { kind: "CastExpr", loc: e.loc, targetType: typeRefFor(target, e.loc), expr: e, implicit: true, type: target };
+      if (e.constValue !== undefined) cast.constValue = e.constValue;
+      return cast;
+    }
+    this.error(e.loc, `type mismatch in ${what}: expected '${typeToString(target)}', found '${typeToString(from)}'`);
+    return e;
+  }
+
+  /** Whether `from` converts implicitly to `to`; retypes literals/lists in `e` when it does. */
+  private assignable(e: Expr, from: Type, to: Type): boolean {
+    if (to.kind === "dontcare" || from.kind === "dontcare" || to.kind === "typeVar" || from.kind === "typeVar") return true;
+    if (typeEquals(from, to)) return true;
+    if (from.kind === "infint" && isFixedInt(to)) {
+      this.retypeConstant(e, to);
+      return true;
+    }
+    if (from.kind === "list" && e.kind === "ListExpr") return this.convertList(e, to);
+    if (from.kind === "structInit" && e.kind === "StructInitExpr") return this.convertStructInit(e, to);
+    if (e.kind === "TernaryExpr" && (from.kind === "infint" || from.kind === "list")) {
+      const ok = this.assignable(e.ifTrue, e.ifTrue.type ?? DONTCARE, to) && this.assignable(e.ifFalse, e.ifFalse.type ?? DONTCARE, to);
+      if (ok) e.type = to;
+      return ok;
+    }
+    if (from.kind === "parser" && to.kind === "parser") return from.decl.params.length === to.decl.params.length;
+    if (from.kind === "control" && to.kind === "control") return from.decl.params.length === to.decl.params.length;
+    if (from.kind === "extern" && to.kind === "extern") return from.decl === to.decl;
+    return false;
+  }
+
+  private retypeConstant(e: Expr, to: Type): void {
+    e.type = to;
+    if (typeof e.constValue === "bigint") e.constValue = wrapToType(e.constValue, to);
+  }
+
+  private convertList(e: Extract<Expr, { kind: "ListExpr" }>, to: Type): boolean {
+    let targets: Type[] | undefined;
+    const fields = this.fieldsOf(to);
+    if (fields !== undefined && to.kind !== "union") targets = fields.map((f) => this.fieldType(f));
+    else if (to.kind === "tuple") targets = to.elements;
+    else if (to.kind === "stack") targets = e.elements.map(() => to.element);
+    if (targets === undefined || targets.length !== e.elements.length) return false;
+    for (let i = 0; i < e.elements.length; i++) {
+      e.elements[i] = this.convert(e.elements[i]!, targets[i]!, "initializer element");
+    }
+    e.type = to;
+    return true;
+  }
+
+  private convertStructInit(e: Extract<Expr, { kind: "StructInitExpr" }>, to: Type): boolean {
+    const fields = this.fieldsOf(to);
+    if (fields === undefined) return false;
+    for (const f of e.fields) {
+      const decl = fields.find((d) => d.name === f.name);
+      if (decl === undefined) {
+        this.error(f.nameLoc, `no field '${f.name}' in type '${typeToString(to)}'`);
+        continue;
+      }
+      f.value = this.convert(f.value, this.fieldType(decl), `field '${f.name}'`);
+    }
+    for (const d of fields) {
+      if (!e.fields.some((f) => f.name === d.name)) this.error(e.loc, `field '${d.name}' of '${typeToString(to)}' is not initialized`);
+    }
+    e.type = to;
+    return true;
+  }
+
+  private compute(e: Expr, scope: Scope): Type {
+    switch (e.kind) {
+      case "IntLiteral": {
+        if (e.width === undefined) {
+          e.constValue = e.value;
+          return INFINT;
+        }
+        const t: Type = e.signed ? { kind: "int", width: e.width } : bit(e.width);
+        const wrapped = wrapToType(e.value, t);
+        if (wrapped !== e.value && !(e.signed && e.value === 1n << BigInt(e.width - 1))) {
+          this.sink.warning(e.loc, `value ${e.value} does not fit in ${typeToString(t)}; truncated to ${wrapped}`);
+        }
+        e.constValue = wrapped;
+        return t;
+      }
+      case "BoolLiteral":
+        e.constValue = e.value;
+        return BOOL;
+      case "StringLiteral":
+        return STRING;
+      case "DontCareExpr":
+        return DONTCARE;
+      case "TypeExpr":
+        return this.resolveType(e.typeRef, scope);
+      case "PathExpr":
+        return this.checkPath(e, scope);
+      case "MemberExpr":
+        return this.checkMember(e, scope);
+      case "IndexExpr": {
+        const t = this.check(e.target, scope);
+        const it = this.check(e.index, scope);
+        if (!isInteger(it) && it.kind !== "dontcare") this.error(e.index.loc, `array index must be an integer, not '${typeToString(it)}'`);
+        if (t.kind === "stack") {
+          if (typeof e.index.constValue === "bigint" && (e.index.constValue < 0n || e.index.constValue >= BigInt(t.size))) {
+            this.error(e.index.loc, `index ${e.index.constValue} out of bounds for '${typeToString(t)}'`);
+          }
+          return t.element;
+        }
+        if (t.kind === "tuple") {
+          if (typeof e.index.constValue !== "bigint") {
+            this.error(e.index.loc, "tuple index must be a compile-time constant");
+            return DONTCARE;
+          }
+          return t.elements[Number(e.index.constValue)] ?? DONTCARE;
+        }
+        if (t.kind !== "dontcare") this.error(e.loc, `cannot index a value of type '${typeToString(t)}'`);
+        return DONTCARE;
+      }
+      case "SliceExpr": {
+        const t = this.check(e.target, scope);
+        this.check(e.hi, scope);
+        this.check(e.lo, scope);
+        const hi = e.hi.constValue;
+        const lo = e.lo.constValue;
+        if (typeof hi !== "bigint" || typeof lo !== "bigint") {
+          this.error(typeof hi !== "bigint" ? e.hi.loc : e.lo.loc, "bit slice bounds must be compile-time constants");
+          return DONTCARE;
+        }
+        if (!isInteger(t) && t.kind !== "dontcare") {
+          this.error(e.target.loc, `cannot slice a value of type '${typeToString(t)}'`);
+          return DONTCARE;
+        }
+        if (hi < lo) {
+          this.error(e.hi.loc, `bit slice [${hi}:${lo}]: high index is below low index`);
+          return DONTCARE;
+        }
+        if (isFixedInt(t) && hi >= BigInt(t.width)) {
+          this.error(e.hi.loc, `bit slice [${hi}:${lo}] out of range for '${typeToString(t)}'`);
+          return DONTCARE;
+        }
+        const rt = bit(Number(hi - lo) + 1);
+        if (typeof e.target.constValue === "bigint") e.constValue = BigInt.asUintN(Number(hi - lo) + 1, e.target.constValue >> lo);
+        return rt;
+      }
+      case "CallExpr":
+        return this.checkCall(e, scope);
+      case "UnaryExpr":
+        return this.checkUnary(e, scope);
+      case "BinaryExpr":
+        return this.checkBinary(e, scope);
+      case "TernaryExpr": {
+        e.cond = this.checkAgainst(e.cond, scope, BOOL, "condition");
+        const a = this.check(e.ifTrue, scope);
+        const b = this.check(e.ifFalse, scope);
+        let t = a;
+        if (a.kind === "infint" && b.kind !== "infint") {
+          e.ifTrue = this.convert(e.ifTrue, b, "conditional expression");
+          t = b;
+        } else if (b.kind === "infint" && a.kind !== "infint") {
+          e.ifFalse = this.convert(e.ifFalse, a, "conditional expression");
+        } else if (a.kind === "list" || b.kind === "list") {
+          t = a;
+        } else if (!typeEquals(a, b) && a.kind !== "dontcare" && b.kind !== "dontcare") {
+          this.error(e.loc, `branches of '?:' have different types: '${typeToString(a)}' and '${typeToString(b)}'`);
+        }
+        if (typeof e.cond.constValue === "boolean") {
+          const chosen = e.cond.constValue ? e.ifTrue : e.ifFalse;
+          if (chosen.constValue !== undefined) e.constValue = chosen.constValue;
+        }
+        return t;
+      }
+      case "CastExpr":
+        return this.checkCast(e, scope);
+      case "ListExpr": {
+        const elements = e.elements.map((x) => this.check(x, scope));
+        return { kind: "list", elements };
+      }
+      case "StructInitExpr":
+        return { kind: "structInit", fields: e.fields.map((f) => ({ name: f.name, type: this.check(f.value, scope) })) };
+    }
+  }
+
+  private checkPath(e: Extract<Expr, { kind: "PathExpr" }>, scope: Scope): Type {
+    const decls = (e.global ? scope.root() : scope).lookup(e.name);
+    const d = decls?.[0];
+    if (d === undefined) {
+      this.error(e.loc, `undeclared name '${e.name}'`);
+      return DONTCARE;
+    }
+    e.ref = d;
+    if (d.kind === "ConstDecl" && d.value.constValue !== undefined) e.constValue = d.value.constValue;
+    if (isTypeDecl(d) && d.kind !== "ParserDecl" && d.kind !== "ControlDecl") {
+      this.error(e.loc, `'${e.name}' is a type, not a value`);
+      return DONTCARE;
+    }
+    return this.typeOfDecl(d, scope);
+  }
+
+  private checkMember(e: Extract<Expr, { kind: "MemberExpr" }>, scope: Scope): Type {
+    // Members of enum types and of `error` name constants, not fields.
+    if (e.target.kind === "PathExpr") {
+      const d = (e.target.global ? scope.root() : scope).lookup(e.target.name)?.[0];
+      if (d?.kind === "EnumDecl") {
+        e.target.ref = d;
+        const t = this.typeOfTypeDecl(d, [], e.loc);
+        e.target.type = t;
+        const m = d.members.find((x) => x.name === e.member);
+        if (m === undefined) {
+          this.error(e.memberLoc, `enum '${d.name}' has no member '${e.member}'`);
+          return DONTCARE;
+        }
+        e.ref = m;
+        if (m.constValue !== undefined) e.constValue = m.constValue;
+        return t;
+      }
+    }
+    if (e.target.kind === "TypeExpr" && e.target.typeRef.kind === "ErrorTypeRef") {
+      e.target.type = ERROR;
+      const m = this.errorMembers.get(e.member);
+      if (m === undefined) {
+        this.error(e.memberLoc, `error.${e.member} is not declared`);
+        return DONTCARE;
+      }
+      e.ref = m;
+      return ERROR;
+    }
+    const t = this.check(e.target, scope);
+    const fields = this.fieldsOf(t);
+    if (fields !== undefined) {
+      const f = fields.find((x) => x.name === e.member);
+      if (f !== undefined) return this.fieldType(f);
+    }
+    if (t.kind === "stack") {
+      if (e.member === "next" || e.member === "last") return t.element;
+      if (e.member === "lastIndex" || e.member === "size" || e.member === "nextIndex") {
+        if (e.member === "size") e.constValue = BigInt(t.size);
+        return bit(32);
+      }
+    }
+    if (t.kind === "applyResult") {
+      if (e.member === "hit" || e.member === "miss") return BOOL;
+      if (e.member === "action_run") return { kind: "actionEnum", table: t.table };
+    }
+    if (t.kind === "dontcare") return DONTCARE;
+    this.error(e.memberLoc, `no member '${e.member}' in type '${typeToString(t)}'`);
+    return DONTCARE;
+  }
+
+  private checkUnary(e: Extract<Expr, { kind: "UnaryExpr" }>, scope: Scope): Type {
+    const t = this.check(e.operand, scope);
+    const u = underlyingOf(t);
+    let ok: boolean;
+    switch (e.op) {
+      case "!": ok = t.kind === "bool"; break;
+      case "~": ok = isFixedInt(u); break;
+      default: ok = isInteger(u);
+    }
+    if (!ok && t.kind !== "dontcare") {
+      this.error(e.loc, `operator '${e.op}' cannot be applied to '${typeToString(t)}'`);
+      return DONTCARE;
+    }
+    if (e.operand.constValue !== undefined) {
+      const v = foldUnary(e.op, e.operand.constValue, t);
+      if (v !== undefined) e.constValue = v;
+    }
+    return t;
+  }
+
+  private checkBinary(e: Extract<Expr, { kind: "BinaryExpr" }>, scope: Scope): Type {
+    const lt = this.check(e.left, scope);
+    const rt = this.check(e.right, scope);
+    const op = e.op;
+    const fail = (msg: string): Type => {
+      this.error(e.loc, msg);
+      return DONTCARE;
+    };
+    if (lt.kind === "dontcare" || rt.kind === "dontcare") return op === "==" || op === "!=" || op === "<" || op === ">" || op === "<=" || op === ">=" || op === "&&" || op === "||" ? BOOL : DONTCARE;
+    let result: Type;
+    let operandType: Type = lt;
+    switch (op) {
+      case "&&": case "||":
+        if (lt.kind !== "bool" || rt.kind !== "bool") return fail(`operator '${op}' needs bool operands, found '${typeToString(lt)}' and '${typeToString(rt)}'`);
+        result = BOOL;
+        break;
+      case "<<": case ">>": {
+        if (!isInteger(underlyingOf(lt))) return fail(`operator '${op}' cannot be applied to '${typeToString(lt)}'`);
+        if (!(rt.kind === "bit" || rt.kind === "infint")) return fail(`shift amount must be an unsigned integer, not '${typeToString(rt)}'`);
+        if (rt.kind === "infint" && typeof e.right.constValue === "bigint" && e.right.constValue < 0n) return fail("shift amount must not be negative");
+        if (lt.kind === "infint" && e.left.constValue !== undefined && e.right.constValue === undefined) {
+          return fail("shifting an unsized integer by a run-time amount: give the integer a width");
+        }
+        result = lt;
+        break;
+      }
+      case "++": {
+        if (!isFixedInt(lt) || !isFixedInt(rt)) return fail(`operator '++' needs fixed-width operands, found '${typeToString(lt)}' and '${typeToString(rt)}'`);
+        result = { kind: lt.kind, width: lt.width + rt.width };
+        break;
+      }
+      default: {
+        let l: Type = lt;
+        let r: Type = rt;
+        if (l.kind === "infint" && r.kind !== "infint") {
+          e.left = this.convert(e.left, r.kind === "serenum" ? underlyingOf(r) : r, `operand of '${op}'`);
+          l = e.left.type ?? l;
+        } else if (r.kind === "infint" && l.kind !== "infint") {
+          e.right = this.convert(e.right, l.kind === "serenum" ? underlyingOf(l) : l, `operand of '${op}'`);
+          r = e.right.type ?? r;
+        }
+        if (l.kind === "serenum" && r.kind !== "serenum") {
+          e.left = this.convert(e.left, r, `operand of '${op}'`);
+          l = r;
+        } else if (r.kind === "serenum" && l.kind !== "serenum") {
+          e.right = this.convert(e.right, l, `operand of '${op}'`);
+          r = l;
+        }
+        const isCompare = op === "==" || op === "!=";
+        const isOrder = op === "<" || op === "<=" || op === ">" || op === ">=";
+        if (!typeEquals(l, r) && !(isCompare && (l.kind === "list" || r.kind === "list"))) {
+          return fail(`operands of '${op}' have different types: '${typeToString(l)}' and '${typeToString(r)}'`);
+        }
+        operandType = l;
+        if (isCompare) {
+          result = BOOL;
+        } else if (isOrder) {
+          if (!isInteger(l)) return fail(`operator '${op}' cannot be applied to '${typeToString(l)}'`);
+          result = BOOL;
+        } else {
+          if (!isInteger(l)) return fail(`operator '${op}' cannot be applied to '${typeToString(l)}'`);
+          if ((op === "/" || op === "%") && l.kind === "int") return fail(`operator '${op}' is not defined on signed type '${typeToString(l)}'`);
+          if ((op === "|+|" || op === "|-|") && l.kind === "infint") return fail(`saturating operator '${op}' needs a fixed-width type`);
+          result = l;
+        }
+      }
+    }
+    const a = e.left.constValue;
+    const b = e.right.constValue;
+    if (a !== undefined && b !== undefined) {
+      const v = foldBinary(op, a, b, operandType, result);
+      if (v !== undefined) e.constValue = v;
+    }
+    return result;
+  }
+
+  private checkCast(e: Extract<Expr, { kind: "CastExpr" }>, scope: Scope): Type {
+    const to = this.resolveType(e.targetType, scope);
+    const from = this.check(e.expr, scope);
+    if (from.kind === "list" || from.kind === "structInit") {
+      e.expr = this.convert(e.expr, to, "cast");
+      return to;
+    }
+    const f = underlyingOf(from);
+    const t = underlyingOf(to);
+    const ok =
+      typeEquals(from, to) || from.kind === "dontcare" || to.kind === "dontcare" ||
+      (isInteger(f) && isFixedInt(t)) ||
+      (f.kind === "bool" && t.kind === "bit" && t.width === 1) ||
+      (t.kind === "bool" && ((f.kind === "bit" && f.width === 1) || f.kind === "infint")) ||
+      (typeEquals(f, t) && (from.kind === "newtype" || to.kind === "newtype" || from.kind === "serenum" || to.kind === "serenum")) ||
+      (to.kind === "serenum" && isInteger(f));
+    if (!ok) {
+      this.error(e.loc, `cannot cast '${typeToString(from)}' to '${typeToString(to)}'`);
+      return to;
+    }
+    const v = e.expr.constValue;
+    if (v !== undefined) {
+      if (typeof v === "bigint" && t.kind === "bool") e.constValue = v !== 0n;
+      else if (typeof v === "boolean" && isFixedInt(t)) e.constValue = v ? 1n : 0n;
+      else if (typeof v === "bigint" && isFixedInt(t)) e.constValue = wrapToType(v, t);
+      else e.constValue = v;
+    }
+    return to;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Calls
+
+  private checkCall(e: CallExpr, scope: Scope): Type {
+    const callee = e.callee;
+    const explicitTypeArgs = e.typeArgs.map((a) => this.resolveType(a, scope));
+    if (callee.kind === "PathExpr") {
+      const decls = (callee.global ? scope.root() : scope).lookup(callee.name);
+      if (decls === undefined) {
+        this.error(callee.loc, `undeclared name '${callee.name}'`);
+        this.checkArgsLoosely(e, scope);
+        return DONTCARE;
+      }
+      callee.ref = decls[0]!;
+      const first = decls[0]!;
+      if (first.kind === "ActionDecl") {
+        e.target = { kind: "action", decl: first };
+        callee.type = { kind: "action", decl: first };
+        this.bindCall(e, scope, { params: first.params, typeParams: [], returnType: VOID, bindings: new Map() }, explicitTypeArgs);
+        return VOID;
+      }
+      if (first.kind === "FunctionDecl") {
+        e.target = { kind: "function", decl: first };
+        callee.type = { kind: "function", decl: first };
+        const rt = this.resolveType(first.returnType, scope);
+        return this.bindCall(e, scope, { params: first.params, typeParams: first.typeParams, returnType: rt, bindings: new Map() }, explicitTypeArgs);
+      }
+      if (first.kind === "ExternFunctionDecl") {
+        const candidates = decls.filter((d) => d.kind === "ExternFunctionDecl");
+        const chosen = this.pickOverload(candidates, e, callee.name);
+        if (chosen === undefined) return DONTCARE;
+        callee.ref = chosen;
+        callee.type = { kind: "function", decl: chosen };
+        e.target = { kind: "externFunction", decl: chosen };
+        const rt = this.resolveType(chosen.returnType, scope);
+        return this.bindCall(e, scope, { params: chosen.params, typeParams: chosen.typeParams, returnType: rt, bindings: new Map() }, explicitTypeArgs);
+      }
+      if (first.kind === "ExternObjectDecl" || first.kind === "ParserDecl" || first.kind === "ControlDecl") {
+        return this.checkConstructorCall(e, first, explicitTypeArgs, scope);
+      }
+      this.error(callee.loc, `'${callee.name}' is not a function, action or method`);
+      this.checkArgsLoosely(e, scope);
+      return DONTCARE;
+    }
+    if (callee.kind === "MemberExpr") return this.checkMethodCall(e, callee, explicitTypeArgs, scope);
+    this.error(callee.loc, "expression is not callable");
+    return DONTCARE;
+  }
+
+  private checkConstructorCall(e: CallExpr, decl: ExternObjectDecl | ParserDecl | ControlDecl, typeArgs: Type[], scope: Scope): Type {
+    const t = this.typeOfTypeDecl(decl, typeArgs, e.loc);
+    if (e.callee.kind === "PathExpr") e.callee.type = t;
+    if (decl.kind === "ExternObjectDecl") {
+      const ctors = decl.methods.filter((m) => m.isConstructor);
+      const chosen = this.pickOverload(ctors, e, decl.name);
+      if (chosen === undefined) return t;
+      e.target = { kind: "constructor", decl, method: chosen };
+      const bindings = new Map<TypeParam, Type>();
+      decl.typeParams.forEach((p, i) => {
+        const a = typeArgs[i];
+        if (a !== undefined && a.kind !== "dontcare") bindings.set(p, a);
+      });
+      this.bindCall(e, scope, { params: chosen.params, typeParams: decl.typeParams, returnType: VOID, bindings }, []);
+      const inferred = decl.typeParams.map((p) => bindings.get(p) ?? DONTCARE);
+      return { kind: "extern", decl, typeArgs: inferred };
+    }
+    e.target = { kind: "constructor", decl };
+    this.bindCall(e, scope, { params: decl.ctorParams, typeParams: [], returnType: VOID, bindings: new Map() }, []);
+    return t;
+  }
+
+  private checkMethodCall(e: CallExpr, callee: Extract<Expr, { kind: "MemberExpr" }>, typeArgs: Type[], scope: Scope): Type {
+    const name = callee.member;
+    // `Type.minSizeInBits()` on a type name.
+    if (callee.target.kind === "PathExpr" && SIZE_METHODS.has(name)) {
+      const d = scope.lookup(callee.target.name)?.[0];
+      if (d !== undefined && isTypeDecl(d)) {
+        callee.target.ref = d;
+        const receiverType = this.typeOfTypeDecl(d, [], callee.loc);
+        callee.target.type = receiverType;
+        return this.sizeMethod(e, callee, receiverType);
+      }
+    }
+    const t = this.check(callee.target, scope);
+    callee.type = DONTCARE;
+    const receiver = callee.target;
+    if (SIZE_METHODS.has(name) && t.kind !== "extern") return this.sizeMethod(e, callee, t);
+    if ((t.kind === "header" || t.kind === "union") && HEADER_METHODS.has(name)) {
+      e.target = { kind: "builtin", name: name as "isValid", receiver };
+      if (e.args.length !== 0) this.error(e.loc, `'${name}' takes no arguments`);
+      e.boundArgs = [];
+      return name === "isValid" ? BOOL : VOID;
+    }
+    if (t.kind === "stack" && (name === "push_front" || name === "pop_front")) {
+      e.target = { kind: "builtin", name, receiver };
+      if (e.args.length !== 1) {
+        this.error(e.loc, `'${name}' takes one argument`);
+        return VOID;
+      }
+      const a = e.args[0]!;
+      a.value = this.checkAgainst(a.value, scope, INFINT, `argument of '${name}'`);
+      if (typeof a.value.constValue !== "bigint") this.error(a.value.loc, `argument of '${name}' must be a compile-time constant`);
+      e.boundArgs = [];
+      return VOID;
+    }
+    if (t.kind === "table" && name === "apply") {
+      e.target = { kind: "tableApply", table: t.decl };
+      if (e.args.length !== 0) this.error(e.loc, "table apply takes no arguments");
+      e.boundArgs = [];
+      return { kind: "applyResult", table: t.decl };
+    }
+    if ((t.kind === "parser" || t.kind === "control") && name === "apply") {
+      const decl = t.decl;
+      if (decl.kind === "ParserDecl") e.target = { kind: "parserApply", decl, instance: receiver };
+      else if (decl.kind === "ControlDecl") e.target = { kind: "controlApply", decl, instance: receiver };
+      const bindings = new Map<TypeParam, Type>();
+      decl.typeParams.forEach((p, i) => {
+        const a = t.typeArgs[i];
+        if (a !== undefined && a.kind !== "dontcare") bindings.set(p, a);
+      });
+      this.bindCall(e, scope, { params: decl.params, typeParams: decl.typeParams, returnType: VOID, bindings }, typeArgs);
+      return VOID;
+    }
+    if (t.kind === "extern") {
+      const methods = t.decl.methods.filter((m) => !m.isConstructor && m.name === name);
+      if (methods.length === 0) {
+        this.error(callee.memberLoc, `extern '${t.decl.name}' has no method '${name}'`);
+        this.checkArgsLoosely(e, scope);
+        return DONTCARE;
+      }
+      const chosen = this.pickOverload(methods, e, `${t.decl.name}.${name}`);
+      if (chosen === undefined) return DONTCARE;
+      e.target = { kind: "externMethod", extern: t.decl, method: chosen, instance: receiver };
+      const bindings = new Map<TypeParam, Type>();
+      t.decl.typeParams.forEach((p, i) => {
+        const a = t.typeArgs[i];
+        if (a !== undefined && a.kind !== "dontcare") bindings.set(p, a);
+      });
+      const rt = chosen.returnType === undefined ? VOID : this.resolveType(chosen.returnType, this.methodScope(t.decl, chosen));
+      return this.bindCall(e, scope, { params: chosen.params, typeParams: [...t.decl.typeParams, ...chosen.typeParams], returnType: rt, bindings }, typeArgs, chosen.typeParams);
+    }
+    if (t.kind !== "dontcare") this.error(callee.memberLoc, `no method '${name}' on type '${typeToString(t)}'`);
+    this.checkArgsLoosely(e, scope);
+    return DONTCARE;
+  }
+
+  private sizeMethod(e: CallExpr, callee: Extract<Expr, { kind: "MemberExpr" }>, t: Type): Type {
+    const name = callee.member as "minSizeInBits";
+    e.target = { kind: "builtin", name, receiver: callee.target };
+    e.boundArgs = [];
+    const bits = this.sizeInBits(t, name.startsWith("max"));
+    if (bits !== undefined) e.constValue = BigInt(name.endsWith("Bytes") ? Math.ceil(bits / 8) : bits);
+    return INFINT;
+  }
+
+  private sizeInBits(t: Type, max: boolean): number | undefined {
+    switch (t.kind) {
+      case "bit": case "int": return t.width;
+      case "bool": return 1;
+      case "varbit": return max ? t.maxWidth : 0;
+      case "serenum": case "newtype": return this.sizeInBits(t.underlying, max);
+      case "header": case "struct": {
+        let sum = 0;
+        for (const f of t.decl.fields) {
+          const s = this.sizeInBits(this.fieldType(f), max);
+          if (s === undefined) return undefined;
+          sum += s;
+        }
+        return sum;
+      }
+      case "stack": {
+        const s = this.sizeInBits(t.element, max);
+        return s === undefined ? undefined : s * t.size;
+      }
+      default: return undefined;
+    }
+  }
+
+  /** Scope in which an extern method's signature types resolve (its own and the extern's type params). */
+  protected methodScope(ext: ExternObjectDecl, m: MethodDecl): Scope {
+    const s = new Scope(this.globalScope());
+    for (const p of ext.typeParams) s.declare(p.name, p);
+    for (const p of m.typeParams) s.declare(p.name, p);
+    return s;
+  }
+
+  /** Scope for resolving the parameter types of a callable declaration. */
+  protected signatureScope(d: Declaration): Scope {
+    const s = new Scope(this.globalScope());
+    if ("typeParams" in d && Array.isArray(d.typeParams)) for (const p of d.typeParams as TypeParam[]) s.declare(p.name, p);
+    return s;
+  }
+
+  private pickOverload<D extends { params: Param[]; name: string }>(candidates: D[], e: CallExpr, what: string): D | undefined {
+    const n = e.args.length;
+    const named = e.args.filter((a) => a.name !== undefined).map((a) => a.name!);
+    const fits = candidates.filter((c) => {
+      const required = c.params.filter((p) => !isOptional(p)).length;
+      if (n < required || n > c.params.length) return false;
+      return named.every((nm) => c.params.some((p) => p.name === nm));
+    });
+    const exact = fits.filter((c) => c.params.length === n);
+    const chosen = exact[0] ?? fits[0];
+    if (chosen === undefined) {
+      const counts = [...new Set(candidates.map((c) => c.params.length))].join(" or ");
+      this.error(e.loc, `'${what}' expects ${counts} argument(s), got ${n}`);
+      for (const a of e.args) this.check(a.value, new Scope(this.globalScope()));
+    }
+    return chosen;
+  }
+
+  private checkArgsLoosely(e: CallExpr, scope: Scope): void {
+    for (const a of e.args) this.check(a.value, scope);
+  }
+
+  /**
+   * Matches arguments to parameters, infers type arguments, converts each argument to its
+   * parameter type and checks directions. Returns the call's result type.
+   */
+  protected bindCall(e: CallExpr, scope: Scope, c: Callable, explicitTypeArgs: Type[], explicitParams?: TypeParam[]): Type {
+    const paramsForExplicit = explicitParams ?? c.typeParams;
+    explicitTypeArgs.forEach((t, i) => {
+      const p = paramsForExplicit[i];
+      if (p === undefined) this.error(e.loc, `too many type arguments`);
+      else if (t.kind !== "dontcare") c.bindings.set(p, t);
+    });
+    const pairs = this.matchArguments(e.args, c.params, e.loc);
+    if (pairs === undefined) {
+      this.checkArgsLoosely(e, scope);
+      return substitute(c.returnType, c.bindings);
+    }
+    const sigScope = new Scope(this.globalScope());
+    for (const p of c.typeParams) sigScope.declare(p.name, p);
+    const paramTypes = c.params.map((p) => this.resolveType(p.type, sigScope));
+    for (const { arg, index } of pairs) {
+      if (arg === undefined) continue;
+      const at = this.check(arg.value, scope);
+      unify(paramTypes[index]!, at, c.typeParams, c.bindings);
+    }
+    const bound: BoundArg[] = [];
+    c.params.forEach((p, index) => {
+      const pair = pairs.find((x) => x.index === index);
+      const arg = pair?.arg;
+      if (arg === undefined) {
+        bound.push({ param: p });
+        return;
+      }
+      const pt = substitute(paramTypes[index]!, c.bindings);
+      const what = `argument '${p.name}'`;
+      if (p.direction === "out" || p.direction === "inout") {
+        if (arg.value.kind === "DontCareExpr" && p.direction === "out") {
+          arg.value.type = pt;
+        } else {
+          if (!isLValue(arg.value)) this.error(arg.value.loc, `argument for ${p.direction} parameter '${p.name}' must be an l-value`);
+          const at = arg.value.type ?? DONTCARE;
+          if (!typeEquals(at, pt) && at.kind !== "dontcare" && pt.kind !== "dontcare" && pt.kind !== "typeVar" && at.kind !== "typeVar") {
+            this.error(arg.value.loc, `type mismatch in ${what}: expected '${typeToString(pt)}', found '${typeToString(at)}'`);
+          }
+        }
+      } else {
+        arg.value = this.convert(arg.value, pt, what);
+      }
+      bound.push({ param: p, value: arg.value });
+    });
+    e.boundArgs = bound;
+    if (c.typeParams.length > 0) e.inferredTypeArgs = c.typeParams.map((p) => c.bindings.get(p) ?? DONTCARE);
+    return substitute(c.returnType, c.bindings);
+  }
+
+  /** Positional then named arguments onto parameter indices; undefined after reporting an error. */
+  protected matchArguments(args: Argument[], params: Param[], loc: SrcLoc): { arg?: Argument; index: number }[] | undefined {
+    const out: { arg?: Argument; index: number }[] = [];
+    const used = new Set<number>();
+    let ok = true;
+    args.forEach((a, i) => {
+      let index = i;
+      if (a.name !== undefined) {
+        index = params.findIndex((p) => p.name === a.name);
+        if (index < 0) {
+          this.error(a.loc, `no parameter named '${a.name}'`);
+          ok = false;
+          return;
+        }
+      }
+      if (index >= params.length) {
+        this.error(a.loc, `too many arguments: expected ${params.length}, got ${args.length}`);
+        ok = false;
+        return;
+      }
+      used.add(index);
+      out.push({ arg: a, index });
+    });
+    if (!ok) return undefined;
+    params.forEach((p, index) => {
+      if (used.has(index)) return;
+      if (!isOptional(p)) {
+        this.error(loc, `missing argument for parameter '${p.name}'`);
+        ok = false;
+      }
+      out.push({ index });
+    });
+    return ok ? out : undefined;
+  }
+
+  /** For table action references: binds written args to the action's leading parameters. */
+  protected bindActionArgs(action: ActionDecl, args: Argument[], scope: Scope, loc: SrcLoc, all: boolean): BoundArg[] {
+    const bound: BoundArg[] = [];
+    if (args.length > action.params.length) {
+      this.error(loc, `action '${action.name}' expects ${action.params.length} argument(s), got ${args.length}`);
+      return bound;
+    }
+    if (all && args.length < action.params.length) {
+      this.error(loc, `action '${action.name}' expects ${action.params.length} argument(s), got ${args.length}`);
+    }
+    const sig = this.signatureScope(action);
+    args.forEach((a, i) => {
+      const p = action.params[i]!;
+      const pt = this.resolveType(p.type, sig);
+      if (p.direction === "out" || p.direction === "inout") {
+        this.check(a.value, scope);
+        if (!isLValue(a.value)) this.error(a.value.loc, `argument for ${p.direction} parameter '${p.name}' must be an l-value`);
+      } else {
+        a.value = this.checkAgainst(a.value, scope, pt, `argument '${p.name}'`);
+      }
+      bound.push({ param: p, value: a.value });
+    });
+    return bound;
+  }
+
+  protected tableOf(t: Type): TableDecl | undefined {
+    return t.kind === "applyResult" || t.kind === "actionEnum" ? t.table : undefined;
+  }
+
+  protected enumOf(t: Type): EnumDecl | undefined {
+    return t.kind === "enum" || t.kind === "serenum" ? t.decl : undefined;
+  }
+}
+
+export function isOptional(p: Param): boolean {
+  return p.defaultValue !== undefined || p.annotations.some((a) => a.name === "optional");
+}
+
+export function isTypeDecl(d: Declaration): boolean {
+  switch (d.kind) {
+    case "TypedefDecl": case "NewTypeDecl": case "EnumDecl": case "HeaderDecl": case "StructDecl": case "HeaderUnionDecl":
+    case "ExternObjectDecl": case "ParserTypeDecl": case "ControlTypeDecl": case "PackageTypeDecl": case "ParserDecl":
+    case "ControlDecl": case "TypeParam":
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Whether an expression denotes storage that can be written (assignment target, out argument). */
+export function isLValue(e: Expr): boolean {
+  switch (e.kind) {
+    case "PathExpr":
+      return e.ref?.kind === "VarDecl" || e.ref?.kind === "Param";
+    case "MemberExpr":
+      return e.ref === undefined && isLValue(e.target);
+    case "IndexExpr":
+    case "SliceExpr":
+      return isLValue(e.target);
+    default:
+      return false;
+  }
+}
+
+/** A syntactic type denoting a semantic type, for casts the checker inserts. */
+function typeRefFor(t: Type, loc: SrcLoc): TypeRef {
+  const width = (w: number): Expr => ({ kind: "IntLiteral", loc, value: BigInt(w), text: String(w), constValue: BigInt(w), type: INFINT });
+  if (t.kind === "bit") return { kind: "BitTypeRef", loc, width: width(t.width), resolved: t };
+  if (t.kind === "int") return { kind: "SignedTypeRef", loc, width: width(t.width), resolved: t };
+  if (t.kind === "bool") return { kind: "BoolTypeRef", loc, resolved: t };
+  return { kind: "DontCareTypeRef", loc, resolved: t };
+}

@@ -1,0 +1,35 @@
+/**
+ * Lexical scopes for name resolution. A name may carry several declarations (overloaded
+ * extern functions and methods); inner scopes shadow outer ones.
+ */
+import type { Declaration } from "../ast/nodes.ts";
+
+export class Scope {
+  private readonly names = new Map<string, Declaration[]>();
+
+  constructor(readonly parent?: Scope) {}
+
+  declare(name: string, decl: Declaration): void {
+    const list = this.names.get(name);
+    if (list === undefined) this.names.set(name, [decl]);
+    else list.push(decl);
+  }
+
+  /** Declarations of `name` in this scope only. */
+  own(name: string): Declaration[] | undefined {
+    return this.names.get(name);
+  }
+
+  /** Declarations of `name` in the nearest scope that has any. */
+  lookup(name: string): Declaration[] | undefined {
+    return this.names.get(name) ?? this.parent?.lookup(name);
+  }
+
+  root(): Scope {
+    return this.parent === undefined ? this : this.parent.root();
+  }
+
+  child(): Scope {
+    return new Scope(this);
+  }
+}

@@ -1,0 +1,68 @@
+import type { P4InfoObject } from "./p4info.ts";
+
+/**
+ * Protobuf text format for the P4Info object of `emitP4Info`, laid out like p4c's
+ * `--p4runtime-files x.txtpb` (two-space indent, header comment naming the message).
+ * It knows the few P4Info fields that are enums or maps; everything else follows from the
+ * value's JavaScript type.
+ */
+const enumFields = new Set(["match_type", "scope", "unit", "idle_timeout_behavior"]);
+const mapFields = new Set(["structs", "headers", "header_unions", "enums", "serializable_enums", "error", "new_types"]);
+
+export function printP4InfoText(p4info: P4InfoObject): string {
+  const lines = ["# proto-file: p4/config/v1/p4info.proto", "# proto-message: p4.config.v1.P4Info", ""];
+  printMessage(p4info, 0, lines);
+  return lines.join("\n") + "\n";
+}
+
+function printMessage(message: { [key: string]: unknown }, depth: number, lines: string[]): void {
+  for (const [key, value] of Object.entries(message)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) {
+      for (const item of value) printField(key, item, depth, lines);
+    } else if (mapFields.has(key) && isPlainObject(value)) {
+      for (const [mapKey, mapValue] of Object.entries(value)) {
+        printField(key, { key: mapKey, value: mapValue }, depth, lines);
+      }
+    } else {
+      printField(key, value, depth, lines);
+    }
+  }
+}
+
+function printField(key: string, value: unknown, depth: number, lines: string[]): void {
+  const indent = "  ".repeat(depth);
+  if (value instanceof Uint8Array) {
+    lines.push(`${indent}${key}: "${escapeBytes(value)}"`);
+  } else if (isPlainObject(value)) {
+    lines.push(`${indent}${key} {`);
+    printMessage(value, depth + 1, lines);
+    lines.push(`${indent}}`);
+  } else if (typeof value === "string") {
+    lines.push(enumFields.has(key) ? `${indent}${key}: ${value}` : `${indent}${key}: "${escapeBytes(Buffer.from(value, "utf8"))}"`);
+  } else if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
+    lines.push(`${indent}${key}: ${String(value)}`);
+  } else {
+    throw new Error(`cannot print P4Info field ${key} of type ${typeof value}`);
+  }
+}
+
+function isPlainObject(value: unknown): value is { [key: string]: unknown } {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+}
+
+/** C-style escaping as protobuf's text printer does it: named escapes, octal for the rest. */
+function escapeBytes(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) {
+    if (b === 0x0a) out += "\\n";
+    else if (b === 0x0d) out += "\\r";
+    else if (b === 0x09) out += "\\t";
+    else if (b === 0x22) out += '\\"';
+    else if (b === 0x27) out += "\\'";
+    else if (b === 0x5c) out += "\\\\";
+    else if (b >= 0x20 && b < 0x7f) out += String.fromCharCode(b);
+    else out += "\\" + b.toString(8).padStart(3, "0");
+  }
+  return out;
+}

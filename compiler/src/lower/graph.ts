@@ -1,0 +1,130 @@
+import type { IrActionCall, IrConditional, IrPrimitive, IrTable } from "../ir/program.ts";
+import type { LowerContext } from "./context.ts";
+import type { NStmt } from "./nstmt.ts";
+import { lineActionName } from "./source.ts";
+
+/**
+ * Turns a control body (NStmt) into bmv2's control-flow graph: runs of primitives become
+ * compiler-made single-action tables (as p4c's `tbl_*`), ifs become conditionals, table
+ * applies become tables whose successors follow the hit/miss or action_run cases.
+ *
+ * Built back to front: every statement is lowered knowing the node that runs after it.
+ */
+export class GraphBuilder {
+  readonly tables: IrTable[] = [];
+  readonly conditionals: IrConditional[] = [];
+  private readonly placed = new Set<string>();
+
+  constructor(private readonly ctx: LowerContext) {}
+
+  build(stmts: readonly NStmt[], next: string | null, returnTo: string | null): string | null {
+    let cur = next;
+    for (let i = stmts.length - 1; i >= 0; i--) {
+      const s = stmts[i]!;
+      if (s.k === "prim") {
+        let j = i;
+        while (j > 0 && stmts[j - 1]!.k === "prim") j--;
+        const prims = stmts.slice(j, i + 1).map((p) => (p as { prim: IrPrimitive }).prim);
+        cur = this.actionTable(prims, cur);
+        i = j;
+        continue;
+      }
+      switch (s.k) {
+        case "if": {
+          const t = this.build(s.then, cur, returnTo);
+          const f = this.build(s.else, cur, returnTo);
+          if (s.cond.kind === "bool") {
+            cur = s.cond.value ? t : f;
+            break;
+          }
+          const name = this.ctx.uniqueName(`node_${this.ctx.nextNodeNumber()}`);
+          this.conditionals.push({ name, source: s.source, expression: s.cond, trueNext: t, falseNext: f });
+          cur = name;
+          break;
+        }
+        case "applySwitch": {
+          const byAction = new Map<string, string | null>();
+          const build = this.ctx.tables.get(s.table)!;
+          let defaultNext = cur;
+          const defaultCase = s.cases.find((c) => c.actions === "default");
+          if (defaultCase) defaultNext = this.build(defaultCase.body, cur, returnTo);
+          for (const c of s.cases) {
+            if (c.actions === "default") continue;
+            const entry = this.build(c.body, cur, returnTo);
+            for (const a of c.actions) byAction.set(a, entry);
+          }
+          for (const ref of build.table.actions) if (!byAction.has(ref.action)) byAction.set(ref.action, defaultNext);
+          cur = this.placeTable(s.table, { baseDefaultNext: cur, nextTables: { kind: "byAction", next: byAction } });
+          break;
+        }
+        case "applyHit": {
+          const hit = this.build(s.hit, cur, returnTo);
+          const miss = this.build(s.miss, cur, returnTo);
+          cur = this.placeTable(s.table, { baseDefaultNext: cur, nextTables: { kind: "hitMiss", hit, miss } });
+          break;
+        }
+        case "callAction": {
+          const name = this.ctx.uniqueName(`tbl_${s.call.action.split(".").pop()}`);
+          this.tables.push(singleActionTable(name, s.call.action, s.call.data, cur, s.source));
+          cur = name;
+          break;
+        }
+        case "exit":
+          cur = this.actionTable([{ op: "exit", args: [], source: s.source }], null);
+          break;
+        case "return":
+          cur = returnTo;
+          break;
+        case "scope":
+          cur = this.build(s.body, cur, cur);
+          break;
+      }
+    }
+    return cur;
+  }
+
+  private placeTable(name: string, next: Pick<IrTable, "baseDefaultNext" | "nextTables">): string {
+    const build = this.ctx.tables.get(name)!;
+    if (this.placed.has(name)) throw new Error(`table '${name}' is applied more than once; bmv2 gives each table one place in the pipeline`);
+    this.placed.add(name);
+    this.tables.push({ ...build.table, ...next });
+    if (build.keyStmts.length === 0) return name;
+    // Keys that are not plain fields are computed just before the lookup.
+    return this.build(build.keyStmts, name, name) ?? name;
+  }
+
+  /** A compiler-made action holding `prims`, in a keyless table whose default runs it. */
+  private actionTable(prims: IrPrimitive[], next: string | null): string {
+    const first = prims.find((p) => p.source)?.source;
+    const hint = first ? lineActionName({ file: first.filename, line: first.line, col: first.column }) : "act";
+    const actionName = this.ctx.uniqueName(hint);
+    this.ctx.addAction({ name: actionName, controlName: null, params: [], primitives: prims, source: null, idAnnotation: null, annotations: [] });
+    const tableName = this.ctx.uniqueName(`tbl_${actionName}`);
+    this.tables.push(singleActionTable(tableName, actionName, [], next, first ?? null));
+    return tableName;
+  }
+}
+
+function singleActionTable(name: string, action: string, data: IrActionCall["data"], next: string | null, source: IrTable["source"]): IrTable {
+  return {
+    name,
+    controlName: null,
+    source,
+    keys: [],
+    type: "simple",
+    actionProfile: null,
+    maxSize: 1024,
+    withCounters: false,
+    directCounter: null,
+    directMeter: null,
+    supportTimeout: false,
+    actions: [{ action, scope: "TABLE_AND_DEFAULT", annotations: [] }],
+    baseDefaultNext: next,
+    nextTables: { kind: "byAction", next: new Map([[action, next]]) },
+    defaultEntry: { action: { action, data }, actionConst: true, entryConst: true },
+    entries: [],
+    idAnnotation: null,
+    annotations: [],
+    isConstTable: false,
+  };
+}

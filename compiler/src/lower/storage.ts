@@ -1,0 +1,178 @@
+import type { HeaderDecl, HeaderUnionDecl, SrcLoc, StructDecl, Type } from "../ast/nodes.ts";
+import type { IrFieldDef, IrHeader, IrHeaderStack, IrHeaderType, IrHeaderUnion, IrHeaderUnionType } from "../ir/program.ts";
+import { padToBytes, standardMetadataType } from "../ir/v1model.ts";
+import { LowerError, isSigned, representation, resolved, scalarWidth } from "./types.ts";
+
+/**
+ * Where a P4 value lives in bmv2: scalar values are fields (of a header instance or of the
+ * `scalars` metadata header), headers are header instances, structs are just groups of
+ * locations (bmv2 has no structs), stacks and unions are bmv2 stacks and unions.
+ */
+export type Loc =
+  | { readonly k: "field"; readonly header: string; readonly field: string; readonly type: Type }
+  | { readonly k: "header"; readonly name: string; readonly decl: HeaderDecl; readonly type: Type }
+  | { readonly k: "struct"; readonly fields: ReadonlyMap<string, Loc>; readonly type: Type }
+  | { readonly k: "stack"; readonly name: string; readonly elements: readonly Loc[]; readonly type: Type }
+  | { readonly k: "union"; readonly name: string; readonly members: ReadonlyMap<string, Loc>; readonly type: Type };
+
+export const SCALARS = "scalars";
+export const STANDARD_METADATA = "standard_metadata";
+
+/** Collects the header types and instances of the program while lowering allocates storage. */
+export class Storage {
+  private readonly headerTypes = new Map<string, IrHeaderType>();
+  private readonly headers: IrHeader[] = [];
+  private readonly stacks: IrHeaderStack[] = [];
+  private readonly unionTypes = new Map<string, IrHeaderUnionType>();
+  private readonly unions: IrHeaderUnion[] = [];
+  private readonly scalarFields: IrFieldDef[] = [];
+  private readonly usedInstanceNames = new Set<string>([SCALARS, STANDARD_METADATA]);
+  private readonly usedScalarNames = new Set<string>();
+
+  /** A unique scalar field for a value of `type`, named after `hint`. */
+  scalar(hint: string, type: Type, loc: SrcLoc): Loc {
+    const name = unique(hint, this.usedScalarNames);
+    this.scalarFields.push({ name, width: scalarWidth(type, loc), signed: isSigned(type), varbit: false });
+    return { k: "field", header: SCALARS, field: name, type };
+  }
+
+  /** Storage for a whole value of `type`; "leaf" names headers of a struct by their field name alone, as p4c names `hdr.ethernet` "ethernet". */
+  allocate(hint: string, type: Type, loc: SrcLoc, headerNaming: "path" | "leaf" = "path"): Loc {
+    const r = representation(type);
+    switch (r.kind) {
+      case "header":
+        return this.header(hint, r.decl, type, loc);
+      case "struct": {
+        // A copy of standard_metadata must be a header of bmv2's standard_metadata type:
+        // primitives like mark_to_drop take the whole header.
+        if (r.decl.name === "standard_metadata_t") return this.standardMetadataCopy(hint, type);
+        const fields = new Map<string, Loc>();
+        for (const f of r.decl.fields) {
+          const ft = resolved(f.type);
+          const leaf = headerNaming === "leaf" && isHeaderLike(ft);
+          fields.set(f.name, this.allocate(leaf ? f.name : `${hint}.${f.name}`, ft, f.loc, "path"));
+        }
+        return { k: "struct", fields, type };
+      }
+      case "stack":
+        return this.stack(hint, r.element, r.size, type, loc);
+      case "union":
+        return this.union(hint, r.decl, type, loc);
+      default:
+        return this.scalar(hint, type, loc);
+    }
+  }
+
+  /** standard_metadata is fixed by the target: one instance with bmv2's own layout. */
+  standardMetadata(type: Type): Loc {
+    const r = representation(type);
+    if (r.kind !== "struct") throw new Error("internal: standard_metadata_t is not a struct");
+    const fields = new Map<string, Loc>();
+    for (const f of r.decl.fields) fields.set(f.name, { k: "field", header: STANDARD_METADATA, field: f.name, type: resolved(f.type) });
+    return { k: "struct", fields, type };
+  }
+
+  private standardMetadataCopy(hint: string, type: Type): Loc {
+    const r = representation(type);
+    if (r.kind !== "struct") throw new Error("internal: standard_metadata_t is not a struct");
+    const name = unique(hint, this.usedInstanceNames);
+    this.headers.push({ name, headerType: "standard_metadata", metadata: true });
+    const fields = new Map<string, Loc>();
+    for (const f of r.decl.fields) fields.set(f.name, { k: "field", header: name, field: f.name, type: resolved(f.type) });
+    return { k: "struct", fields, type };
+  }
+
+  private header(hint: string, decl: HeaderDecl, type: Type, loc: SrcLoc, fixedName?: string): Loc {
+    this.headerType(decl, loc);
+    const name = fixedName ?? unique(hint, this.usedInstanceNames);
+    this.headers.push({ name, headerType: decl.name, metadata: false });
+    return { k: "header", name, decl, type };
+  }
+
+  private stack(hint: string, element: Type, size: number, type: Type, loc: SrcLoc): Loc {
+    const name = unique(hint, this.usedInstanceNames);
+    const er = representation(element);
+    if (er.kind === "header") {
+      const elements = Array.from({ length: size }, (_, i) => {
+        const elementName = `${name}[${i}]`;
+        this.usedInstanceNames.add(elementName);
+        return this.header(elementName, er.decl, element, loc, elementName);
+      });
+      this.stacks.push({ name, headerType: er.decl.name, headers: elements.map((e) => (e as { name: string }).name) });
+      return { k: "stack", name, elements, type };
+    }
+    throw new LowerError(loc, `stacks of ${er.kind} are not supported by the bmv2 back end`);
+  }
+
+  private union(hint: string, decl: HeaderUnionDecl, type: Type, loc: SrcLoc): Loc {
+    const name = unique(hint, this.usedInstanceNames);
+    const members = new Map<string, Loc>();
+    const memberTypes: { name: string; headerType: string }[] = [];
+    for (const f of decl.fields) {
+      const ft = representation(resolved(f.type));
+      if (ft.kind !== "header") throw new LowerError(f.loc, "a header union member must be a header");
+      const memberName = `${name}.${f.name}`;
+      this.usedInstanceNames.add(memberName);
+      members.set(f.name, this.header(memberName, ft.decl, resolved(f.type), loc, memberName));
+      memberTypes.push({ name: f.name, headerType: ft.decl.name });
+    }
+    if (!this.unionTypes.has(decl.name)) this.unionTypes.set(decl.name, { name: decl.name, members: memberTypes });
+    this.unions.push({ name, unionType: decl.name, headers: [...members.values()].map((m) => (m as { name: string }).name) });
+    return { k: "union", name, members, type };
+  }
+
+  private headerType(decl: HeaderDecl, loc: SrcLoc): void {
+    if (this.headerTypes.has(decl.name)) return;
+    const fields = decl.fields.map((f): IrFieldDef => {
+      const t = representation(resolved(f.type));
+      if (t.kind === "varbit") return { name: f.name, width: t.maxWidth, signed: false, varbit: true };
+      return { name: f.name, width: scalarWidth(t, loc), signed: isSigned(t), varbit: false };
+    });
+    this.headerTypes.set(decl.name, { name: decl.name, fields });
+  }
+
+  /** Registers a header type by its declaration even when no instance uses it (digest structs do not). */
+  structType(decl: StructDecl): { name: string; width: number }[] {
+    return decl.fields.map((f) => ({ name: f.name, width: scalarWidth(resolved(f.type), f.loc) }));
+  }
+
+  headerTypeList(): IrHeaderType[] {
+    return [
+      { name: "scalars_0", fields: padToBytes(this.scalarFields, "_padding_0") },
+      standardMetadataType(),
+      ...this.headerTypes.values(),
+    ];
+  }
+
+  headerList(): IrHeader[] {
+    return [
+      { name: SCALARS, headerType: "scalars_0", metadata: true },
+      { name: STANDARD_METADATA, headerType: "standard_metadata", metadata: true },
+      ...this.headers,
+    ];
+  }
+
+  stackList(): IrHeaderStack[] {
+    return this.stacks;
+  }
+
+  unionTypeList(): IrHeaderUnionType[] {
+    return [...this.unionTypes.values()];
+  }
+
+  unionList(): IrHeaderUnion[] {
+    return this.unions;
+  }
+}
+
+function isHeaderLike(t: Type): boolean {
+  const r = representation(t);
+  return r.kind === "header" || r.kind === "stack" || r.kind === "union" || r.kind === "struct";
+}
+
+export function unique(hint: string, used: Set<string>): string {
+  let name = hint;
+  for (let i = 0; used.has(name); i++) name = `${hint}_${i}`;
+  used.add(name);
+  return name;
+}

@@ -1,0 +1,85 @@
+/**
+ * Parser entry point: lexes preprocessed text, runs the grammar, and reports the first syntax
+ * error at the farthest token the grammar could not consume (like a yacc parser would).
+ */
+import type { Program, SrcLoc, TopLevelDecl } from "../ast/nodes.ts";
+import type { DiagnosticSink } from "../diagnostics/diagnostic.ts";
+import { p4Lexer, Tk, type P4Token } from "../lexer/tokens.ts";
+import { decodeIntLiteral } from "../lexer/int_literal.ts";
+import type { SourceMap } from "../preprocess/source_map.ts";
+import { withParseContext } from "./context.ts";
+import { program } from "./declarations.ts";
+
+const TYPE_KEYWORDS = new Set(["header", "struct", "header_union", "enum", "extern", "parser", "control", "package"]);
+
+/** Names declared as types anywhere in the program (p4c's lexer tracks the same). */
+function collectTypeNames(tokens: P4Token[]): Set<string> {
+  const names = new Set<string>();
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.kind !== Tk.Keyword) continue;
+    if (TYPE_KEYWORDS.has(t.text)) {
+      let j = i + 1;
+      if (t.text === "enum" && tokens[j]?.text === "bit") {
+        while (j < tokens.length && tokens[j]!.text !== ">") j++;
+        j++;
+      }
+      const n = tokens[j];
+      const after = tokens[j + 1]?.text;
+      if (n?.kind === Tk.Ident && (t.text !== "extern" || after === "{" || after === "<")) names.add(n.text);
+    } else if (t.text === "typedef" || t.text === "type") {
+      let j = i + 1;
+      while (j < tokens.length && tokens[j]!.text !== ";") j++;
+      const n = tokens[j - 1];
+      if (n?.kind === Tk.Ident) names.add(n.text);
+    }
+  }
+  return names;
+}
+
+function describe(token: P4Token | undefined): string {
+  return token === undefined ? "end of file" : `'${token.text}'`;
+}
+
+export function parseProgram(text: string, map: SourceMap, sink: DiagnosticSink): Program | undefined {
+  const locate = (t: P4Token): SrcLoc => map.locate(t.pos.rowBegin, t.pos.columnBegin);
+  const tokens: P4Token[] = [];
+  for (let t = p4Lexer.parse(text); t !== undefined; t = t.next) tokens.push(t);
+  let lexOk = true;
+  for (const t of tokens) {
+    if (t.kind === Tk.Invalid) {
+      sink.error(locate(t), `unexpected character '${t.text}'`);
+      lexOk = false;
+    } else if (t.kind === Tk.Int) {
+      const d = decodeIntLiteral(t.text);
+      if (typeof d === "string") {
+        sink.error(locate(t), d);
+        lexOk = false;
+      }
+    }
+  }
+  if (!lexOk) return undefined;
+  const fileLoc: SrcLoc = tokens[0] !== undefined ? { ...locate(tokens[0]), line: 1, col: 1 } : map.endLocation();
+
+  return withParseContext({ locate, typeNames: collectTypeNames(tokens) }, () => {
+    const out = program.parse(tokens[0]);
+    if (out.successful) {
+      const complete = out.candidates.find((c) => c.nextToken === undefined);
+      if (complete !== undefined) {
+        return { kind: "Program", loc: fileLoc, decls: complete.result.filter((d): d is TopLevelDecl => d !== undefined) };
+      }
+    }
+    const errPos = out.error?.pos;
+    const bad = errPos === undefined ? undefined : tokens.find((t) => t.pos.index === errPos.index);
+    const where = bad !== undefined ? locate(bad) : endOf(tokens, locate, map);
+    sink.error(where, `syntax error, unexpected ${describe(bad)}`);
+    return undefined;
+  });
+}
+
+function endOf(tokens: P4Token[], locate: (t: P4Token) => SrcLoc, map: SourceMap): SrcLoc {
+  const last = tokens[tokens.length - 1];
+  if (last === undefined) return map.endLocation();
+  const l = locate(last);
+  return { ...l, col: l.col + last.text.length };
+}

@@ -1,0 +1,64 @@
+import { startSwitch } from "../../../../bmv2/src/switch_main.ts";
+import { type Command, optionInt, optionString, parseArgs, UsageError } from "../command.ts";
+
+const help = `usage: slb switch [--grpc-addr HOST:PORT] [--device-id N] [--ports N] [--wire-base-port N]
+                  [--cpu-port N] [--json FILE --p4info FILE] [--tls-cert FILE --tls-key FILE]
+
+Runs our bmv2-compatible switch model with a P4Runtime gRPC server until Ctrl-C.
+Data ports 0..N-1 (except the CPU port) are UDP wires on 127.0.0.1: port P
+listens on wire-base-port + P, one Ethernet frame per datagram, and sends its
+egress frames back to whoever last sent to it.
+
+options:
+  --grpc-addr HOST:PORT   P4Runtime server address (default 127.0.0.1:9559; port 0: any free one)
+  --device-id N           P4Runtime device id (default 0, as simple_switch_grpc)
+  --ports N               number of data ports (default 8)
+  --wire-base-port N      UDP port of switch port 0 (default 20000)
+  --cpu-port N            port for packet-in/out through P4Runtime (default 255)
+  --json FILE             BMv2 JSON to load at start (needs --p4info)
+  --p4info FILE           its P4Info in text format
+  --tls-cert FILE         serve gRPC over TLS with this certificate chain (needs --tls-key)
+  --tls-key FILE          private key of the TLS certificate
+
+example:
+  slb switch --grpc-addr 127.0.0.1:9559 --device-id 1 --ports 8 --wire-base-port 20000 --cpu-port 255`;
+
+export const switchCommand: Command = {
+  name: "switch",
+  summary: "run the switch model with its P4Runtime server and UDP wires",
+  help,
+  async run(args) {
+    const parsed = parseArgs(args, { values: ["grpc-addr", "device-id", "ports", "wire-base-port", "cpu-port", "json", "p4info", "tls-cert", "tls-key"] });
+    if (parsed.positional.length > 0) throw new UsageError(`unexpected argument '${parsed.positional[0]}'`);
+    const json = parsed.options.get("json");
+    const p4info = parsed.options.get("p4info");
+    if ((json === undefined) !== (p4info === undefined)) throw new UsageError("--json and --p4info go together");
+    const cert = parsed.options.get("tls-cert");
+    const key = parsed.options.get("tls-key");
+    if ((cert === undefined) !== (key === undefined)) throw new UsageError("--tls-cert and --tls-key go together");
+    const cpuPort = optionInt(parsed, "cpu-port", 255);
+    if (cpuPort < 0 || cpuPort > 511) throw new UsageError("--cpu-port must be 0..511");
+    const handle = await startSwitch({
+      grpcAddress: optionString(parsed, "grpc-addr", "127.0.0.1:9559"),
+      deviceId: optionInt(parsed, "device-id", 0),
+      ports: optionInt(parsed, "ports", 8),
+      wireBasePort: optionInt(parsed, "wire-base-port", 20000),
+      cpuPort,
+      ...(typeof json === "string" && typeof p4info === "string" ? { jsonFile: json, p4infoFile: p4info } : {}),
+      ...(typeof cert === "string" && typeof key === "string" ? { tls: { certFile: cert, keyFile: key } } : {}),
+      log: (line) => console.log(line),
+    });
+    console.log(`slb switch: P4Runtime on ${handle.grpcAddress}, ${optionInt(parsed, "ports", 8)} data ports from UDP ${optionInt(parsed, "wire-base-port", 20000)}, CPU port ${cpuPort}`);
+    await new Promise<void>((resolve) => {
+      const stop = (): void => {
+        process.off("SIGINT", stop);
+        process.off("SIGTERM", stop);
+        resolve();
+      };
+      process.on("SIGINT", stop);
+      process.on("SIGTERM", stop);
+    });
+    await handle.stop();
+    return 0;
+  },
+};

@@ -1,0 +1,187 @@
+/**
+ * The client library: sends session requests to the VIP, retransmits unanswered ones with the
+ * same request id and the RETRY flag (so the server answers from its cache instead of applying
+ * twice), and keeps each session's cookie and version in a cookie jar. It always sends to the
+ * VIP: routing around a dead server is the switch's job (claim element 5), never the client's.
+ */
+import { randomBytes, randomInt } from "node:crypto";
+import type { DatagramTransport } from "../transport/datagram.ts";
+import type { Endpoint } from "../transport/endpoint.ts";
+import {
+  type Cookie,
+  Flags,
+  MessageType,
+  NEW_SESSION_COOKIE,
+  type SessionHeader,
+  type SessionId,
+  decodeSessionMessage,
+  encodeSessionMessage,
+} from "../wire/session_header.ts";
+import { CookieJar } from "./cookie_jar.ts";
+
+export interface SessionClientOptions {
+  readonly transport: DatagramTransport;
+  readonly vip: Endpoint;
+  readonly jar?: CookieJar;
+  /** Wait for the first attempt; each retransmission waits `backoff` times longer, up to maxTimeoutMs. */
+  readonly timeoutMs?: number;
+  readonly backoff?: number;
+  readonly maxTimeoutMs?: number;
+  /** Retransmissions after the first attempt. */
+  readonly retries?: number;
+}
+
+export interface ClientReply {
+  readonly kind: "response" | "error";
+  readonly payload: Uint8Array;
+  /** The payload as UTF-8 (the default app speaks text). */
+  readonly text: string;
+  readonly cookie: Cookie;
+  readonly version: number;
+  readonly requestId: number;
+  /** From the first transmission to the answer. */
+  readonly latencyMs: number;
+  readonly attempts: number;
+}
+
+export class ClientTimeoutError extends Error {
+  override readonly name = "ClientTimeoutError";
+  constructor(
+    readonly sessionId: SessionId,
+    readonly requestId: number,
+    readonly attempts: number,
+  ) {
+    super(`no answer for session ${sessionId} request ${requestId} after ${attempts} attempts`);
+  }
+}
+
+interface Outstanding {
+  readonly sessionId: SessionId;
+  /** Undefined when the client closes under it. */
+  readonly settle: (answer: { header: SessionHeader; payload: Uint8Array } | undefined) => void;
+}
+
+export interface SessionClientCounters {
+  sent: number;
+  retransmissions: number;
+  answers: number;
+  /** Answers nobody waits for any more (late duplicates) or not matching their request. */
+  strays: number;
+  timeouts: number;
+}
+
+export class SessionClient {
+  readonly jar: CookieJar;
+  readonly counters: SessionClientCounters = { sent: 0, retransmissions: 0, answers: 0, strays: 0, timeouts: 0 };
+  private readonly outstanding = new Map<number, Outstanding>();
+  private nextRequestId = randomInt(1, 0x7fffffff);
+  private closed = false;
+
+  constructor(private readonly options: SessionClientOptions) {
+    this.jar = options.jar ?? new CookieJar();
+    options.transport.onReceive((_src, bytes) => this.receive(bytes));
+  }
+
+  /** A fresh random 64-bit session id (never 0). */
+  static newSessionId(): SessionId {
+    let id = 0n;
+    while (id === 0n) id = randomBytes(8).readBigUInt64BE(0);
+    return id as SessionId;
+  }
+
+  /**
+   * Sends one request and resolves with the server's answer (a response or an error response).
+   * Rejects with ClientTimeoutError when no attempt is answered.
+   */
+  async request(sessionId: SessionId, payload: Uint8Array | string): Promise<ClientReply> {
+    if (this.closed) throw new Error("session client is closed");
+    const body = typeof payload === "string" ? new TextEncoder().encode(payload) : payload;
+    const requestId = this.allocateRequestId();
+    const started = performance.now();
+    const attempts = (this.options.retries ?? 4) + 1;
+    let timeoutMs = this.options.timeoutMs ?? 200;
+    let answer: { header: SessionHeader; payload: Uint8Array } | undefined;
+    let attempt = 0;
+    try {
+      while (attempt < attempts && !answer && !this.closed) {
+        const entry = this.jar.get(sessionId);
+        const header: SessionHeader = {
+          type: MessageType.Request,
+          flags: attempt > 0 ? Flags.Retry : 0,
+          cookie: entry?.cookie ?? NEW_SESSION_COOKIE,
+          sessionId,
+          sessionVersion: entry?.version ?? 0,
+          requestId,
+        };
+        attempt++;
+        this.counters.sent++;
+        if (attempt > 1) this.counters.retransmissions++;
+        answer = await this.exchange(header, body, timeoutMs);
+        timeoutMs = Math.min(timeoutMs * (this.options.backoff ?? 2), this.options.maxTimeoutMs ?? 2000);
+      }
+    } finally {
+      this.outstanding.delete(requestId);
+    }
+    if (!answer) {
+      this.counters.timeouts++;
+      throw new ClientTimeoutError(sessionId, requestId, attempt);
+    }
+    const kind = answer.header.type === MessageType.Response ? "response" : "error";
+    // Only a real response moves the session; an error leaves the cookie as it was.
+    if (kind === "response") this.jar.update(sessionId, answer.header.cookie, answer.header.sessionVersion);
+    return {
+      kind,
+      payload: answer.payload,
+      text: new TextDecoder().decode(answer.payload),
+      cookie: answer.header.cookie,
+      version: answer.header.sessionVersion,
+      requestId,
+      latencyMs: performance.now() - started,
+      attempts: attempt,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const waiting of this.outstanding.values()) waiting.settle(undefined);
+    await this.options.transport.close();
+  }
+
+  private allocateRequestId(): number {
+    const id = this.nextRequestId;
+    this.nextRequestId = id === 0xffffffff ? 1 : id + 1;
+    return id;
+  }
+
+  private exchange(header: SessionHeader, body: Uint8Array, timeoutMs: number): Promise<{ header: SessionHeader; payload: Uint8Array } | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), timeoutMs);
+      this.outstanding.set(header.requestId, {
+        sessionId: header.sessionId,
+        settle: (answer) => {
+          clearTimeout(timer);
+          resolve(answer);
+        },
+      });
+      this.options.transport.send(this.options.vip, encodeSessionMessage(header, body));
+    });
+  }
+
+  private receive(bytes: Uint8Array): void {
+    const decoded = decodeSessionMessage(bytes);
+    if (!decoded.ok || decoded.message.header.type === MessageType.Request) {
+      this.counters.strays++;
+      return;
+    }
+    const { header, payload } = decoded.message;
+    const waiting = this.outstanding.get(header.requestId);
+    if (!waiting || waiting.sessionId !== header.sessionId) {
+      this.counters.strays++;
+      return;
+    }
+    this.outstanding.delete(header.requestId);
+    this.counters.answers++;
+    // Copy: the transport may reuse its buffer once the handler returns.
+    waiting.settle({ header, payload: payload.slice() });
+  }
+}

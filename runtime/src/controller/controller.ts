@@ -1,0 +1,528 @@
+/**
+ * The session load balancer's controller: owns the switch's LB state (as primary by election
+ * id), keeps the live-server set from health probes and the data plane's failure digests, and
+ * on every change reprograms the switch by a minimal diff and pushes the new membership (with
+ * a higher epoch) to every server.
+ *
+ * Start-up never wipes: the pipeline is loaded only when the switch runs another one (cookie),
+ * the server modes and generations are adopted from what the switch holds, and the first
+ * reconcile writes only what differs. A backup controller (lower election id) stays passive
+ * until the switch promotes it, then does the same start-up sync.
+ *
+ * All switch work is serialized on one queue, so a digest, a probe verdict and an admin call
+ * arriving together produce consistent writes.
+ */
+import { counterEntry, tableEntry, type CounterEntry, type Entity } from "../p4rt/entities.ts";
+import type { SwitchEvent } from "../p4rt/events.ts";
+import { Switch } from "../p4rt/switch.ts";
+import type { MemberServer } from "../wire/control.ts";
+import { type ServerConfig, type ServerId, type TopologyConfig } from "./config.ts";
+import { EventLog } from "./event_log.ts";
+import { HealthMonitor, type Health, type HealthChange, type ProbeOutcome, type Prober } from "./health.ts";
+import { desiredLbState, DROP_REASONS, LB_NAMES, LB_SCOPE, type ServerMode, type ServerView } from "./lb_program.ts";
+import { probeOverUdp, pushOverUdp, type Membership, type MembershipPusher } from "./membership.ts";
+import { ControllerMetrics } from "./controller_metrics.ts";
+import { ensurePipeline, type Pipeline } from "./pipeline.ts";
+import { applyPlan, planReconcile, readOwnedState, type ReconcilePlan } from "./reconcile.ts";
+
+export interface ControllerOptions {
+  readonly topology: TopologyConfig;
+  readonly pipeline: Pipeline;
+  /** Overrides topology.switch.electionId (the CLI's --election-id). */
+  readonly electionId?: bigint;
+  readonly prober?: Prober;
+  readonly pusher?: MembershipPusher;
+  readonly events?: EventLog;
+  /** Back-off of the switch stream reconnects. */
+  readonly reconnect?: { readonly initialMs: number; readonly maxMs: number };
+}
+
+export interface ServerStatus {
+  readonly id: ServerId;
+  readonly ip: string;
+  readonly mac: string;
+  readonly switchPort: number;
+  readonly dataPort: number;
+  readonly peerPort: number;
+  readonly mgmt: string;
+  readonly mode: ServerMode;
+  readonly health: Health;
+  readonly drained: boolean;
+  readonly generation: number;
+  readonly lastRttMs?: number;
+  readonly lastError?: string;
+}
+
+export interface ControllerStatus {
+  readonly switchAddress: string;
+  readonly deviceId: number;
+  readonly electionId: string;
+  readonly role: "primary" | "backup" | "disconnected";
+  readonly active: boolean;
+  readonly pipelineCookie: string;
+  readonly epoch: number;
+  readonly servers: { readonly total: number; readonly up: number; readonly down: number; readonly draining: number };
+  readonly reconciles: number;
+  readonly updatesWritten: { readonly inserts: number; readonly modifies: number; readonly deletes: number };
+}
+
+export interface CounterPair {
+  readonly packets: string;
+  readonly bytes: string;
+}
+
+export interface CountersSnapshot {
+  readonly servers: readonly {
+    readonly id: number;
+    readonly requests: CounterPair;
+    readonly responses: CounterPair;
+    readonly failovers: CounterPair;
+    readonly markedDown: CounterPair;
+  }[];
+  readonly drops: Readonly<Record<string, CounterPair>>;
+}
+
+interface ServerRecord {
+  config: ServerConfig;
+  drained: boolean;
+  generation: number;
+}
+
+const MAX_GENERATION = 65535;
+
+function nextGeneration(g: number): number {
+  return g >= MAX_GENERATION ? 1 : g + 1;
+}
+
+export class Controller {
+  readonly events: EventLog;
+  readonly metrics = new ControllerMetrics();
+  readonly sw: Switch;
+  private readonly topology: TopologyConfig;
+  private readonly pipeline: Pipeline;
+  private readonly servers = new Map<ServerId, ServerRecord>();
+  private readonly monitor: HealthMonitor;
+  private readonly prober: Prober;
+  private readonly pusher: MembershipPusher;
+  private queue: Promise<unknown> = Promise.resolve();
+  private active = false;
+  private stopped = false;
+  private epoch = 0;
+  /** The membership last pushed, to push only when it changes. */
+  private pushedMembershipKey = "";
+  private reconciles = 0;
+  private readonly written = { inserts: 0, modifies: 0, deletes: 0 };
+
+  constructor(options: ControllerOptions) {
+    this.topology = options.topology;
+    this.pipeline = options.pipeline;
+    this.events = options.events ?? new EventLog(options.topology.eventLog);
+    this.prober = options.prober ?? probeOverUdp;
+    this.pusher = options.pusher ?? pushOverUdp;
+    for (const s of options.topology.servers) this.servers.set(s.id, { config: s, drained: false, generation: 1 });
+    this.monitor = new HealthMonitor(options.topology.health, this.prober, {
+      change: (c) => this.onHealthChange(c),
+      probe: (s, o) => this.onProbe(s, o),
+    });
+    this.sw = new Switch({
+      address: options.topology.switch.address,
+      deviceId: options.topology.switch.deviceId,
+      electionId: options.electionId ?? options.topology.switch.electionId,
+      p4info: options.pipeline.p4info,
+      reconnect: options.reconnect ?? { initialMs: 100, maxMs: 5_000 },
+    });
+    this.sw.on("event", (e: SwitchEvent) => this.onSwitchEvent(e));
+  }
+
+  /** Connects and, when primary, syncs the switch; a backup resolves at once and waits to be promoted. */
+  async start(connectTimeoutMs = 10_000): Promise<void> {
+    this.events.record("started", { switch: this.sw.address, electionId: this.sw.electionId.toString() });
+    await this.sw.connect(connectTimeoutMs);
+    await this.queue;
+  }
+
+  /** Resolves once all queued switch work is done (tests and CLI use it to wait for a change to land). */
+  idle(): Promise<void> {
+    return this.queue.then(() => undefined);
+  }
+
+  get isActive(): boolean {
+    return this.active;
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.active = false;
+    this.monitor.stop();
+    this.sw.close();
+    this.events.record("stopped");
+  }
+
+  /* ---------- the work queue ---------- */
+
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch((err: unknown) => {
+      this.events.record("error", { message: (err as Error).message });
+    });
+    return run;
+  }
+
+  /* ---------- switch events ---------- */
+
+  private onSwitchEvent(e: SwitchEvent): void {
+    if (this.stopped) return;
+    switch (e.kind) {
+      case "arbitration":
+        this.events.record("arbitration", { role: e.role, primaryElectionId: e.primaryElectionId.toString() });
+        this.metrics.primary.set({}, e.role === "primary" ? 1 : 0);
+        if (e.role === "primary" && !this.active) void this.enqueue(() => this.becomePrimary());
+        if (e.role === "backup" && this.active) this.becomeBackup();
+        return;
+      case "disconnected":
+        this.events.record("switch_disconnected", { reason: e.reason, retryInMs: e.retryInMs });
+        if (this.active) this.becomeBackup();
+        return;
+      case "digest":
+        if (e.digest.endsWith(LB_NAMES.downDigest)) for (const d of e.data) this.onDownDigest(d);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private becomeBackup(): void {
+    this.active = false;
+    this.monitor.stop();
+  }
+
+  /** Start-up sync: pipeline (only if different), adopt the switch's view, reconcile, start probing, push membership. */
+  private async becomePrimary(): Promise<void> {
+    if (this.stopped || this.sw.role !== "primary") return;
+    const outcome = await ensurePipeline(this.sw, this.pipeline);
+    this.events.record(outcome === "loaded" ? "pipeline_loaded" : "pipeline_kept", { cookie: this.pipeline.cookie.toString() });
+    const initialProbes = await this.probeAllOnce();
+    const adopted = outcome === "kept" ? await this.adoptFromSwitch() : undefined;
+    for (const [id, record] of this.servers) {
+      const health: Health = adopted ? (adopted.get(id) !== undefined ? "up" : "down") : initialProbes.get(id)?.ok ? "up" : "down";
+      const generation = adopted?.get(id);
+      if (generation !== undefined) record.generation = generation;
+      this.monitor.add(record.config, health);
+    }
+    this.epoch = Math.max(this.epoch, ...[...initialProbes.values()].map((o) => o.epoch ?? 0));
+    this.pushedMembershipKey = "";
+    this.active = true;
+    await this.reconcile("start-up");
+    await this.pushMembershipIfChanged(initialProbes);
+    this.monitor.start();
+  }
+
+  private async probeAllOnce(): Promise<Map<ServerId, ProbeOutcome>> {
+    const out = new Map<ServerId, ProbeOutcome>();
+    await Promise.all(
+      [...this.servers.values()].map(async (r) => {
+        out.set(r.config.id, await this.prober(r.config, this.topology.health.timeoutMs));
+      }),
+    );
+    return out;
+  }
+
+  /** server id -> generation, for every server the switch has in server_map. */
+  private async adoptFromSwitch(): Promise<Map<ServerId, number>> {
+    const adopted = new Map<ServerId, number>();
+    for (const e of await this.sw.readAll(tableEntry(LB_NAMES.serverMap))) {
+      if (e.type !== "table_entry" || e.action?.kind !== "action") continue;
+      const id = Number(e.match?.["meta.primary_id"] as bigint);
+      const generation = Number(e.action.action.params?.["generation"] ?? 1n);
+      if (this.servers.has(id as ServerId)) adopted.set(id as ServerId, generation);
+    }
+    return adopted;
+  }
+
+  /* ---------- health ---------- */
+
+  private onProbe(server: ServerConfig, outcome: ProbeOutcome): void {
+    this.metrics.probeLatency.observe(outcome.rttMs / 1000, { server: server.id });
+    if (!outcome.ok) this.metrics.probeFailures.inc({ server: server.id });
+    // A server that restarted (or missed a push) holds an older epoch: bring it up to date.
+    if (this.active && outcome.ok && outcome.epoch !== undefined && outcome.epoch < this.epoch) void this.pushTo(server, this.membership());
+  }
+
+  private onHealthChange(change: HealthChange): void {
+    const record = this.servers.get(change.id);
+    if (!record || !this.active) return;
+    // A server coming back gets a new generation, which clears any down mark the data plane holds for the old one.
+    if (change.to === "up") record.generation = nextGeneration(record.generation);
+    this.events.record(change.to === "up" ? "server_up" : "server_down", { server: change.id, reason: change.reason, generation: record.generation });
+    this.metrics.transitions.inc({ server: change.id, to: change.to });
+    void this.enqueue(() => this.applyChange(`server ${change.id} ${change.to}`));
+  }
+
+  private onDownDigest(data: Readonly<Record<string, bigint>>): void {
+    const id = Number(data["server_id"] ?? 0n) as ServerId;
+    this.events.record("digest", {
+      digest: LB_NAMES.downDigest,
+      server: id,
+      detectedAtUs: String(data["detected_at"] ?? 0n),
+      oldestRequestAtUs: String(data["oldest_request_at"] ?? 0n),
+    });
+    const record = this.servers.get(id);
+    if (!record || !this.active) return;
+    // The switch already fails the server's sessions over; a probe now decides whether it stays out.
+    void this.monitor.probe(id, true).then((outcome) => {
+      if (!outcome?.ok || this.monitor.health(id) !== "up") return;
+      // False alarm (slow, not dead): a new generation lifts the data plane's mark.
+      record.generation = nextGeneration(record.generation);
+      this.events.record("server_up", { server: id, reason: "probe answered after a data-plane down mark", generation: record.generation });
+      void this.enqueue(() => this.applyChange(`server ${id} cleared after digest`));
+    });
+  }
+
+  /* ---------- reprogramming ---------- */
+
+  private modeOf(r: ServerRecord): ServerMode {
+    if (r.drained) return "draining";
+    return this.monitor.health(r.config.id) === "up" ? "up" : "down";
+  }
+
+  private views(): ServerView[] {
+    return [...this.servers.values()].map((r) => ({ config: r.config, mode: this.modeOf(r), generation: r.generation }));
+  }
+
+  private async applyChange(reason: string): Promise<void> {
+    if (!this.active) return;
+    await this.reconcile(reason);
+    await this.pushMembershipIfChanged();
+  }
+
+  /** Reads the owned state back and writes the difference; returns the plan that was applied. */
+  private async reconcile(reason: string): Promise<ReconcilePlan> {
+    const desired = desiredLbState(this.topology, this.views());
+    const current = await readOwnedState(this.sw, LB_SCOPE);
+    const plan = planReconcile(this.sw.schema, desired, current);
+    await applyPlan(this.sw, plan);
+    this.reconciles++;
+    this.written.inserts += plan.inserts;
+    this.written.modifies += plan.modifies;
+    this.written.deletes += plan.deletes;
+    this.metrics.updates.inc({ type: "insert" }, plan.inserts);
+    this.metrics.updates.inc({ type: "modify" }, plan.modifies);
+    this.metrics.updates.inc({ type: "delete" }, plan.deletes);
+    this.metrics.reconciles.inc();
+    this.refreshServerGauges();
+    this.events.record("reconciled", { reason, inserts: plan.inserts, modifies: plan.modifies, deletes: plan.deletes, batches: plan.batches.length });
+    return plan;
+  }
+
+  /** Reconciles now (an admin "resync"); resolves with what was written. */
+  reconcileNow(): Promise<ReconcilePlan> {
+    return this.enqueue(() => {
+      if (!this.active) throw new Error("not the primary controller");
+      return this.reconcile("requested");
+    });
+  }
+
+  private refreshServerGauges(): void {
+    let up = 0;
+    for (const r of this.servers.values()) {
+      const mode = this.modeOf(r);
+      if (mode === "up") up++;
+      this.metrics.serverUp.set({ server: r.config.id }, mode === "up" ? 1 : 0);
+    }
+    this.metrics.serversUp.set({}, up);
+    this.metrics.epoch.set({}, this.epoch);
+  }
+
+  /* ---------- membership ---------- */
+
+  private memberList(): MemberServer[] {
+    return [...this.servers.values()]
+      .sort((a, b) => a.config.id - b.config.id)
+      .map((r) => ({ id: r.config.id, address: r.config.ip, dataPort: r.config.dataPort, peerPort: r.config.peerPort, state: this.modeOf(r) }));
+  }
+
+  private membership(): Membership {
+    return { epoch: this.epoch, servers: this.memberList() };
+  }
+
+  private async pushMembershipIfChanged(probes?: Map<ServerId, ProbeOutcome>): Promise<void> {
+    const key = JSON.stringify(this.memberList());
+    const stale = probes ? [...probes.values()].some((o) => o.ok && (o.epoch ?? 0) < this.epoch) : false;
+    if (key === this.pushedMembershipKey && !stale) return;
+    if (key !== this.pushedMembershipKey) this.epoch++;
+    this.pushedMembershipKey = key;
+    await this.pushAll();
+  }
+
+  private async pushAll(): Promise<void> {
+    const membership = this.membership();
+    this.metrics.epoch.set({}, this.epoch);
+    const results = await Promise.all([...this.servers.values()].filter((r) => this.modeOf(r) !== "down").map((r) => this.pushTo(r.config, membership)));
+    this.events.record("membership_pushed", {
+      epoch: membership.epoch,
+      servers: membership.servers.map((s) => `${s.id}:${s.state}`),
+      acked: results.filter((r) => r).length,
+      sent: results.length,
+    });
+    // A server held a newer epoch than ours (pushed by another controller): go above it, push again.
+    const newest = Math.max(0, ...results.map((r) => r ?? 0));
+    if (newest > this.epoch) {
+      this.epoch = newest + 1;
+      await this.pushAll();
+    }
+  }
+
+  /** Resolves with the epoch the server acknowledged, or undefined when it did not. */
+  private async pushTo(server: ServerConfig, membership: Membership): Promise<number | undefined> {
+    const reply = await this.pusher(server, membership);
+    return "epoch" in reply ? reply.epoch : undefined;
+  }
+
+  /* ---------- admin operations ---------- */
+
+  private requireServer(id: number): ServerRecord {
+    const r = this.servers.get(id as ServerId);
+    if (!r) throw new NotFoundError(`no server ${id}`);
+    return r;
+  }
+
+  /** Drain: no new sessions; its sessions move to live servers on their next request. */
+  drain(id: number, drained = true): Promise<ServerStatus> {
+    return this.enqueue(async () => {
+      const r = this.requireServer(id);
+      if (r.drained !== drained) {
+        r.drained = drained;
+        if (!drained) r.generation = nextGeneration(r.generation);
+        this.events.record(drained ? "server_drained" : "server_undrained", { server: id });
+        await this.applyChange(`server ${id} ${drained ? "drained" : "undrained"}`);
+      }
+      return this.serverStatus(r);
+    });
+  }
+
+  /** Adds a server at run time; it takes traffic once its probes pass `rise` times. */
+  addServer(config: ServerConfig): Promise<ServerStatus> {
+    return this.enqueue(async () => {
+      if (this.servers.has(config.id)) throw new ConflictError(`server ${config.id} already exists`);
+      const record: ServerRecord = { config, drained: false, generation: 1 };
+      this.servers.set(config.id, record);
+      this.monitor.add(config, "down");
+      this.events.record("server_added", { server: config.id, ip: config.ip });
+      await this.applyChange(`server ${config.id} added`);
+      void this.monitor.probe(config.id);
+      return this.serverStatus(record);
+    });
+  }
+
+  /** Removes a server: out of every table and group, and out of the membership. */
+  removeServer(id: number): Promise<void> {
+    return this.enqueue(async () => {
+      this.requireServer(id);
+      this.servers.delete(id as ServerId);
+      this.monitor.remove(id as ServerId);
+      this.metrics.serverUp.set({ server: id }, 0);
+      this.events.record("server_removed", { server: id });
+      await this.applyChange(`server ${id} removed`);
+    });
+  }
+
+  /* ---------- views ---------- */
+
+  private serverStatus(r: ServerRecord): ServerStatus {
+    const snap = this.monitor.snapshot(r.config.id);
+    return {
+      id: r.config.id,
+      ip: r.config.ip,
+      mac: r.config.mac,
+      switchPort: r.config.switchPort,
+      dataPort: r.config.dataPort,
+      peerPort: r.config.peerPort,
+      mgmt: `${r.config.mgmt.ip}:${r.config.mgmt.port}`,
+      mode: this.modeOf(r),
+      health: snap?.health ?? "down",
+      drained: r.drained,
+      generation: r.generation,
+      ...(snap?.lastRttMs !== undefined ? { lastRttMs: snap.lastRttMs } : {}),
+      ...(snap?.lastError ? { lastError: snap.lastError } : {}),
+    };
+  }
+
+  serverList(): ServerStatus[] {
+    return [...this.servers.values()].sort((a, b) => a.config.id - b.config.id).map((r) => this.serverStatus(r));
+  }
+
+  status(): ControllerStatus {
+    const modes = [...this.servers.values()].map((r) => this.modeOf(r));
+    return {
+      switchAddress: this.sw.address,
+      deviceId: Number(this.sw.deviceId),
+      electionId: this.sw.electionId.toString(),
+      role: this.sw.role ?? "disconnected",
+      active: this.active,
+      pipelineCookie: this.pipeline.cookie.toString(),
+      epoch: this.epoch,
+      servers: {
+        total: modes.length,
+        up: modes.filter((m) => m === "up").length,
+        down: modes.filter((m) => m === "down").length,
+        draining: modes.filter((m) => m === "draining").length,
+      },
+      reconciles: this.reconciles,
+      updatesWritten: { ...this.written },
+    };
+  }
+
+  /** Reads the LB counters of every known server and the drop reasons from the switch. */
+  async counters(): Promise<CountersSnapshot> {
+    const ids = [...this.servers.keys()].sort((a, b) => a - b);
+    const names = [LB_NAMES.serverRequests, LB_NAMES.serverResponses, LB_NAMES.serverFailovers, LB_NAMES.serverMarkedDown] as const;
+    const wanted: Entity[] = names.flatMap((n) => ids.map((id) => counterEntry(n, id)));
+    const read = ids.length > 0 ? await this.sw.readAll(wanted) : [];
+    const drops = await this.sw.readAll(counterEntry(LB_NAMES.dropReasons));
+    const value = (name: string, index: number): CounterPair => {
+      const full = this.sw.schema.counters.get(name).preamble.name;
+      const hit = read.find((e): e is CounterEntry => e.type === "counter_entry" && e.counter === full && e.index === index);
+      return { packets: String(hit?.data?.packets ?? 0n), bytes: String(hit?.data?.bytes ?? 0n) };
+    };
+    const dropMap: Record<string, CounterPair> = {};
+    for (const e of drops) {
+      if (e.type !== "counter_entry" || e.index === undefined) continue;
+      const reason = DROP_REASONS[e.index];
+      if (reason) dropMap[reason] = { packets: String(e.data?.packets ?? 0n), bytes: String(e.data?.bytes ?? 0n) };
+    }
+    const snapshot: CountersSnapshot = {
+      servers: ids.map((id) => ({
+        id,
+        requests: value(LB_NAMES.serverRequests, id),
+        responses: value(LB_NAMES.serverResponses, id),
+        failovers: value(LB_NAMES.serverFailovers, id),
+        markedDown: value(LB_NAMES.serverMarkedDown, id),
+      })),
+      drops: dropMap,
+    };
+    this.metrics.updateFromCounters(snapshot);
+    return snapshot;
+  }
+
+  /** Renders /metrics, refreshing the switch counters first when this controller can read them. */
+  async renderMetrics(): Promise<string> {
+    if (this.sw.connected && this.sw.hasSchema) {
+      try {
+        await this.counters();
+      } catch (err) {
+        this.events.record("error", { message: `counter read failed: ${(err as Error).message}` });
+      }
+    }
+    this.refreshServerGauges();
+    return this.metrics.render();
+  }
+}
+
+export class NotFoundError extends Error {
+  override readonly name = "NotFoundError";
+}
+
+export class ConflictError extends Error {
+  override readonly name = "ConflictError";
+}

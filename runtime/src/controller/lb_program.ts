@@ -1,0 +1,154 @@
+/**
+ * The desired switch state of the session load balancer (p4/CONTROL_PLANE.md) as a pure
+ * function of the topology and each server's mode. Names are dotted suffixes that resolve in
+ * both the v1model (`SessionLbIngress.`) and TNA (`SessionLbTnaIngress.`) programs.
+ *
+ * Id scheme (stable, so a restarted controller computes the same ids as its predecessor):
+ *   - selector member id = server id, in both profiles;
+ *   - new-session group id = NEW_SESSION_GROUP (one VIP);
+ *   - failover group id = the secondary's server id.
+ *
+ * Modes: `up` serves new sessions and its own sessions; `draining` is out of the new-session
+ * group and, for known sessions, treated as down (out of server_map and of every failover
+ * group), so its sessions move to a live server on their next request; `down` likewise.
+ */
+import { action, group, groupAction, member, tableEntry, type Entity } from "../p4rt/entities.ts";
+import type { DesiredState, Scope } from "./reconcile.ts";
+import type { RouteConfig, ServerConfig, TopologyConfig } from "./config.ts";
+
+export const LB_NAMES = {
+  vip: "classify.vip",
+  setVip: "classify.set_vip",
+  serverSource: "classify.server_source",
+  fromServer: "classify.from_server",
+  newSessionSelect: "session_select.new_session_select",
+  pickNewServer: "session_select.pick_new_server",
+  newSessionSelector: "session_select.new_session_selector",
+  serverMap: "session_select.server_map",
+  setPrimary: "session_select.set_primary",
+  failoverSelect: "failover.failover_select",
+  pickFailoverServer: "failover.pick_failover_server",
+  failoverSelector: "failover.failover_selector",
+  detectConfig: "failure_detect.detect_config",
+  setFailureTimeout: "failure_detect.set_failure_timeout",
+  ipv4Lpm: "forwarding.ipv4_lpm",
+  route: "forwarding.route",
+  serverRequests: "stats.server_requests",
+  serverResponses: "stats.server_responses",
+  serverFailovers: "stats.server_failovers",
+  serverMarkedDown: "stats.server_marked_down",
+  dropReasons: "stats.drop_reasons",
+  events: "stats.events",
+  downDigest: "server_down_digest_t",
+} as const;
+
+export const NEW_SESSION_GROUP = 1;
+
+/** DROP_* reasons by counter index (p4/shared/defines.p4). */
+export const DROP_REASONS: Readonly<Record<number, string>> = {
+  1: "not_ipv4",
+  2: "bad_ipv4_header",
+  3: "bad_ipv4_checksum",
+  4: "ttl_expired",
+  5: "no_route",
+  6: "session_truncated",
+  7: "session_missing",
+  8: "session_bad_magic",
+  9: "session_bad_version",
+  10: "session_bad_type",
+  11: "fragmented",
+  12: "no_live_server",
+  13: "failover_stale",
+};
+
+export const LB_SCOPE: Scope = {
+  tables: [LB_NAMES.vip, LB_NAMES.serverSource, LB_NAMES.newSessionSelect, LB_NAMES.serverMap, LB_NAMES.failoverSelect, LB_NAMES.ipv4Lpm],
+  profiles: [LB_NAMES.newSessionSelector, LB_NAMES.failoverSelector],
+  defaultTables: [LB_NAMES.detectConfig],
+};
+
+export type ServerMode = "up" | "down" | "draining";
+
+export interface ServerView {
+  readonly config: ServerConfig;
+  readonly mode: ServerMode;
+  /** server_map generation (1..65535): bumped whenever the controller brings the server back. */
+  readonly generation: number;
+}
+
+/** Everything in the topology except the servers (which change at run time). */
+export type LbTopology = Pick<TopologyConfig, "vip" | "routes" | "failure">;
+
+function pickParams(s: ServerConfig): Record<string, string | number> {
+  return { server_id: s.id, server_addr: s.ip, server_port: s.dataPort };
+}
+
+function routeEntry(prefix: string, port: number, srcMac: string, dstMac: string): Entity {
+  return tableEntry(LB_NAMES.ipv4Lpm, {
+    match: { "hdr.ipv4.dst_addr": prefix },
+    action: action(LB_NAMES.route, { port, src_mac: srcMac, dst_mac: dstMac }),
+  });
+}
+
+export function desiredLbState(topology: LbTopology, servers: readonly ServerView[]): DesiredState {
+  const vip = topology.vip;
+  const sorted = [...servers].sort((a, b) => a.config.id - b.config.id);
+  const live = sorted.filter((s) => s.mode === "up");
+  const entities: Entity[] = [];
+
+  entities.push(tableEntry(LB_NAMES.vip, { match: { "hdr.ipv4.dst_addr": vip.ip, "hdr.udp.dst_port": vip.port }, action: action(LB_NAMES.setVip) }));
+  entities.push(
+    tableEntry(LB_NAMES.detectConfig, { isDefault: true, action: action(LB_NAMES.setFailureTimeout, { timeout_us: topology.failure.responseTimeoutUs }) }),
+  );
+
+  for (const s of sorted) {
+    entities.push(
+      tableEntry(LB_NAMES.serverSource, {
+        match: { "hdr.ipv4.src_addr": s.config.ip, "hdr.udp.src_port": s.config.dataPort },
+        action: action(LB_NAMES.fromServer, { server_id: s.config.id, vip_addr: vip.ip, vip_port: vip.port }),
+      }),
+    );
+  }
+
+  // New sessions: live servers only.
+  for (const s of live) entities.push(member(LB_NAMES.newSessionSelector, s.config.id, { name: LB_NAMES.pickNewServer, params: pickParams(s.config) }));
+  if (live.length > 0) {
+    entities.push(group(LB_NAMES.newSessionSelector, NEW_SESSION_GROUP, live.map((s) => ({ memberId: s.config.id, weight: 1 }))));
+    entities.push(tableEntry(LB_NAMES.newSessionSelect, { match: { "hdr.ipv4.dst_addr": vip.ip }, action: groupAction(NEW_SESSION_GROUP) }));
+  }
+
+  // Known sessions: primaries the controller considers up.
+  for (const s of live) {
+    entities.push(
+      tableEntry(LB_NAMES.serverMap, {
+        match: { "meta.primary_id": s.config.id },
+        action: action(LB_NAMES.setPrimary, { server_addr: s.config.ip, server_port: s.config.dataPort, generation: s.generation }),
+      }),
+    );
+  }
+
+  // Failover: for every possible secondary X, the live servers other than X (X alone if it is the last).
+  for (const s of live) entities.push(member(LB_NAMES.failoverSelector, s.config.id, { name: LB_NAMES.pickFailoverServer, params: pickParams(s.config) }));
+  if (live.length > 0) {
+    for (const x of sorted) {
+      const others = live.filter((s) => s.config.id !== x.config.id);
+      const members = (others.length > 0 ? others : live).map((s) => ({ memberId: s.config.id, weight: 1 }));
+      entities.push(group(LB_NAMES.failoverSelector, x.config.id, members));
+      entities.push(tableEntry(LB_NAMES.failoverSelect, { match: { "meta.secondary_id": x.config.id }, action: groupAction(x.config.id) }));
+    }
+  }
+
+  // Routes: a /32 to every server, then the configured routes (a server's /32 wins a duplicate).
+  const prefixes = new Set<string>();
+  for (const s of sorted) {
+    const prefix = `${s.config.ip}/32`;
+    prefixes.add(prefix);
+    entities.push(routeEntry(prefix, s.config.switchPort, vip.mac, s.config.mac));
+  }
+  for (const r of topology.routes as readonly RouteConfig[]) {
+    if (prefixes.has(r.prefix)) continue;
+    prefixes.add(r.prefix);
+    entities.push(routeEntry(r.prefix, r.switchPort, vip.mac, r.mac));
+  }
+  return { entities };
+}

@@ -1,0 +1,89 @@
+/**
+ * A server's view of the pool: the membership the controller pushed (highest epoch wins) plus
+ * peers this server found unresponsive itself, which are avoided for a while even before the
+ * controller notices. Secondaries are picked from it by rendezvous hashing of the session id,
+ * so placement is deterministic and spreads evenly without coordination.
+ */
+import { createHash } from "node:crypto";
+import type { Endpoint } from "../transport/endpoint.ts";
+import type { MemberServer } from "../wire/control.ts";
+import type { ServerId, SessionId } from "../wire/session_header.ts";
+
+export class MembershipView {
+  private members = new Map<number, MemberServer>();
+  private currentEpoch = 0;
+  /** Server id -> clock time until which it is treated as down. */
+  private readonly suspects = new Map<number, number>();
+
+  constructor(
+    private readonly self: ServerId,
+    private readonly now: () => number,
+    private readonly suspectMs: number,
+  ) {}
+
+  get epoch(): number {
+    return this.currentEpoch;
+  }
+
+  servers(): MemberServer[] {
+    return [...this.members.values()];
+  }
+
+  /** Adopts a membership if its epoch is newer; returns whether it did. */
+  update(epoch: number, servers: readonly MemberServer[]): boolean {
+    if (epoch <= this.currentEpoch) return false;
+    this.currentEpoch = epoch;
+    this.members = new Map(servers.map((s) => [s.id, s]));
+    // A new epoch is the controller's fresher word on who is up.
+    this.suspects.clear();
+    return true;
+  }
+
+  suspect(id: number): void {
+    this.suspects.set(id, this.now() + this.suspectMs);
+  }
+
+  private suspected(id: number): boolean {
+    const until = this.suspects.get(id);
+    if (until === undefined) return false;
+    if (until > this.now()) return true;
+    this.suspects.delete(id);
+    return false;
+  }
+
+  /** Holds data and answers: up or draining, and not found unresponsive lately. */
+  isAlive(id: number): boolean {
+    const state = this.members.get(id)?.state;
+    return (state === "up" || state === "draining") && !this.suspected(id);
+  }
+
+  /** May take new sessions or copies: up and not suspected. */
+  isEligible(id: number): boolean {
+    return this.members.get(id)?.state === "up" && !this.suspected(id);
+  }
+
+  isDraining(id: number): boolean {
+    return this.members.get(id)?.state === "draining";
+  }
+
+  peerEndpoint(id: number): Endpoint | undefined {
+    const m = this.members.get(id);
+    return m ? { ip: m.address, port: m.peerPort } : undefined;
+  }
+
+  /** The eligible server (never this one, never one in `exclude`) with the highest hash score. */
+  pickSecondary(sessionId: SessionId, exclude: readonly number[] = []): ServerId | undefined {
+    let best: { id: number; score: bigint } | undefined;
+    for (const id of this.members.keys()) {
+      if (id === this.self || exclude.includes(id) || !this.isEligible(id)) continue;
+      const score = rendezvousScore(sessionId, id);
+      if (!best || score > best.score) best = { id, score };
+    }
+    return best?.id as ServerId | undefined;
+  }
+}
+
+function rendezvousScore(sessionId: SessionId, serverId: number): bigint {
+  const digest = createHash("sha256").update(`${sessionId}:${serverId}`).digest();
+  return digest.readBigUInt64BE(0);
+}

@@ -1,0 +1,47 @@
+/** DatagramTransport over a kernel UDP socket (node:dgram). */
+import { createSocket } from "node:dgram";
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
+import type { DatagramTransport, ReceiveHandler } from "./datagram.ts";
+import type { Endpoint } from "./endpoint.ts";
+
+export interface UdpTransportOptions {
+  /** Address to bind; defaults to 127.0.0.1 so tests never listen beyond the machine. */
+  readonly ip?: string;
+  /** Port to bind; 0 (the default) picks an ephemeral one. */
+  readonly port?: number;
+}
+
+export async function openUdpTransport(options: UdpTransportOptions = {}): Promise<DatagramTransport> {
+  const socket = createSocket("udp4");
+  let handler: ReceiveHandler | undefined;
+  let closed = false;
+  socket.on("message", (bytes, rinfo) => handler?.({ ip: rinfo.address, port: rinfo.port }, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
+  // A send to an unreachable port surfaces here on some platforms; UDP semantics say drop it.
+  socket.on("error", () => undefined);
+  socket.bind(options.port ?? 0, options.ip ?? "127.0.0.1");
+  await Promise.race([
+    once(socket, "listening"),
+    once(socket, "error").then(([err]) => {
+      throw err;
+    }),
+  ]);
+  const address = socket.address() as AddressInfo;
+  const local: Endpoint = { ip: address.address, port: address.port };
+  return {
+    local,
+    send(dst, payload) {
+      if (closed) return;
+      socket.send(payload, dst.port, dst.ip, () => undefined);
+    },
+    onReceive(h) {
+      handler = h;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      handler = undefined;
+      await new Promise<void>((resolve) => socket.close(() => resolve()));
+    },
+  };
+}

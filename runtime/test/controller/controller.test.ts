@@ -1,0 +1,186 @@
+import test from "ava";
+import { group, member } from "../../src/p4rt/entities.ts";
+import { LB_NAMES, NEW_SESSION_GROUP } from "../../src/controller/lb_program.ts";
+import { nextEvent, primaryIds, startBench } from "./harness.ts";
+
+test("initial programming: every table filled, membership epoch pushed to every server", async (t) => {
+  const bench = await startBench([1, 2, 3]);
+  try {
+    const c = bench.controller();
+    await c.start();
+    t.true(c.isActive);
+    t.deepEqual(primaryIds(await bench.read(LB_NAMES.serverMap)), [1, 2, 3]);
+    t.is((await bench.read(LB_NAMES.vip)).length, 1);
+    t.is((await bench.read(LB_NAMES.serverSource)).length, 3);
+    t.is((await bench.read(LB_NAMES.failoverSelect)).length, 3);
+    t.is((await bench.read(LB_NAMES.ipv4Lpm)).length, 4, "three server /32 routes and the client route");
+    const [vipGroup] = await bench.readAll(group(LB_NAMES.newSessionSelector, NEW_SESSION_GROUP));
+    t.deepEqual(vipGroup?.type === "action_profile_group" ? vipGroup.members!.map((m) => m.memberId).sort() : [], [1, 2, 3]);
+    for (const f of bench.fakes.values()) {
+      t.is(f.lastMembership()?.epoch, 1);
+      t.deepEqual(f.lastMembership()?.servers.map((s) => s.state), ["up", "up", "up"]);
+    }
+    const before = c.status().updatesWritten;
+    const plan = await c.reconcileNow();
+    t.is(plan.inserts + plan.modifies + plan.deletes, 0, "nothing to write when nothing changed");
+    t.deepEqual(c.status().updatesWritten, before);
+  } finally {
+    await bench.close();
+  }
+});
+
+test("a server failing its probes is taken out by a minimal diff and the new epoch is pushed", async (t) => {
+  const bench = await startBench([1, 2, 3]);
+  try {
+    const c = bench.controller();
+    await c.start();
+    const before = c.status().updatesWritten;
+    const down = nextEvent(c, "membership_pushed", (e) => e.epoch === 2);
+    bench.fakes.get(2)!.alive = false;
+    await down;
+    await c.idle();
+    t.deepEqual(primaryIds(await bench.read(LB_NAMES.serverMap)), [1, 3]);
+    const after = c.status().updatesWritten;
+    // server_map 2 and the two members of 2 deleted; VIP group and the failover groups of 1 and 3 modified.
+    t.is(after.deletes - before.deletes, 3);
+    t.is(after.modifies - before.modifies, 3);
+    t.is(after.inserts - before.inserts, 0);
+    t.is(bench.fakes.get(1)!.lastMembership()?.epoch, 2);
+    t.deepEqual(bench.fakes.get(1)!.lastMembership()?.servers.map((s) => `${s.id}:${s.state}`), ["1:up", "2:down", "3:up"]);
+    t.deepEqual(await bench.readAll(member(LB_NAMES.failoverSelector, 2)), [], "no group can pick the dead server");
+
+    const back = nextEvent(c, "membership_pushed", (e) => e.epoch === 3);
+    bench.fakes.get(2)!.alive = true;
+    await back;
+    await c.idle();
+    const entry = (await bench.read(LB_NAMES.serverMap)).find((e) => e.match?.["meta.primary_id"] === 2n);
+    t.truthy(entry, "server 2 is back in server_map");
+    t.is(entry?.action?.kind === "action" ? entry.action.action.params?.["generation"] : undefined, 2n, "with a new generation");
+  } finally {
+    await bench.close();
+  }
+});
+
+test("a failure digest triggers an immediate probe: dead -> out at once, alive -> new generation", async (t) => {
+  // Probes are rare and need many failures, so only the digest can explain a quick change.
+  const bench = await startBench([1, 2, 3], { intervalMs: 60_000, fall: 50 });
+  try {
+    const c = bench.controller();
+    await c.start();
+    // Server 2 alive: a request to it goes unanswered past the switch's timeout -> digest -> probe answers -> generation bump.
+    bench.sendRequest(2, 1, 0x1111n);
+    bench.clockUs += 5_000n;
+    const cleared = nextEvent(c, "server_up", (e) => e.server === 2);
+    bench.sendRequest(2, 1, 0x1111n);
+    const digest = await nextEvent(c, "digest");
+    t.is(digest.server, 2);
+    await cleared;
+    await c.idle();
+    const entry2 = (await bench.read(LB_NAMES.serverMap)).find((e) => e.match?.["meta.primary_id"] === 2n);
+    t.is(entry2?.action?.kind === "action" ? entry2.action.action.params?.["generation"] : undefined, 2n);
+
+    // Server 3 dead: the digest's probe fails and it is out without waiting for 50 failed probes.
+    bench.fakes.get(3)!.alive = false;
+    bench.sendRequest(3, 1, 0x2222n);
+    bench.clockUs += 5_000n;
+    const down = nextEvent(c, "server_down", (e) => e.server === 3);
+    bench.sendRequest(3, 1, 0x2222n);
+    t.regex(String((await down).reason), /data-plane/);
+    await c.idle();
+    t.deepEqual(primaryIds(await bench.read(LB_NAMES.serverMap)), [1, 2]);
+  } finally {
+    await bench.close();
+  }
+});
+
+test("drain: out of new sessions and server_map, told to servers as draining; undo brings it back", async (t) => {
+  const bench = await startBench([1, 2, 3]);
+  try {
+    const c = bench.controller();
+    await c.start();
+    const status = await c.drain(2);
+    t.is(status.mode, "draining");
+    t.deepEqual(primaryIds(await bench.read(LB_NAMES.serverMap)), [1, 3]);
+    const [vipGroup] = await bench.readAll(group(LB_NAMES.newSessionSelector, NEW_SESSION_GROUP));
+    t.deepEqual(vipGroup?.type === "action_profile_group" ? vipGroup.members!.map((m) => m.memberId).sort() : [], [1, 3]);
+    t.is((await bench.read(LB_NAMES.serverSource)).length, 3, "responses from the draining server still get SNAT");
+    t.deepEqual(bench.fakes.get(1)!.lastMembership()?.servers.find((s) => s.id === 2)?.state, "draining");
+    t.is((await c.drain(2, false)).mode, "up");
+    t.deepEqual(primaryIds(await bench.read(LB_NAMES.serverMap)), [1, 2, 3]);
+  } finally {
+    await bench.close();
+  }
+});
+
+test("a server added at run time is routed at once and takes sessions once its probes pass", async (t) => {
+  const bench = await startBench([1, 2]);
+  const { FakeServer } = await import("./fake_servers.ts");
+  const extra = await FakeServer.start(4);
+  try {
+    const c = bench.controller();
+    await c.start();
+    const up = nextEvent(c, "server_up", (e) => e.server === 4);
+    const added = await c.addServer({ ...bench.topology.servers[0]!, id: 4 as never, ip: "10.0.0.4", mac: "02:00:00:00:00:04", switchPort: 4, mgmt: { ip: "127.0.0.1", port: extra.port } });
+    t.is(added.mode, "down", "not before its probes pass");
+    t.true((await bench.read(LB_NAMES.ipv4Lpm)).some((e) => (e.match?.["hdr.ipv4.dst_addr"] as { value: bigint }).value === 0x0a000004n));
+    await up;
+    await c.idle();
+    t.deepEqual(primaryIds(await bench.read(LB_NAMES.serverMap)), [1, 2, 4]);
+    t.is((await bench.read(LB_NAMES.failoverSelect)).length, 3);
+    t.deepEqual(extra.lastMembership()?.servers.map((s) => s.id), [1, 2, 4]);
+    await c.removeServer(4);
+    t.deepEqual(primaryIds(await bench.read(LB_NAMES.serverMap)), [1, 2]);
+    t.is((await bench.read(LB_NAMES.failoverSelect)).length, 2);
+  } finally {
+    extra.close();
+    await bench.close();
+  }
+});
+
+test("a restarted controller keeps the pipeline and rewrites nothing", async (t) => {
+  const bench = await startBench([1, 2, 3]);
+  try {
+    const first = bench.controller();
+    await first.start();
+    await first.drain(3);
+    first.stop();
+    const second = bench.controller();
+    const kept = nextEvent(second, "pipeline_kept");
+    const reconciled = nextEvent(second, "reconciled");
+    await second.start();
+    await kept;
+    const r = await reconciled;
+    t.is(r.reason, "start-up");
+    // Drain is controller memory; the restarted controller sees 3 absent from server_map and adopts it as down.
+    t.is(Number(r.inserts) + Number(r.modifies) + Number(r.deletes), 0, "adopted state equals the switch's");
+    t.deepEqual(primaryIds(await bench.read(LB_NAMES.serverMap)), [1, 2]);
+  } finally {
+    await bench.close();
+  }
+});
+
+test("a backup controller stays passive and takes over when the primary dies", async (t) => {
+  const bench = await startBench([1, 2]);
+  try {
+    const primary = bench.controller(20n);
+    const backup = bench.controller(10n);
+    await primary.start();
+    await backup.start();
+    t.true(primary.isActive);
+    t.false(backup.isActive);
+    t.is(backup.status().role, "backup");
+    t.is(backup.status().updatesWritten.inserts, 0);
+    const takeover = nextEvent(backup, "reconciled");
+    primary.stop();
+    const r = await takeover;
+    t.true(backup.isActive);
+    t.is(Number(r.inserts) + Number(r.modifies) + Number(r.deletes), 0, "the backup found the switch as it wants it");
+    const down = nextEvent(backup, "server_down", (e) => e.server === 1);
+    bench.fakes.get(1)!.alive = false;
+    await down;
+    await backup.idle();
+    t.deepEqual(primaryIds(await bench.read(LB_NAMES.serverMap)), [2], "the new primary reprograms the switch");
+  } finally {
+    await bench.close();
+  }
+});

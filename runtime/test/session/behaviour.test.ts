@@ -1,0 +1,322 @@
+import test from "ava";
+import { SessionClient } from "../../src/client/session_client.ts";
+import { parseErrorPayload } from "../../src/session/server.ts";
+import { openUdpTransport } from "../../src/transport/udp.ts";
+import type { DatagramTransport } from "../../src/transport/datagram.ts";
+import type { Endpoint } from "../../src/transport/endpoint.ts";
+import { decodeControl, encodeControl, probeServer, pushMembership } from "../../src/wire/control.ts";
+import { Flags, MessageType, type SessionId, type SessionMessage, decodeCookie, decodeSessionMessage, encodeSessionMessage } from "../../src/wire/session_header.ts";
+import { encodePeer, decodePeer } from "../../src/session/peer_protocol.ts";
+import { clientFor, holders, startCluster, startVip } from "./harness.ts";
+
+/** A raw socket to talk to a server port directly and collect what comes back. */
+async function rawSocket(): Promise<{ transport: DatagramTransport; next: () => Promise<Uint8Array | undefined> }> {
+  const transport = await openUdpTransport();
+  const queue: Uint8Array[] = [];
+  let waiter: ((b: Uint8Array | undefined) => void) | undefined;
+  transport.onReceive((_src, bytes) => {
+    const copy = bytes.slice();
+    if (waiter) {
+      const w = waiter;
+      waiter = undefined;
+      w(copy);
+    } else queue.push(copy);
+  });
+  const next = (): Promise<Uint8Array | undefined> => {
+    const queued = queue.shift();
+    if (queued) return Promise.resolve(queued);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        waiter = undefined;
+        resolve(undefined);
+      }, 300);
+      waiter = (b) => {
+        clearTimeout(timer);
+        resolve(b);
+      };
+    });
+  };
+  return { transport, next };
+}
+
+function request(sessionId: bigint, payload: string, fields: { cookie?: number; version?: number; requestId?: number; flags?: number } = {}): Uint8Array {
+  return encodeSessionMessage(
+    { type: MessageType.Request, flags: fields.flags ?? 0, cookie: (fields.cookie ?? 0) as never, sessionId: sessionId as SessionId, sessionVersion: fields.version ?? 0, requestId: fields.requestId ?? 1 },
+    new TextEncoder().encode(payload),
+  );
+}
+
+function decoded(bytes: Uint8Array | undefined): SessionMessage {
+  const d = decodeSessionMessage(bytes ?? new Uint8Array());
+  if (!d.ok) throw new Error(`not a session message: ${d.reason}`);
+  return d.message;
+}
+
+const text = (m: SessionMessage): string => new TextDecoder().decode(m.payload);
+
+test("secondary dies: the primary picks a new secondary, copies the session there and names it in the cookie", async (t) => {
+  const cluster = await startCluster(3);
+  const vip = await startVip(cluster);
+  const client = await clientFor(vip);
+  try {
+    const id = SessionClient.newSessionId();
+    await client.request(id, "incr n");
+    const { primary, secondary } = decodeCookie(client.jar.get(id)!.cookie);
+    await cluster.kill(secondary);
+    const reply = await client.request(id, "incr n");
+    t.is(reply.text, "2");
+    const third = [1, 2, 3].find((i) => i !== primary && i !== secondary)!;
+    t.deepEqual(decodeCookie(reply.cookie), { primary, secondary: third });
+    t.is(cluster.server(third).store.get(id)?.record.version, cluster.server(primary).store.get(id)!.record.version);
+    t.true(cluster.server(primary).stats.secondaryChanges >= 1);
+  } finally {
+    await Promise.all([client.close(), vip.close(), cluster.close()]);
+  }
+});
+
+test("a membership marking the secondary down moves sessions to a new secondary without waiting for a request", async (t) => {
+  const cluster = await startCluster(3);
+  const vip = await startVip(cluster);
+  const client = await clientFor(vip);
+  try {
+    const id = SessionClient.newSessionId();
+    await client.request(id, "incr n");
+    const { primary, secondary } = decodeCookie(client.jar.get(id)!.cookie);
+    cluster.setStates({ [secondary]: "down" });
+    await cluster.server(primary).settle();
+    const third = [1, 2, 3].find((i) => i !== primary && i !== secondary)!;
+    t.is(cluster.server(primary).store.get(id)!.record.secondary as number, third);
+    t.truthy(cluster.server(third).store.get(id));
+    const reply = await client.request(id, "get n");
+    t.deepEqual(decodeCookie(reply.cookie), { primary, secondary: third });
+  } finally {
+    await Promise.all([client.close(), vip.close(), cluster.close()]);
+  }
+});
+
+test("a retransmission with RETRY and an answered request id gets the cached answer, not a second apply", async (t) => {
+  const cluster = await startCluster(2);
+  const vip = await startVip(cluster);
+  const client = await clientFor(vip, { timeoutMs: 100, retries: 3 });
+  try {
+    const id = SessionClient.newSessionId();
+    await client.request(id, "incr n");
+    vip.dropResponses = 1;
+    const reply = await client.request(id, "incr n");
+    t.is(reply.attempts, 2);
+    t.is(reply.text, "2");
+    const { primary } = decodeCookie(reply.cookie);
+    t.is(cluster.server(primary).stats.retriesAnswered, 1);
+    t.is((await client.request(id, "get n")).text, "2", "applied exactly once");
+
+    // The same request id without RETRY is a new request; with RETRY it is answered from the cache.
+    const raw = await rawSocket();
+    const data = cluster.server(primary).dataEndpoint;
+    const entry = client.jar.get(id)!;
+    raw.transport.send(data, request(id, "incr n", { cookie: entry.cookie, version: entry.version, requestId: 777 }));
+    const once = decoded(await raw.next());
+    raw.transport.send(data, request(id, "incr n", { cookie: entry.cookie, version: entry.version, requestId: 777, flags: Flags.Retry }));
+    const again = decoded(await raw.next());
+    t.is(text(once), "3");
+    t.is(text(again), "3");
+    t.is(again.header.requestId, 777);
+    await raw.transport.close();
+  } finally {
+    await Promise.all([client.close(), vip.close(), cluster.close()]);
+  }
+});
+
+test("a retried request survives failover: the cached answer travels with the replica", async (t) => {
+  const cluster = await startCluster(3);
+  const vip = await startVip(cluster);
+  const client = await clientFor(vip);
+  const raw = await rawSocket();
+  try {
+    const id = SessionClient.newSessionId();
+    await client.request(id, "incr n");
+    const entry = client.jar.get(id)!;
+    const { primary, secondary } = decodeCookie(entry.cookie);
+    raw.transport.send(cluster.server(primary).dataEndpoint, request(id, "incr n", { cookie: entry.cookie, version: entry.version, requestId: 4242 }));
+    t.is(text(decoded(await raw.next())), "2");
+    await cluster.kill(primary);
+    const third = [1, 2, 3].find((i) => i !== primary && i !== secondary)!;
+    raw.transport.send(cluster.server(third).dataEndpoint, request(id, "incr n", { cookie: entry.cookie, version: entry.version, requestId: 4242, flags: Flags.Retry | Flags.Failover }));
+    const retried = decoded(await raw.next());
+    t.is(text(retried), "2", "not applied a second time by the new primary");
+    t.deepEqual(decodeCookie(retried.header.cookie), { primary: third, secondary });
+  } finally {
+    await raw.transport.close();
+    await Promise.all([client.close(), vip.close(), cluster.close()]);
+  }
+});
+
+test("idle sessions expire on primary and secondary; a request for one gets unknown-session", async (t) => {
+  let clock = 1_000_000;
+  const cluster = await startCluster(2, { idleTimeoutMs: 60_000, now: () => clock });
+  const vip = await startVip(cluster);
+  const client = await clientFor(vip);
+  try {
+    const idle = SessionClient.newSessionId();
+    const busy = SessionClient.newSessionId();
+    await client.request(idle, "incr n");
+    await client.request(busy, "incr n");
+    clock += 40_000;
+    await client.request(busy, "incr n");
+    clock += 30_000;
+    const { primary, secondary } = decodeCookie(client.jar.get(idle)!.cookie);
+    t.deepEqual(cluster.server(primary).expireIdle().filter((id) => id === idle), [idle], "the primary expires the idle session");
+    await cluster.server(primary).settle();
+    t.is(cluster.server(secondary).store.get(idle), undefined, "and tells the secondary to drop its copy");
+    t.deepEqual(holders(cluster, idle), []);
+    t.is(holders(cluster, busy).length, 2);
+    const reply = await client.request(idle, "incr n");
+    t.is(reply.kind, "error");
+    t.is(parseErrorPayload(reply.payload).code, "unknown-session");
+  } finally {
+    await Promise.all([client.close(), vip.close(), cluster.close()]);
+  }
+});
+
+test("memory is bounded: a full server rejects new sessions with an error and keeps serving the others", async (t) => {
+  const cluster = await startCluster(1, { maxSessions: 3 });
+  const raw = await rawSocket();
+  try {
+    const data = cluster.server(1).dataEndpoint;
+    for (let i = 1; i <= 3; i++) {
+      raw.transport.send(data, request(BigInt(i), "incr n", { requestId: i }));
+      t.is(decoded(await raw.next()).header.type, MessageType.Response);
+    }
+    raw.transport.send(data, request(4n, "incr n", { requestId: 4 }));
+    const full = decoded(await raw.next());
+    t.is(full.header.type, MessageType.Error);
+    t.is(parseErrorPayload(full.payload).code, "full");
+    t.is(cluster.server(1).store.size, 3);
+    const cookie = decodeCookie(0);
+    t.is(cookie.primary, 0);
+    raw.transport.send(data, request(1n, "incr n", { requestId: 5, cookie: 1 * 65536, version: 2 }));
+    t.is(text(decoded(await raw.next())), "2", "existing sessions still served");
+    t.is(cluster.server(1).stats.rejectedFull, 1);
+  } finally {
+    await raw.transport.close();
+    await cluster.close();
+  }
+});
+
+test("byte bound: state growth past the limit is refused with an error", async (t) => {
+  const cluster = await startCluster(1, { maxStateBytes: 200 });
+  const raw = await rawSocket();
+  try {
+    const data = cluster.server(1).dataEndpoint;
+    raw.transport.send(data, request(9n, `put k ${"x".repeat(300)}`));
+    const reply = decoded(await raw.next());
+    t.is(reply.header.type, MessageType.Error);
+    t.is(parseErrorPayload(reply.payload).code, "too-large");
+  } finally {
+    await raw.transport.close();
+    await cluster.close();
+  }
+});
+
+test("malformed requests and peer messages get errors or are dropped, and never crash the server", async (t) => {
+  const cluster = await startCluster(2, { maxPayloadBytes: 64 });
+  const raw = await rawSocket();
+  try {
+    const server = cluster.server(1);
+    const data = server.dataEndpoint;
+    raw.transport.send(data, new Uint8Array([1, 2, 3]));
+    raw.transport.send(data, new Uint8Array(40).fill(0xab));
+    t.is(await raw.next(), undefined, "runts and foreign datagrams are dropped silently");
+    t.is(server.stats.dropped, 2);
+
+    const wrongVersion = request(5n, "incr n");
+    wrongVersion[2] = 0x21;
+    raw.transport.send(data, wrongVersion);
+    const versionError = decoded(await raw.next());
+    t.is(versionError.header.type, MessageType.Error);
+    t.is(parseErrorPayload(versionError.payload).code, "malformed");
+
+    raw.transport.send(data, request(6n, "x".repeat(65)));
+    t.is(parseErrorPayload(decoded(await raw.next()).payload).code, "too-large");
+    raw.transport.send(data, request(7n, "launch rockets"));
+    t.is(parseErrorPayload(decoded(await raw.next()).payload).code, "app");
+    raw.transport.send(data, request(8n, "incr"));
+    t.is(parseErrorPayload(decoded(await raw.next()).payload).code, "app");
+
+    const peer = server.peerEndpoint;
+    raw.transport.send(peer, new TextEncoder().encode("not json"));
+    t.is(await raw.next(), undefined);
+    raw.transport.send(peer, new TextEncoder().encode(JSON.stringify({ slbpeer: 1, rid: 12, kind: "put", from: 2, session: { id: "x" } })));
+    const peerError = decodePeer((await raw.next())!);
+    t.like(peerError, { ok: true, message: { kind: "error", rid: 12 } });
+    raw.transport.send(peer, encodePeer({ kind: "get", rid: 13, from: 2, sessionId: 123n as SessionId }));
+    t.like(decodePeer((await raw.next())!), { ok: true, message: { kind: "get_reply", rid: 13, session: null } });
+
+    raw.transport.send(data, request(10n, "incr n", { requestId: 99 }));
+    t.is(text(decoded(await raw.next())), "1", "still serving");
+  } finally {
+    await raw.transport.close();
+    await cluster.close();
+  }
+});
+
+test("async replication answers first and replicates afterwards", async (t) => {
+  const cluster = await startCluster(2, { replication: "async" });
+  const vip = await startVip(cluster);
+  const client = await clientFor(vip);
+  try {
+    const id = SessionClient.newSessionId();
+    for (let i = 0; i < 5; i++) t.is((await client.request(id, "incr n")).text, String(i + 1));
+    const { primary, secondary } = decodeCookie(client.jar.get(id)!.cookie);
+    await cluster.server(primary).settle();
+    t.is(cluster.server(secondary).store.get(id)?.record.version, cluster.server(primary).store.get(id)!.record.version);
+  } finally {
+    await Promise.all([client.close(), vip.close(), cluster.close()]);
+  }
+});
+
+test("management port: probe reports sessions and epoch; membership with a newer epoch is adopted, older ignored", async (t) => {
+  const cluster = await startCluster(2);
+  try {
+    const server = cluster.server(1);
+    const mgmt: Endpoint = server.mgmtEndpoint!;
+    const probe = await probeServer(mgmt, { timeoutMs: 200, retries: 2 });
+    t.like(probe, { kind: "probe_ack", serverId: 1, epoch: 1, sessions: 0 });
+    const ack = await pushMembership(mgmt, { epoch: 5, servers: cluster.members }, { timeoutMs: 200 });
+    t.like(ack, { kind: "membership_ack", serverId: 1, epoch: 5 });
+    const stale = await pushMembership(mgmt, { epoch: 3, servers: [] }, { timeoutMs: 200 });
+    t.like(stale, { kind: "membership_ack", epoch: 5 });
+    t.is(server.membership.servers().length, 2, "the stale push changed nothing");
+    const raw = await rawSocket();
+    raw.transport.send(mgmt, new TextEncoder().encode(JSON.stringify({ slbctl: 1, nonce: 3, kind: "membership", epoch: -1, servers: [] })));
+    t.like(decodeControl((await raw.next())!), { ok: true, message: { kind: "error", nonce: 3 } });
+    raw.transport.send(mgmt, encodeControl({ kind: "probe", nonce: 4 }));
+    t.like(decodeControl((await raw.next())!), { ok: true, message: { kind: "probe_ack", nonce: 4 } });
+    await raw.transport.close();
+  } finally {
+    await cluster.close();
+  }
+});
+
+test("a draining primary hands each session to its secondary on the session's next request", async (t) => {
+  const cluster = await startCluster(3);
+  const vip = await startVip(cluster);
+  const client = await clientFor(vip);
+  try {
+    const id = SessionClient.newSessionId();
+    await client.request(id, "incr n");
+    const { primary, secondary } = decodeCookie(client.jar.get(id)!.cookie);
+    cluster.setStates({ [primary]: "draining" });
+    const reply = await client.request(id, "incr n");
+    t.is(reply.text, "2");
+    const moved = decodeCookie(reply.cookie);
+    const third = [1, 2, 3].find((i) => i !== primary && i !== secondary)!;
+    t.deepEqual(moved, { primary: secondary, secondary: third });
+    t.is(cluster.server(primary).store.get(id), undefined, "the draining server let go of it");
+    t.is(cluster.server(primary).stats.handoffs, 1);
+    t.is((await client.request(id, "incr n")).text, "3");
+    t.false(vip.decisions.at(-1)!.failover);
+    t.is(vip.decisions.at(-1)!.server, secondary);
+  } finally {
+    await Promise.all([client.close(), vip.close(), cluster.close()]);
+  }
+});

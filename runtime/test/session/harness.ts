@@ -1,0 +1,152 @@
+/**
+ * Test rig without a switch: servers on ephemeral kernel-UDP ports, and a tiny "VIP" forwarder
+ * that makes the switch's routing decision in TypeScript (cookie 0: hash over live servers;
+ * named primary live: forward; otherwise a new primary that is not the secondary, FAILOVER set)
+ * and relays the answers back, as the switch's DNAT/SNAT would.
+ */
+import { createHash } from "node:crypto";
+import { SessionClient } from "../../src/client/session_client.ts";
+import { type SessionServer, type SessionServerOptions } from "../../src/session/server.ts";
+import { createServer } from "../../src/session/create.ts";
+import type { DatagramTransport } from "../../src/transport/datagram.ts";
+import type { Endpoint } from "../../src/transport/endpoint.ts";
+import { openUdpTransport } from "../../src/transport/udp.ts";
+import type { MemberServer } from "../../src/wire/control.ts";
+import { Flags, type ServerId, type SessionId, decodeCookie, decodeSessionMessage, serverId } from "../../src/wire/session_header.ts";
+
+export type ServerTweaks = Partial<Omit<SessionServerOptions, "id" | "data" | "peer" | "mgmt">>;
+
+export interface Cluster {
+  readonly servers: Map<number, SessionServer>;
+  readonly members: MemberServer[];
+  server(id: number): SessionServer;
+  /** Stops a server the way a crash does (its sockets go away); the VIP stops using it. */
+  kill(id: number): Promise<void>;
+  /** Pushes a membership with a new epoch to every running server. */
+  setStates(states: Record<number, MemberServer["state"]>): void;
+  close(): Promise<void>;
+}
+
+export async function startCluster(count: number, tweaks: ServerTweaks = {}, perServer: Record<number, ServerTweaks> = {}): Promise<Cluster> {
+  const servers = new Map<number, SessionServer>();
+  for (let i = 1; i <= count; i++) {
+    servers.set(
+      i,
+      await createServer({
+        id: serverId(i),
+        dataPort: 0,
+        peerPort: 0,
+        mgmtPort: 0,
+        versionCheckIntervalMs: 0,
+        expiryIntervalMs: 0,
+        peerTimeoutMs: 40,
+        peerRetries: 1,
+        ...tweaks,
+        ...perServer[i],
+      }),
+    );
+  }
+  let members: MemberServer[] = [...servers].map(([id, s]) => ({ id, address: "127.0.0.1", dataPort: s.dataEndpoint.port, peerPort: s.peerEndpoint.port, state: "up" }));
+  let epoch = 1;
+  for (const s of servers.values()) s.setMembership(epoch, members);
+  const killed = new Set<number>();
+  const cluster: Cluster = {
+    servers,
+    get members() {
+      return members;
+    },
+    server: (id) => servers.get(id)!,
+    async kill(id) {
+      killed.add(id);
+      await servers.get(id)!.close();
+    },
+    setStates(states) {
+      members = members.map((m) => ({ ...m, state: states[m.id] ?? m.state }));
+      epoch++;
+      for (const [id, s] of servers) if (!killed.has(id)) s.setMembership(epoch, members);
+    },
+    async close() {
+      await Promise.all([...servers.values()].map((s) => s.close()));
+    },
+  };
+  return cluster;
+}
+
+function hashPick(sessionId: SessionId, candidates: readonly number[]): number | undefined {
+  const sorted = [...candidates].sort((a, b) => a - b);
+  if (sorted.length === 0) return undefined;
+  const digest = createHash("sha256").update(sessionId.toString()).digest();
+  return sorted[digest.readUInt32BE(0) % sorted.length];
+}
+
+export interface TestVip {
+  readonly endpoint: Endpoint;
+  /** Servers the VIP routes to (the switch's live set). */
+  readonly live: Set<number>;
+  /** Decisions made, for assertions: where each request went and whether it was failed over. */
+  readonly decisions: { sessionId: SessionId; server: number; failover: boolean }[];
+  /** Drop this many upcoming responses (to exercise client retries). */
+  dropResponses: number;
+  close(): Promise<void>;
+}
+
+export async function startVip(cluster: Cluster): Promise<TestVip> {
+  const socket: DatagramTransport = await openUdpTransport();
+  const replyTo = new Map<string, Endpoint>();
+  const serverByData = new Map<string, number>();
+  for (const [id, s] of cluster.servers) serverByData.set(`${s.dataEndpoint.ip}:${s.dataEndpoint.port}`, id);
+  const vip: TestVip = {
+    endpoint: socket.local,
+    live: new Set(cluster.servers.keys()),
+    decisions: [],
+    dropResponses: 0,
+    close: () => socket.close(),
+  };
+  socket.onReceive((src, bytes) => {
+    const decoded = decodeSessionMessage(bytes);
+    if (!decoded.ok) return;
+    const { header } = decoded.message;
+    const key = `${header.sessionId}:${header.requestId}`;
+    if (serverByData.has(`${src.ip}:${src.port}`)) {
+      const client = replyTo.get(key);
+      if (!client) return;
+      if (vip.dropResponses > 0) {
+        vip.dropResponses--;
+        return;
+      }
+      socket.send(client, bytes);
+      return;
+    }
+    const live = [...vip.live];
+    let target: number | undefined;
+    let failover = false;
+    if (header.cookie === 0) target = hashPick(header.sessionId, live);
+    else {
+      const { primary, secondary } = decodeCookie(header.cookie);
+      if (vip.live.has(primary)) target = primary;
+      else {
+        target = hashPick(header.sessionId, live.filter((id) => id !== secondary));
+        failover = true;
+      }
+    }
+    if (target === undefined) return;
+    vip.decisions.push({ sessionId: header.sessionId, server: target, failover });
+    replyTo.set(key, src);
+    const out = bytes.slice();
+    if (failover) out[3] = out[3]! | Flags.Failover;
+    socket.send(cluster.server(target).dataEndpoint, out);
+  });
+  return vip;
+}
+
+export async function clientFor(vip: TestVip, options: { timeoutMs?: number; retries?: number } = {}): Promise<SessionClient> {
+  return new SessionClient({ transport: await openUdpTransport(), vip: vip.endpoint, timeoutMs: options.timeoutMs ?? 300, retries: options.retries ?? 3 });
+}
+
+export function holders(cluster: Cluster, sessionId: SessionId): number[] {
+  return [...cluster.servers].filter(([, s]) => s.store.get(sessionId) !== undefined).map(([id]) => id);
+}
+
+export function asServer(n: number): ServerId {
+  return serverId(n);
+}

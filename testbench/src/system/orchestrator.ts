@@ -1,0 +1,318 @@
+/**
+ * Brings the whole system up on the embedded default, with no root: our compiler's JSON for
+ * the LB program, our switch model on UDP wires with its P4Runtime server, the controller
+ * over P4Runtime, N session servers each on a userspace host stack behind a switch port, and
+ * clients likewise. Everything runs in this process, but every packet crosses a real UDP wire
+ * and every fault is real: sockets closed, state dropped, frames dropped on the wire.
+ */
+import { HostStack } from "../../../runtime/src/hoststack/stack.ts";
+import { Controller } from "../../../runtime/src/controller/controller.ts";
+import type { ServerConfig, ServerId as ControllerServerId, TopologyConfig } from "../../../runtime/src/controller/config.ts";
+import { formatMac } from "../../../runtime/src/hoststack/ethernet.ts";
+import { parseIpv4 } from "../../../runtime/src/transport/endpoint.ts";
+import { type ServerId, serverId } from "../../../runtime/src/wire/session_header.ts";
+import { Prng } from "../scenario/prng.ts";
+import { CLIENT_PORT_BASE, GATEWAY_MAC, SERVER_PEER_PORT, VIP, clientAddress, clientRoute, serverAddress } from "./addressing.ts";
+import { FaultLink, type WireFault } from "./fault_link.ts";
+import { HostWire, detachable } from "./host_wire.ts";
+import type { LoadClient, PortSelector, ServerRunState, SystemHandle } from "./handle.ts";
+import { SessionLoadClient } from "./load_client.ts";
+import { type CompiledProgram, compileLbProgram, realToolsStatus as realTools } from "./program.ts";
+import { ServerSlot } from "./server_slot.ts";
+import { type SwitchRuntime, startSwitchRuntime } from "./switch_runtime.ts";
+
+export interface SystemOptions {
+  readonly servers: number;
+  readonly replication: "sync" | "async";
+  readonly seed: number;
+  /** Client ports wired up front (the switch's ports are fixed at start). */
+  readonly maxClients?: number;
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * Timing for a test-sized system: probes every 100 ms and two misses to declare a server
+ * down, the data plane's own detection after 150 ms of silence, version checks twice a second.
+ */
+const HEALTH = { intervalMs: 100, timeoutMs: 60, rise: 2, fall: 2 } as const;
+const DATA_PLANE_TIMEOUT_US = 150_000;
+const SERVER_TUNING = { versionCheckIntervalMs: 500, peerTimeoutMs: 60, peerRetries: 2, suspectMs: 1000 } as const;
+const STARTUP_TIMEOUT_MS = 15_000;
+
+function macText(mac: number): string {
+  return formatMac(mac as never);
+}
+
+async function waitUntil(what: string, predicate: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!predicate()) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+class EmbeddedSystem implements SystemHandle {
+  readonly serverIds: ServerId[];
+  readonly replication: "sync" | "async";
+  private readonly slots = new Map<ServerId, ServerSlot>();
+  /** Host ends of every port's wire, bound before the switch starts; they outlive restarts. */
+  private readonly hostWires = new Map<number, HostWire>();
+  private readonly clientLinks: FaultLink[] = [];
+  private readonly clients: LoadClient[] = [];
+  private controller: Controller | undefined;
+  private switchRuntime: SwitchRuntime | undefined;
+  private readonly prng: Prng;
+  private clientFault: WireFault | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly options: SystemOptions,
+    private readonly program: CompiledProgram,
+  ) {
+    this.prng = new Prng(options.seed);
+    this.replication = options.replication;
+    this.serverIds = Array.from({ length: options.servers }, (_, i) => serverId(i + 1));
+  }
+
+  private get ports(): number[] {
+    const clients = Array.from({ length: this.options.maxClients ?? 8 }, (_, i) => CLIENT_PORT_BASE + i);
+    return [...this.serverIds.map((id) => serverAddress(id).switchPort), ...clients];
+  }
+
+  private switchOrThrow(): SwitchRuntime {
+    if (!this.switchRuntime) throw new Error("the switch is not running");
+    return this.switchRuntime;
+  }
+
+  private slot(id: ServerId): ServerSlot {
+    const slot = this.slots.get(id);
+    if (!slot) throw new RangeError(`no server ${id} in this system (servers ${this.serverIds.join(", ")})`);
+    return slot;
+  }
+
+  async start(): Promise<void> {
+    for (const p of this.ports) this.hostWires.set(p, await HostWire.bind());
+    await this.startSwitch();
+    for (const id of this.serverIds) {
+      const link = new FaultLink(this.hostWires.get(serverAddress(id).switchPort)!, () => this.prng.next());
+      const slot = new ServerSlot({ id, replication: this.options.replication, link, tuning: SERVER_TUNING });
+      this.slots.set(id, slot);
+      await slot.start();
+    }
+    await this.startController();
+  }
+
+  /** Starts the switch; after a restart, on the gRPC port and wire ports it had before. */
+  private async startSwitch(reuse?: { readonly grpcPort: number; readonly wirePorts: ReadonlyMap<number, number> }): Promise<void> {
+    const hosts = new Map([...this.hostWires].map(([p, w]) => [p, w.local]));
+    const runtime = await startSwitchRuntime({ ports: this.ports, hosts, ...(reuse ?? {}) });
+    for (const [p, wire] of this.hostWires) wire.connect(runtime.wire(p));
+    this.switchRuntime = runtime;
+  }
+
+  topology(): TopologyConfig {
+    const servers: ServerConfig[] = this.serverIds.map((id) => {
+      const a = serverAddress(id);
+      return {
+        id: id as number as ControllerServerId,
+        ip: a.ip,
+        mac: macText(a.mac),
+        switchPort: a.switchPort,
+        dataPort: VIP.port,
+        peerPort: SERVER_PEER_PORT,
+        mgmt: this.slot(id).mgmtEndpoint,
+      };
+    });
+    const routes = Array.from({ length: this.options.maxClients ?? 8 }, (_, i) => {
+      const r = clientRoute(i);
+      return { prefix: `${r.prefix}/${r.prefixLength}`, switchPort: r.port, mac: macText(r.mac) };
+    });
+    return {
+      switch: { address: this.switchOrThrow().grpcAddress, deviceId: 0, electionId: 1n },
+      pipeline: { kind: "compiled", jsonFile: "(in memory)", p4infoFile: "(in memory)" },
+      vip: { ip: VIP.ip, port: VIP.port, mac: macText(GATEWAY_MAC) },
+      servers,
+      routes,
+      health: HEALTH,
+      failure: { responseTimeoutUs: DATA_PLANE_TIMEOUT_US },
+      admin: "127.0.0.1:0",
+    };
+  }
+
+  serverState(id: ServerId): ServerRunState {
+    return this.slot(id).runState;
+  }
+
+  liveServers(): ServerId[] {
+    return this.serverIds.filter((id) => {
+      const s = this.slot(id).runState;
+      return s === "running" || s === "draining";
+    });
+  }
+
+  serverSessions(id: ServerId): number | undefined {
+    return this.slot(id).sessions();
+  }
+
+  /** The controller's view: servers it has up (for waiting until a change has landed). */
+  controllerUp(): number {
+    return this.controller?.status().servers.up ?? 0;
+  }
+
+  async killServer(id: ServerId): Promise<void> {
+    await this.slot(id).kill();
+  }
+
+  async pauseServer(id: ServerId): Promise<void> {
+    this.slot(id).pause();
+  }
+
+  async resumeServer(id: ServerId): Promise<void> {
+    this.slot(id).resume();
+  }
+
+  async restartServer(id: ServerId): Promise<void> {
+    await this.slot(id).restart();
+  }
+
+  async drainServer(id: ServerId): Promise<void> {
+    if (!this.controller) throw new Error("cannot drain: the controller is not running");
+    this.slot(id).markDraining();
+    await this.controller.drain(id);
+  }
+
+  setWireFault(port: PortSelector, fault: WireFault): void {
+    if (port.kind === "server" || port.kind === "all") {
+      for (const slot of port.kind === "all" ? this.slots.values() : [this.slot(port.id)]) slot.setFault(fault);
+    }
+    if (port.kind === "clients" || port.kind === "all") {
+      this.clientFault = fault;
+      for (const link of this.clientLinks) link.fault = fault;
+    }
+  }
+
+  partition(a: ServerId, b: ServerId): void {
+    this.slot(a).link.partition(parseIpv4(serverAddress(b).ip)!);
+    this.slot(b).link.partition(parseIpv4(serverAddress(a).ip)!);
+  }
+
+  unpartition(a: ServerId, b: ServerId): void {
+    this.slot(a).link.unpartition(parseIpv4(serverAddress(b).ip)!);
+    this.slot(b).link.unpartition(parseIpv4(serverAddress(a).ip)!);
+  }
+
+  healNetwork(): void {
+    for (const slot of this.slots.values()) slot.healNetwork();
+    this.clientFault = undefined;
+    for (const link of this.clientLinks) link.heal();
+  }
+
+  async killController(): Promise<void> {
+    this.controller?.stop();
+    this.controller = undefined;
+  }
+
+  async startController(): Promise<void> {
+    if (this.controller) return;
+    const controller = new Controller({ topology: this.topology(), pipeline: this.program.pipeline, reconnect: { initialMs: 50, maxMs: 500 } });
+    this.controller = controller;
+    const log = this.options.log;
+    if (log) controller.events.subscribe((e) => log(`controller: ${JSON.stringify(e, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))}`));
+    await controller.start(STARTUP_TIMEOUT_MS);
+    const expected = this.serverIds.filter((id) => this.slot(id).runState === "running").length;
+    await waitUntil(`the controller to see ${expected} servers up`, () => this.controllerUp() >= expected, STARTUP_TIMEOUT_MS);
+    await controller.idle();
+  }
+
+  controllerRunning(): boolean {
+    return this.controller !== undefined;
+  }
+
+  async restartSwitch(): Promise<void> {
+    const old = this.switchOrThrow();
+    const reuse = { grpcPort: Number(old.grpcAddress.split(":").pop()), wirePorts: new Map(this.ports.map((p) => [p, old.wire(p).port])) };
+    this.switchRuntime = undefined;
+    await old.stop();
+    await this.startSwitch(reuse);
+  }
+
+  async newClient(): Promise<LoadClient> {
+    const index = this.clients.length;
+    const address = clientAddress(index);
+    const wire = this.hostWires.get(address.switchPort);
+    if (!wire) throw new RangeError(`no client port left: this system was started with ${this.options.maxClients ?? 8} client ports`);
+    const link = new FaultLink(wire, () => this.prng.next());
+    if (this.clientFault) link.fault = this.clientFault;
+    this.clientLinks.push(link);
+    const stack = new HostStack({ link: detachable(link), mac: address.mac, ip: parseIpv4(address.ip)!, gatewayMac: GATEWAY_MAC });
+    const client = new SessionLoadClient({
+      index,
+      transport: stack.openPort(0),
+      vip: VIP,
+      nextSessionId: () => this.prng.bigint64() || 1n,
+      onClose: () => stack.close(),
+    });
+    this.clients.push(client);
+    return client;
+  }
+
+  stats(): Record<string, number> {
+    const out: Record<string, number> = {};
+    const add = (key: string, n: number): void => {
+      out[key] = (out[key] ?? 0) + n;
+    };
+    for (const [key, value] of Object.entries(this.switchRuntime?.model.stats() ?? {})) add(`switch.${key}`, value);
+    for (const [key, value] of Object.entries(this.switchRuntime?.wireStats() ?? {})) add(`wires.${key}`, value);
+    for (const slot of this.slots.values()) {
+      const stats = slot.server?.stats;
+      if (!stats) continue;
+      for (const [key, value] of Object.entries(stats)) add(`servers.${key}`, value);
+    }
+    const status = this.controller?.status();
+    if (status) {
+      add("controller.epoch", status.epoch);
+      add("controller.reconciles", status.reconciles);
+    }
+    for (const link of this.clientLinks) add("wire.clientFramesLost", link.counters.lost);
+    for (const slot of this.slots.values()) {
+      add("wire.serverFramesLost", slot.link.counters.lost);
+      add("wire.partitioned", slot.link.counters.partitioned);
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const client of this.clients) await client.close().catch(() => undefined);
+    this.controller?.stop();
+    this.controller = undefined;
+    for (const slot of this.slots.values()) await slot.kill();
+    await this.switchRuntime?.stop();
+    this.switchRuntime = undefined;
+    for (const wire of this.hostWires.values()) await wire.close();
+  }
+}
+
+export async function startEmbeddedSystem(options: SystemOptions): Promise<SystemHandle> {
+  const program = await compileLbProgram();
+  const system = new EmbeddedSystem(options, program);
+  try {
+    await system.start();
+  } catch (err) {
+    await system.close();
+    throw err;
+  }
+  return system;
+}
+
+export function realToolsStatus(): { readonly available: boolean; readonly reason: string } {
+  return realTools();
+}
+
+/** The same system with the real p4c output on the real simple_switch_grpc (when installed). */
+export async function startRealSystem(options: SystemOptions): Promise<SystemHandle> {
+  const status = realTools();
+  if (!status.available) throw new Error(status.reason);
+  return startEmbeddedSystem(options);
+}
