@@ -157,6 +157,11 @@ export function compilePrimitive(env: ActionEnv, ctx: ExprContext, p: JsonObject
       const src = compile(ctx, param(p, 1, path), pp(1));
       if (dst.varbit) return { step: assignVarbit(env, dst, src, pp(1)) };
       const read = asData(src, pp(1));
+      // An unsigned field copied into an unsigned field at least as wide needs no truncation.
+      if (src.k === "lv" && !src.lv.varbit && !src.lv.signed && !dst.signed && src.lv.width <= dst.width) {
+        const store = dst.store;
+        return { step: (s) => store(s, read(s)) };
+      }
       const write = dst.write;
       return { step: (s) => write(s, read(s)) };
     }
@@ -205,7 +210,7 @@ export function compilePrimitive(env: ActionEnv, ctx: ExprContext, p: JsonObject
     case "add_header":
     case "remove_header": {
       const ref = headerRef(ctx, param(p, 0, path), pp(0));
-      return { step: op === "add_header" ? headerValidator(env, ref) : headerInvalidator(ref) };
+      return { step: op === "add_header" ? headerValidator(env, ref) : headerInvalidator(env, ref) };
     }
     case "mark_to_drop":
     case "drop": {
@@ -242,9 +247,9 @@ export function compilePrimitive(env: ActionEnv, ctx: ExprContext, p: JsonObject
       const size = dataExpr(ctx, param(p, 3, path), pp(3));
       return {
         step: (s) => {
+          // simple_switch treats a size of 0 as 1.
           const n = size(s);
-          const h = hash(s);
-          dst.write(s, base(s) + (n === 0n ? h : h % n));
+          dst.write(s, base(s) + (n === 0n ? 0n : hash(s) % n));
         },
       };
     }
@@ -267,8 +272,9 @@ export function compilePrimitive(env: ActionEnv, ctx: ExprContext, p: JsonObject
       const cells = reg.cells;
       return {
         step: (s) => {
+          // Out of range: simple_switch leaves the destination unchanged.
           const i = Number(idx(s));
-          dst.write(s, i >= 0 && i < cells.length ? cells[i]! : 0n);
+          if (i >= 0 && i < cells.length) dst.write(s, cells[i]!);
         },
       };
     }
@@ -414,6 +420,7 @@ function headerCopier(env: ActionEnv, _dst: HeaderRef): (s: PacketState, dst: nu
   return rawHeaderCopy(env);
 }
 
+/** setValid: an invalid header becomes valid with zeroed fields (and the packet-length register grows). */
 function headerValidator(env: ActionEnv, ref: HeaderRef): Step {
   const headers = env.layout.headers;
   const fn = ref.fn;
@@ -424,15 +431,20 @@ function headerValidator(env: ActionEnv, ref: HeaderRef): Step {
     for (let i = 0; i < hi.type.fields.length; i++) s.f[hi.base + i] = 0n;
     s.vlen[h] = 0;
     s.valid[h] = 1;
+    if (!hi.metadata) s.lengthRegister += hi.type.fixedBits >> 3;
     for (const o of hi.siblings) s.valid[o] = 0;
   };
 }
 
-function headerInvalidator(ref: HeaderRef): Step {
+function headerInvalidator(env: ActionEnv, ref: HeaderRef): Step {
+  const headers = env.layout.headers;
   const fn = ref.fn;
   return (s) => {
     const h = fn(s);
-    if (h >= 0) s.valid[h] = 0;
+    if (h < 0 || !s.valid[h]) return;
+    const hi = headers[h]!;
+    if (!hi.metadata) s.lengthRegister -= (hi.type.fixedBits + s.vlen[h]!) >> 3;
+    s.valid[h] = 0;
   };
 }
 

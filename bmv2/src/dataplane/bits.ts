@@ -57,7 +57,7 @@ export function writeBits(out: Uint8Array, start: number, width: number, value: 
     const first = start >> 3;
     let i = first + (width >> 3) - 1;
     if (width <= 48) {
-      let v = Number(BigInt.asUintN(width, value));
+      let v = Number(value < 0n ? BigInt.asUintN(width, value) : value);
       for (; i >= first; i--) {
         out[i] = v % 256;
         v = Math.floor(v / 256);
@@ -68,6 +68,20 @@ export function writeBits(out: Uint8Array, start: number, width: number, value: 
     for (; i >= first; i--) {
       out[i] = Number(v & 0xffn);
       v >>= 8n;
+    }
+    return;
+  }
+  if (width <= 32) {
+    const v = Number(value < 0n ? BigInt.asUintN(width, value) : value) >>> 0;
+    let pos = start;
+    let remaining = width;
+    while (remaining > 0) {
+      const bitInByte = pos & 7;
+      const take = Math.min(8 - bitInByte, remaining);
+      remaining -= take;
+      const chunk = (remaining >= 32 ? 0 : v >>> remaining) & ((1 << take) - 1);
+      out[pos >> 3]! |= chunk << (8 - bitInByte - take);
+      pos += take;
     }
     return;
   }

@@ -18,6 +18,8 @@ export interface LValue {
   readonly varbit: boolean;
   readonly read: DataFn;
   readonly write: (s: PacketState, v: bigint) => void;
+  /** Writes a value the caller knows to be in range already (no truncation). */
+  readonly store: (s: PacketState, v: bigint) => void;
   /** Header the field belongs to (for varbit length bookkeeping), -1 when out of range. */
   readonly header: HeaderFn;
 }
@@ -71,6 +73,9 @@ export function fieldLValue(ctx: ExprContext, ref: unknown, path: string): LValu
       write: () => {
         throw new Error("$valid$ is read-only");
       },
+      store: () => {
+        throw new Error("$valid$ is read-only");
+      },
       header: () => h,
     };
   }
@@ -90,6 +95,9 @@ export function fieldLValue(ctx: ExprContext, ref: unknown, path: string): LValu
       : (s, v) => {
           s.f[slot] = norm(v);
         },
+    store: (s, v) => {
+      s.f[slot] = v;
+    },
     header: () => h,
   };
 }
@@ -116,6 +124,10 @@ export function dynamicFieldLValue(ctx: ExprContext, ref: HeaderRef, index: numb
     write: (s, v) => {
       const h = hf(s);
       if (h >= 0) s.f[bases[h]! + index] = def.varbit ? v : norm(v);
+    },
+    store: (s, v) => {
+      const h = hf(s);
+      if (h >= 0) s.f[bases[h]! + index] = v;
     },
     header: hf,
   };
@@ -250,6 +262,10 @@ export function compile(ctx: ExprContext, v: unknown, path: string): Compiled {
             return i >= 0 && i < cells.length ? cells[i]! : 0n;
           },
           write: (s, x) => {
+            const i = Number(idx(s));
+            if (i >= 0 && i < cells.length) cells[i] = norm(x);
+          },
+          store: (s, x) => {
             const i = Number(idx(s));
             if (i >= 0 && i < cells.length) cells[i] = norm(x);
           },

@@ -230,7 +230,9 @@ export function compileParser(
       const c = compile(ctx, ko, kp);
       const width = c.k === "lv" ? c.lv.width : 32;
       const read = dataExpr(ctx, ko, kp);
-      return { bytes: Math.ceil(width / 8), width, read: (s: PacketState) => read(s) };
+      // Field reads are already within their width; other expressions are cut to it.
+      const inWidth = c.k === "lv" ? read : (s: PacketState) => BigInt.asUintN(width, read(s));
+      return { bytes: Math.ceil(width / 8), width, read: inWidth };
     });
     const transitions = asArray(st["transitions"], `${where}.transitions`).map((t, i) => {
       const tp = `${where}.transitions[${i}]`;
@@ -251,6 +253,7 @@ export function compileParser(
       return { kind: "value" as const, next, value: parseHexstr(vs, `${tp}.value`), mask, set: undefined };
     });
     const nParts = keyParts.length;
+    const shifts = keyParts.map((p) => BigInt(p.bytes * 8));
     return (s, c) => {
       for (let i = 0; i < ops.length; i++) {
         ops[i]!(s, c);
@@ -261,7 +264,8 @@ export function compileParser(
         const part = keyParts[i]!;
         const v = part.read(s, c);
         if (c.error !== 0) return ACCEPT;
-        key = (key << BigInt(part.bytes * 8)) | BigInt.asUintN(part.width, v);
+        const u = v < 0n ? BigInt.asUintN(part.width, v) : v;
+        key = i === 0 ? u : (key << shifts[i]!) | u;
       }
       for (const t of transitions) {
         if (t.kind === "default") return t.next;

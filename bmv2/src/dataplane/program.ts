@@ -23,6 +23,8 @@ import type { MatchTable } from "./tables.ts";
 export interface Program {
   readonly layout: Layout;
   readonly std: StdMeta;
+  /** Slots of every metadata header field (what simple_switch's reset_metadata clears). */
+  readonly metadataSlots: readonly number[];
   readonly parser: CompiledParser;
   readonly ingress: CompiledPipeline;
   readonly egress: CompiledPipeline;
@@ -225,5 +227,6 @@ export function loadProgram(json: unknown, hooks: ProgramHooks): Program {
   const ingress = compilePipeline(pipelineEnv, findPipeline("ingress", 0), "pipelines[ingress]", tables, profiles);
   const egress = compilePipeline(pipelineEnv, findPipeline("egress", 1), "pipelines[egress]", tables, profiles);
 
-  return { layout, std, parser, ingress, egress, deparser, checksums, tables, actions, profiles, counters, registers, meters, valueSets, fieldLists, learnLists };
+  const metadataSlots = layout.headers.filter((h) => h.metadata).flatMap((h) => h.type.fields.map((_, i) => h.base + i));
+  return { layout, std, metadataSlots, parser, ingress, egress, deparser, checksums, tables, actions, profiles, counters, registers, meters, valueSets, fieldLists, learnLists };
 }

@@ -31,6 +31,8 @@ export class PacketState {
   truncateTo = 0;
   /** Packet length at the start of the current pass (what counters count). */
   ingressLength = 0;
+  /** simple_switch's packet-length register: set on receive, moved by add/remove_header, read into packet_length at egress. */
+  lengthRegister = 0;
 
   constructor(layout: Layout, frame: Uint8Array) {
     this.f = layout.initialFields.slice();
@@ -51,6 +53,8 @@ export class PacketState {
     c.unionStackNext = this.unionStackNext.slice();
     c.payloadOffset = this.payloadOffset;
     c.ingressLength = this.ingressLength;
+    c.lengthRegister = this.lengthRegister;
+    c.truncateTo = this.truncateTo;
     return c;
   }
 }

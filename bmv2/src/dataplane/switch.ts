@@ -44,14 +44,15 @@ interface IngressJob {
   readonly frame: Uint8Array;
   readonly port: PortNumber;
   readonly instanceType: bigint;
-  /** Field-list values carried over from the packet that caused this pass. */
+  /** Field-list values carried over from the packet that caused this pass (resubmit / recirculate). */
   readonly preserved: readonly (readonly [number, bigint])[];
+  /** simple_switch's packet-length register at the start of the pass. */
+  readonly lengthRegister: number;
 }
 
 interface EgressJob {
   readonly s: PacketState;
   readonly port: PortNumber;
-  readonly truncateTo: number;
 }
 
 export function createSwitch(options: SwitchOptions = {}): SwitchModel & { readonly program: Program | undefined } {
@@ -97,6 +98,11 @@ class SimpleSwitch implements SwitchModel {
 
   get loaded(): boolean {
     return this.prog !== undefined;
+  }
+
+  /** The CPU port (simple_switch --cpu-port): frames leaving through it are packet-ins. */
+  get cpuPort(): PortNumber | undefined {
+    return this.options.cpuPort;
   }
 
   /** The loaded program, or FAILED_PRECONDITION. */
@@ -148,7 +154,9 @@ class SimpleSwitch implements SwitchModel {
       this.counts["dropped"]!++;
       return;
     }
-    const ingressQueue: IngressJob[] = [{ frame, port: ingressPort, instanceType: INSTANCE.normal, preserved: [] }];
+    const ingressQueue: IngressJob[] = [
+      { frame, port: ingressPort, instanceType: INSTANCE.normal, preserved: [], lengthRegister: frame.length },
+    ];
     const egressQueue: EgressJob[] = [];
     let passes = 0;
     while (ingressQueue.length > 0 || egressQueue.length > 0) {
@@ -170,16 +178,9 @@ class SimpleSwitch implements SwitchModel {
     }
   }
 
-  /** A fresh PHV for a frame entering ingress, with the intrinsic metadata simple_switch sets. */
-  private ingressState(prog: Program, job: IngressJob): PacketState {
-    const s = new PacketState(prog.layout, job.frame);
+  /** Runs the parser and checksum verification on a PHV whose metadata is already set. */
+  private parse(prog: Program, s: PacketState): void {
     const std = prog.std;
-    std.set(s, "ingress_port", BigInt(job.port));
-    std.set(s, "packet_length", BigInt(job.frame.length));
-    std.set(s, "ingress_global_timestamp", this.now());
-    for (const [slot, v] of job.preserved) s.f[slot] = v;
-    std.set(s, "instance_type", job.instanceType);
-    s.ingressLength = job.frame.length;
     const error = prog.parser.run(s);
     if (error !== 0) this.counts["parser_errors"]!++;
     std.set(s, "parser_error", BigInt(error));
@@ -190,6 +191,26 @@ class SimpleSwitch implements SwitchModel {
         this.counts["checksum_errors"]!++;
       }
     }
+  }
+
+  /**
+   * A fresh PHV for a frame entering ingress. A frame from a port gets the
+   * intrinsic metadata simple_switch sets on receive; a resubmitted or
+   * recirculated one starts from zeroed metadata plus its field list.
+   */
+  private ingressState(prog: Program, job: IngressJob): PacketState {
+    const s = new PacketState(prog.layout, job.frame);
+    const std = prog.std;
+    if (job.instanceType === INSTANCE.normal) {
+      std.set(s, "ingress_port", BigInt(job.port));
+      std.set(s, "ingress_global_timestamp", this.now());
+    }
+    if (job.instanceType !== INSTANCE.resubmit) std.set(s, "packet_length", BigInt(job.frame.length));
+    for (const [slot, v] of job.preserved) s.f[slot] = v;
+    std.set(s, "instance_type", job.instanceType);
+    s.ingressLength = job.frame.length;
+    s.lengthRegister = job.lengthRegister;
+    this.parse(prog, s);
     return s;
   }
 
@@ -198,22 +219,34 @@ class SimpleSwitch implements SwitchModel {
     return slots ? slots.map((slot) => [slot, s.f[slot]!] as const) : [];
   }
 
+  /** Zeroes every metadata header (simple_switch's reset_metadata). */
+  private resetMetadata(prog: Program, s: PacketState): void {
+    for (const h of prog.metadataSlots) s.f[h] = 0n;
+  }
+
   private ingress(prog: Program, job: IngressJob, ingressQueue: IngressJob[], egressQueue: EgressJob[]): void {
     const s = this.ingressState(prog, job);
     const std = prog.std;
+    const ingressLengthRegister = s.lengthRegister;
     prog.ingress.run(s);
     s.exit = false;
 
     if (s.cloneSession > 0) {
       const session = this.pre.session(s.cloneSession - 1);
       if (session) {
+        // An ingress clone is the frame as it arrived, parsed again; of the metadata only the field list survives.
         const preserved = this.preserve(prog, s, s.cloneFieldList);
         for (const r of session.replicas) {
-          // An ingress clone is the frame as it arrived, parsed again, with only the field list kept.
-          const c = this.ingressState(prog, { frame: job.frame, port: job.port, instanceType: INSTANCE.ingressClone, preserved });
+          const c = new PacketState(prog.layout, job.frame);
+          c.ingressLength = job.frame.length;
+          c.lengthRegister = ingressLengthRegister;
+          this.parse(prog, c);
+          this.resetMetadata(prog, c);
+          for (const [slot, v] of preserved) c.f[slot] = v;
           std.set(c, "instance_type", INSTANCE.ingressClone);
           std.set(c, "egress_rid", BigInt(r.instance));
-          egressQueue.push({ s: c, port: r.port, truncateTo: session.packetLengthBytes ?? 0 });
+          c.truncateTo = session.packetLengthBytes ?? 0;
+          egressQueue.push({ s: c, port: r.port });
           this.counts["cloned"]!++;
         }
       }
@@ -226,17 +259,19 @@ class SimpleSwitch implements SwitchModel {
         port: job.port,
         instanceType: INSTANCE.resubmit,
         preserved: this.preserve(prog, s, s.resubmitFieldList),
+        lengthRegister: 0,
       });
       return;
     }
     const mgid = Number(std.get(s, "mcast_grp"));
     if (mgid !== 0) {
+      std.set(s, "instance_type", INSTANCE.replication);
       const replicas = this.pre.group(mgid) ?? [];
       for (const r of replicas) {
+        std.set(s, "egress_rid", BigInt(r.instance));
+        // Replicas start with simple_switch's per-packet registers cleared (no pending recirculate).
         const c = s.copy(prog.layout);
-        std.set(c, "egress_rid", BigInt(r.instance));
-        std.set(c, "instance_type", INSTANCE.replication);
-        egressQueue.push({ s: c, port: r.port, truncateTo: s.truncateTo });
+        egressQueue.push({ s: c, port: r.port });
         this.counts["replicated"]!++;
       }
       if (replicas.length === 0) this.counts["dropped"]!++;
@@ -247,36 +282,35 @@ class SimpleSwitch implements SwitchModel {
       this.counts["dropped"]!++;
       return;
     }
-    egressQueue.push({ s, port: toPort(egressSpec), truncateTo: s.truncateTo });
+    std.set(s, "instance_type", INSTANCE.normal);
+    egressQueue.push({ s, port: toPort(egressSpec) });
   }
 
   private egress(prog: Program, job: EgressJob, ingressQueue: IngressJob[], egressQueue: EgressJob[]): void {
     const s = job.s;
     const std = prog.std;
+    std.set(s, "egress_global_timestamp", this.now());
     std.set(s, "egress_port", BigInt(job.port));
     std.set(s, "egress_spec", 0n);
-    std.set(s, "egress_global_timestamp", this.now());
+    std.set(s, "packet_length", BigInt(s.lengthRegister));
     s.cloneSession = 0;
-    s.truncateTo = job.truncateTo;
     prog.egress.run(s);
     s.exit = false;
 
     if (s.cloneSession > 0) {
       const session = this.pre.session(s.cloneSession - 1);
       if (session) {
+        // An egress clone keeps the headers as egress left them; metadata starts over.
         const preserved = this.preserve(prog, s, s.cloneFieldList);
         for (const r of session.replicas) {
-          // An egress clone keeps the headers as egress left them; metadata starts over.
           const c = s.copy(prog.layout);
-          for (const h of prog.layout.headers) {
-            if (!h.metadata) continue;
-            for (let i = 0; i < h.type.fields.length; i++) c.f[h.base + i] = 0n;
-          }
+          this.resetMetadata(prog, c);
           for (const [slot, v] of preserved) c.f[slot] = v;
           std.set(c, "instance_type", INSTANCE.egressClone);
           std.set(c, "egress_rid", BigInt(r.instance));
-          std.set(c, "packet_length", std.get(s, "packet_length"));
-          egressQueue.push({ s: c, port: r.port, truncateTo: session.packetLengthBytes ?? 0 });
+          c.lengthRegister = 0;
+          c.truncateTo = session.packetLengthBytes ?? 0;
+          egressQueue.push({ s: c, port: r.port });
           this.counts["cloned"]!++;
         }
       }
@@ -292,9 +326,10 @@ class SimpleSwitch implements SwitchModel {
       this.counts["recirculated"]!++;
       ingressQueue.push({
         frame: out,
-        port: toPort(Number(std.get(s, "ingress_port"))),
+        port: job.port,
         instanceType: INSTANCE.recirculate,
         preserved: this.preserve(prog, s, s.recirculateFieldList),
+        lengthRegister: out.length,
       });
       return;
     }
@@ -320,10 +355,6 @@ class SimpleSwitch implements SwitchModel {
         this.log(`digest listener failed: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
-  }
-
-  get cpuPort(): PortNumber | undefined {
-    return this.options.cpuPort;
   }
 }
 

@@ -348,7 +348,8 @@ export class P4RuntimeServer {
   private packetOut(peer: StreamPeer, packet: PacketOutMessage): void {
     const refuse = (code: grpc.status, message: string): void =>
       peer.send({ error: { canonical_code: code, message, space: "", code: 0, packet_out: { packet_out: packet } } });
-    if (!this.arbiter.isPrimaryPeer(peer)) return refuse(grpc.status.PERMISSION_DENIED, NOT_PRIMARY);
+    // Only the primary of this device's default role may send packets (not a primary of another device id).
+    if (this.arbiter.primaryPeer(this.deviceId) !== peer) return refuse(grpc.status.PERMISSION_DENIED, NOT_PRIMARY);
     if (!this.pipeline) return refuse(grpc.status.FAILED_PRECONDITION, NO_PIPELINE);
     if (this.opts.cpuPort === undefined) return refuse(grpc.status.FAILED_PRECONDITION, "The switch has no CPU port");
     const result = packetOutFrame(this.pipeline.index, packet);

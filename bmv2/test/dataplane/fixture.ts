@@ -3,7 +3,8 @@
  * surface: header h { dst:8, kind:8, val:16 } parsed from every frame; ingress
  * dispatches on h.kind to tables of each flavour (exact with direct counter,
  * ternary+range, lpm, action selector, register/counter, clone, multicast,
- * digest, meter); egress marks ingress clones by setting h.kind = 0xcc.
+ * digest, meter, resubmit with a field list, log_msg + assert); egress marks
+ * ingress clones by setting h.kind = 0xcc.
  */
 const field = (h: string, f: string) => ({ type: "field", value: [h, f] });
 const hex = (n: number) => ({ type: "hexstr", value: `0x${n.toString(16)}` });
@@ -52,7 +53,7 @@ function table(name: string, key: unknown[], actions: [string, number][], extra:
 
 const constDefault = (id: number) => ({ default_entry: { action_id: id, action_const: true, action_data: [], action_entry_const: true } });
 
-export const ACTION = { fwd: 0, drop: 1, regAct: 2, cloneAct: 3, mcastAct: 4, digestAct: 5, meterAct: 6, markClone: 7 } as const;
+export const ACTION = { fwd: 0, drop: 1, regAct: 2, cloneAct: 3, mcastAct: 4, digestAct: 5, meterAct: 6, markClone: 7, resubmit1: 8, resubmit2: 9, checkAct: 10 } as const;
 
 export function fixtureProgram(): Record<string, unknown> {
   const kindIs = (k: number, then: string, otherwise: string | null, name: string) => ({
@@ -78,7 +79,7 @@ export function fixtureProgram(): Record<string, unknown> {
     header_union_types: [],
     header_unions: [],
     header_union_stacks: [],
-    field_lists: [],
+    field_lists: [{ id: 1, name: "keep_color", elements: [field("scalars", "color")] }],
     errors: [["NoError", 0], ["PacketTooShort", 1], ["NoMatch", 2], ["StackOutOfBounds", 3], ["HeaderTooShort", 4], ["ParserTimeout", 5], ["ParserInvalidArgument", 6]],
     enums: [],
     parsers: [
@@ -144,6 +145,32 @@ export function fixtureProgram(): Record<string, unknown> {
           prim("assign", field("standard_metadata", "egress_spec"), hex(1)),
         ],
       },
+      {
+        name: "ingress.resubmit_first",
+        id: ACTION.resubmit1,
+        runtime_data: [],
+        primitives: [prim("assign", field("scalars", "color"), hex(0x5a)), prim("resubmit", hex(1))],
+      },
+      {
+        name: "ingress.resubmit_second",
+        id: ACTION.resubmit2,
+        runtime_data: [],
+        primitives: [
+          prim("assign", field("h", "val"), field("scalars", "color")),
+          prim("assign", field("h", "dst"), field("standard_metadata", "ingress_port")),
+          prim("assign", field("standard_metadata", "egress_spec"), hex(1)),
+        ],
+      },
+      {
+        name: "ingress.check",
+        id: ACTION.checkAct,
+        runtime_data: [],
+        primitives: [
+          prim("log_msg", { type: "string", value: "val={} dst={}" }, { type: "parameters_vector", value: [field("h", "val"), field("h", "dst")] }),
+          prim("assert", expr("!=", field("h", "val"), hex(0))),
+          prim("assign", field("standard_metadata", "egress_spec"), hex(1)),
+        ],
+      },
       { name: "egress.mark_clone", id: ACTION.markClone, runtime_data: [], primitives: [prim("assign", field("h", "kind"), hex(0xcc))] },
     ],
     pipelines: [
@@ -178,6 +205,9 @@ export function fixtureProgram(): Record<string, unknown> {
           table("tbl_mcast", [], [["ingress.mcast_act", 4]], constDefault(4)),
           table("tbl_digest", [], [["ingress.digest_act", 5]], constDefault(5)),
           table("tbl_meter", [], [["ingress.meter_act", 6]], constDefault(6)),
+          table("tbl_resubmit1", [], [["ingress.resubmit_first", 8]], constDefault(8)),
+          table("tbl_resubmit2", [], [["ingress.resubmit_second", 9]], constDefault(9)),
+          table("tbl_check", [], [["ingress.check", 10]], constDefault(10)),
         ],
         action_profiles: [
           { name: "ingress.ap", id: 0, max_size: 8, selector: { algo: "crc16", input: [field("h", "val")] } },
@@ -191,7 +221,10 @@ export function fixtureProgram(): Record<string, unknown> {
           kindIs(6, "tbl_clone", "c7", "c6"),
           kindIs(7, "tbl_mcast", "c8", "c7"),
           kindIs(8, "tbl_digest", "c9", "c8"),
-          kindIs(9, "tbl_meter", null, "c9"),
+          kindIs(9, "tbl_meter", "c10", "c9"),
+          kindIs(10, "r1", "c11", "c10"),
+          { name: "r1", id: 30, expression: expr("==", field("standard_metadata", "instance_type"), hex(6)), true_next: "tbl_resubmit2", false_next: "tbl_resubmit1" },
+          kindIs(11, "tbl_check", null, "c11"),
         ],
       },
       {

@@ -1,6 +1,7 @@
 import test from "ava";
 import { port, type Digest } from "../../src/dataplane/api.ts";
-import { frame } from "./fixture.ts";
+import { createSwitch } from "../../src/dataplane/index.ts";
+import { fixtureProgram, frame } from "./fixture.ts";
 import { fixtureSwitch } from "./harness.ts";
 
 const fwd = (p: bigint) => ({ kind: "action" as const, call: { action: "ingress.fwd", args: [p] } });
@@ -137,5 +138,27 @@ test("frames too short for the parser still run ingress with parser_error set, a
   sw.control.tableSetDefault("ingress.t_exact", { action: "ingress.fwd", args: [1n] });
   for (const f of [new Uint8Array(0), Uint8Array.of(1), Uint8Array.of(1, 1, 0)]) t.notThrows(() => send(f));
   t.is(sw.stats()["parser_errors"], 3);
+  t.is(sw.stats()["internal_errors"], 0);
+});
+
+test("resubmit: the frame re-enters ingress with zeroed metadata except the preserved field list", (t) => {
+  const { sw, send } = fixtureSwitch();
+  // First pass stores 0x5a in a preserved metadata field; the second copies it (and ingress_port) into h.
+  t.deepEqual(send(frame(9, 10, 0, 0xee), 3), [[port(1), "000a005aee"]]);
+  t.is(sw.stats()["resubmitted"], 1);
+});
+
+test("log_msg formats its arguments; a failed assert drops the packet and is counted", (t) => {
+  const lines: string[] = [];
+  const sw = createSwitch({ log: (l) => lines.push(l) });
+  sw.loadPipeline(fixtureProgram());
+  const out: number[] = [];
+  sw.onEgress((p) => out.push(p));
+  sw.inject(port(0), frame(7, 11, 0x10));
+  t.deepEqual(out, [1]);
+  t.true(lines.includes("val=16 dst=7"), lines.join("\n"));
+  t.notThrows(() => sw.inject(port(0), frame(7, 11, 0)));
+  t.deepEqual(out, [1]);
+  t.is(sw.stats()["assertion_failures"], 1);
   t.is(sw.stats()["internal_errors"], 0);
 });

@@ -85,14 +85,12 @@ test("trace 02: VERIFY_AND_COMMIT, Get with every response type, cookie, Capabil
   t.like(got, { ok: true, response: { p4runtime_api_version: "1.3.0" } });
 });
 
-test("VERIFY_AND_SAVE then COMMIT swaps the program; COMMIT needs a saved config and no new one", async (t) => {
+const otherProgram = conformanceProgram("issue1062-1-bmv2");
+if (!otherProgram) console.log("conformance corpus not found: the second-program test is skipped");
+
+(otherProgram ? test : test.skip)("VERIFY_AND_SAVE then COMMIT swaps the program; COMMIT needs a saved config and no new one", async (t) => {
   const { rig, p } = await setup(t);
-  const other = conformanceProgram("issue1062-1-bmv2");
-  if (!other) {
-    t.log("conformance corpus not found: skipped");
-    t.pass();
-    return;
-  }
+  const other = otherProgram!;
   t.like(await rig.load(p, program, 10), { ok: true });
   t.like(await p.setConfig({ election_id: eid(10), action: "COMMIT" }), { ok: false, code: grpc.status.FAILED_PRECONDITION });
   t.like(await p.setConfig({ election_id: eid(10), action: "VERIFY_AND_SAVE", config: { p4info: other.p4info, p4_device_config: other.deviceConfig } }), { ok: true });
@@ -119,7 +117,7 @@ test("RECONCILE_AND_COMMIT with the same program keeps the entries and takes the
   t.deepEqual(egressPorts(rig, "020000000001"), [3]);
   const got = await p.getConfig({ response_type: "COOKIE_ONLY" });
   t.is(got.ok && got.response["config"].cookie.cookie, "2");
-  const other = conformanceProgram("issue1062-1-bmv2");
+  const other = otherProgram;
   if (other) {
     t.like(await p.setConfig({ election_id: eid(10), action: "RECONCILE_AND_COMMIT", config: { p4info: other.p4info, p4_device_config: other.deviceConfig } }), {
       ok: false,

@@ -60,6 +60,7 @@ test("trace 04: wildcard, per-table, default, by-key reads and their errors", as
       [ACL, NO_ACTION],
       [DMAC, DROP],
       [ECMP, null],
+      [49250505, NO_ACTION],
     ].sort(),
   );
   const one = await readAll(p, [{ table_entry: { table_id: DMAC, match: [{ field_id: 1, exact: { value: hex("020000000003") } }] } }]);

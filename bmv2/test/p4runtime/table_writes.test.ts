@@ -1,6 +1,7 @@
 /** Trace 03 (table writes and their errors) against our server, plus the atomic modes bmv2 lacks. */
 import * as grpc from "@grpc/grpc-js";
 import test from "ava";
+import { port } from "../../src/dataplane/api.ts";
 import { eid, fixtureProgram, hex, startRig, type Client, type Msg, type Rig } from "./harness.ts";
 
 const program = fixtureProgram("sel");
@@ -203,6 +204,49 @@ test("ternary / LPM / priority rules of the P4Runtime spec (trace 05, 5m)", asyn
     [
       [1, "0800", "ffff"],
       [2, "0a0000000000", 8],
+    ],
+  );
+});
+
+test("range and optional keys: spec checks, don't-care omission, and the data plane's choice by priority", async (t) => {
+  const { rig, p, write } = await setup(t);
+  const RNG = 49250505;
+  const setPort = (pt: number) => ({ action: { action_id: 29586029, params: [{ param_id: 1, value: Buffer.from([pt]) }] } });
+  const rng = (match: Msg[], priority: number, pt: number): Msg => ({ type: "INSERT", entity: { table_entry: { table_id: RNG, match, priority, action: setPort(pt) } } });
+  const range = (low: string, high: string) => ({ field_id: 1, range: { low: hex(low), high: hex(high) } });
+  const optional = (v: string) => ({ field_id: 2, optional: { value: hex(v) } });
+  const bad: [Msg, string][] = [
+    [rng([range("0900", "0800")], 10, 5), "Invalid range match, low bound is greater than high bound"],
+    [rng([range("00", "ffff")], 10, 5), "Invalid representation of 'don't care' range match, omit match field instead"],
+    [rng([range("0800", "08ff")], 0, 5), "Zero priority for ternary match"],
+  ];
+  for (const [u, message] of bad) {
+    const r = await write(u);
+    t.deepEqual(r.ok ? [] : r.errors.map((e) => [e.canonical_code, e.message]), [[grpc.status.INVALID_ARGUMENT, message]]);
+  }
+  t.like(await write(rng([range("0800", "08ff")], 10, 5), rng([range("0800", "0800"), optional("020000000001")], 20, 6)), { ok: true });
+  const egress = (etherType: string, src: string): number[] => {
+    const seen: number[] = [];
+    const off = rig.model.onEgress((pt) => seen.push(pt));
+    rig.model.inject(port(1), hex("020000000099" + src + etherType + "00".repeat(46)));
+    off();
+    return seen;
+  };
+  t.deepEqual(egress("0806", "020000000001"), [5]);
+  t.deepEqual(egress("0800", "020000000001"), [6]);
+  t.deepEqual(egress("0800", "020000000002"), [5]);
+  t.deepEqual(egress("86dd", "020000000001"), [0], "no entry: NoAction leaves egress_spec 0");
+  const read = await p.read({ entities: [{ table_entry: { table_id: RNG } }] });
+  const byPriority = new Map((read.ok ? read.entities : []).map((e) => [e["table_entry"].priority, e["table_entry"].match]));
+  t.deepEqual(
+    byPriority.get(10).map((m: Msg) => [m["field_id"], Buffer.from(m["range"].low).toString("hex"), Buffer.from(m["range"].high).toString("hex")]),
+    [[1, "0800", "08ff"]],
+  );
+  t.deepEqual(
+    byPriority.get(20).map((m: Msg) => [m["field_id"], m["field_match_type"]]),
+    [
+      [1, "range"],
+      [2, "optional"],
     ],
   );
 });

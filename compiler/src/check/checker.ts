@@ -322,7 +322,7 @@ class Checker extends ExprChecker {
         this.requireConstant(k.hi, "range bound");
         return;
       case "TupleKeyset":
-        this.error(k.loc, `key set has ${k.elements.length} components, expected 1`);
+        this.error(k.loc, `key set has ${k.elements.length} component(s), expected 1`);
         return;
     }
   }

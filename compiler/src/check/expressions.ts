@@ -927,7 +927,8 @@ export function isTypeDecl(d: Declaration): boolean {
 export function isLValue(e: Expr): boolean {
   switch (e.kind) {
     case "PathExpr":
-      return e.ref?.kind === "VarDecl" || e.ref?.kind === "Param";
+      // `in` and directionless parameters are read-only (P4_16 calling convention).
+      return e.ref?.kind === "VarDecl" || (e.ref?.kind === "Param" && (e.ref.direction === "out" || e.ref.direction === "inout"));
     case "MemberExpr":
       return e.ref === undefined && isLValue(e.target);
     case "IndexExpr":

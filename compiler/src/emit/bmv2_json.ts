@@ -134,11 +134,20 @@ class IdTables {
   private readonly headers = new Map<string, number>();
   private readonly unions = new Map<string, number>();
   private readonly actions = new Map<string, number>();
+  private readonly actionJsonNames = new Map<string, string>();
 
   constructor(program: IrProgram) {
     program.headers.forEach((h, i) => this.headers.set(h.name, i));
     program.headerUnions.forEach((u, i) => this.unions.set(u.name, i));
-    program.actions.forEach((a, i) => this.actions.set(a.name, i));
+    program.actions.forEach((a, i) => {
+      this.actions.set(a.name, i);
+      this.actionJsonNames.set(a.name, actionJsonName(a));
+    });
+  }
+
+  /** IR action names are unique; several bmv2 actions may share a source name, as in p4c's output. */
+  actionName(irName: string): string {
+    return this.actionJsonNames.get(irName) ?? irName;
   }
 
   header(name: string): number {
@@ -286,9 +295,13 @@ function transition(t: IrTransition): Json {
   }
 }
 
+function actionJsonName(a: IrAction): string {
+  return a.controlName ?? a.name;
+}
+
 function action(a: IrAction, id: number): Json {
   return {
-    name: a.name,
+    name: actionJsonName(a),
     id,
     runtime_data: a.params.map((p) => ({ name: p.name, bitwidth: p.bitwidth })),
     primitives: a.primitives.map(primitive),
@@ -327,7 +340,7 @@ function tableMatchType(t: IrTable): string {
 function table(t: IrTable, id: number, ids: IdTables): Json {
   const next: { [key: string]: Json } = {};
   if (t.nextTables.kind === "byAction") {
-    for (const ref of t.actions) next[ref.action] = t.nextTables.next.get(ref.action) ?? t.baseDefaultNext;
+    for (const ref of t.actions) next[ids.actionName(ref.action)] = t.nextTables.next.get(ref.action) ?? t.baseDefaultNext;
   } else {
     next["__HIT__"] = t.nextTables.hit;
     next["__MISS__"] = t.nextTables.miss;
@@ -350,7 +363,7 @@ function table(t: IrTable, id: number, ids: IdTables): Json {
     support_timeout: t.supportTimeout,
     direct_meters: t.directMeter,
     action_ids: t.actions.map((a) => ids.action(a.action)),
-    actions: t.actions.map((a) => a.action),
+    actions: t.actions.map((a) => ids.actionName(a.action)),
     base_default_next: t.baseDefaultNext,
     next_tables: next,
     ...(t.entries.length > 0

@@ -34,7 +34,7 @@ export class LowerContext {
   readonly counters: Mutable<IrCounterArray>[] = [];
   readonly meters: Mutable<IrMeterArray>[] = [];
   /** Action profiles and selectors by instance name; tables join as they are built. */
-  readonly profiles = new Map<string, IrActionProfile & { tables: string[] }>();
+  readonly profiles = new Map<string, Mutable<IrActionProfile> & { tables: string[] }>();
   readonly checksums: IrChecksum[] = [];
   readonly parseVsets: IrParseVset[] = [];
   /** Direct meters get their result field from the `read` call in an action. */

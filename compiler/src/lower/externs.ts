@@ -169,6 +169,9 @@ export function externCall(lowerer: Lowerer, call: CallExpr, env: Env, out: NStm
       case "advance":
         prim("advance", [value(0)]);
         return;
+      case "lookahead":
+        // A lookahead whose value is dropped changes nothing.
+        return;
       default:
         throw new LowerError(call.loc, `packet_in.${method} is not supported as a statement`);
     }

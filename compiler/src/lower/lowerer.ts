@@ -598,12 +598,16 @@ export class Lowerer {
 
   assign(dest: Loc, value: Expr, env: Env, out: NStmt[], at = value.loc): void {
     if (value.kind === "CallExpr" && value.target?.kind === "function") {
-      this.inlineFunction(value.target.decl, value, env, out, dest);
+      // The result lands in a temporary: the call's copy-out happens before the assignment.
+      const result = this.ctx.storage.allocate("retval", typeOf(value), value.loc);
+      this.inlineFunction(value.target.decl, value, env, out, result);
+      this.copy(dest, result, out, at);
       return;
     }
     if (dest.k === "field") {
       const v = this.rv(value, env, out);
-      out.push(this.prim("assign", [field(dest.header, dest.field), isBool(dest.type) ? boolToData(v) : v], at));
+      const assignOp = representation(dest.type).kind === "varbit" ? "assign_VL" : "assign";
+      out.push(this.prim(assignOp, [field(dest.header, dest.field), isBool(dest.type) ? boolToData(v) : v], at));
       return;
     }
     if (value.kind === "ListExpr" || value.kind === "StructInitExpr") {
@@ -631,7 +635,8 @@ export class Lowerer {
 
   copy(dest: Loc, src: Loc, out: NStmt[], at: Stmt["loc"]): void {
     if (dest.k === "field" && src.k === "field") {
-      out.push(this.prim("assign", [field(dest.header, dest.field), field(src.header, src.field)], at));
+      const assignOp = representation(dest.type).kind === "varbit" ? "assign_VL" : "assign";
+      out.push(this.prim(assignOp, [field(dest.header, dest.field), field(src.header, src.field)], at));
     } else if (dest.k === "header" && src.k === "header") {
       out.push(this.prim("assign_header", [{ kind: "header", name: dest.name }, { kind: "header", name: src.name }], at));
     } else if (dest.k === "struct" && src.k === "struct") {
@@ -649,13 +654,25 @@ export class Lowerer {
   }
 
   /** `x[hi:lo] = v` becomes a read-modify-write of the whole field. */
+  /** `x[hi:lo] = v` (slices of slices too) becomes a read-modify-write of the whole field. */
   private assignSlice(target: Expr & { kind: "SliceExpr" }, value: Expr, env: Env, out: NStmt[], at: Stmt["loc"]): void {
-    const dest = this.lv(target.target, env, out);
+    // Innermost slice first: each outer slice is relative to the one inside it.
+    let base: Expr = target;
+    const slices: { hi: number; lo: number }[] = [];
+    while (base.kind === "SliceExpr") {
+      slices.unshift({ hi: Number(base.hi.constValue), lo: Number(base.lo.constValue) });
+      base = base.target;
+    }
+    let lo = 0;
+    let width = 0;
+    for (const [i, sl] of slices.entries()) {
+      lo = i === 0 ? sl.lo : lo + sl.lo;
+      width = sl.hi - sl.lo + 1;
+    }
+    const dest = this.lv(base, env, out);
     if (dest.k !== "field") throw new LowerError(at, "only fields can be sliced");
-    const hi = Number(target.hi.constValue);
-    const lo = Number(target.lo.constValue);
     const w = scalarWidth(dest.type, at);
-    const sliceMask = mask(hi - lo + 1) << BigInt(lo);
+    const sliceMask = mask(width) << BigInt(lo);
     const v = this.rv(value, env, out);
     const cur = field(dest.header, dest.field);
     const kept = op("&", cur, konst(mask(w) & ~sliceMask, w));
@@ -825,9 +842,9 @@ export class Lowerer {
       const target = callEnv.lookup(p);
       if (target?.b !== "loc") continue;
       const temp = this.ctx.storage.allocate(p.name, resolved(p.type), p.loc);
-      if (p.direction === "inout") this.copy(temp, target.loc, copyIn, p.loc);
-      else this.invalidateHeaders(temp, copyIn, p.loc);
-      this.copy(target.loc, temp, copyOut, p.loc);
+      if (p.direction === "out") this.invalidateHeaders(temp, copyIn, p.loc);
+      else this.copy(temp, target.loc, copyIn, p.loc);
+      if (p.direction !== "in") this.copy(target.loc, temp, copyOut, p.loc);
       inner.bind(p, { b: "loc", loc: temp });
     }
     const body: NStmt[] = [...copyIn];

@@ -102,20 +102,25 @@ function lowerTransition(lowerer: Lowerer, state: ParserState, env: Env, body: N
       transitions.push({ type: "parse_vset", vset, next });
       continue;
     }
-    let value = 0n;
-    let maskValue = 0n;
-    let exact = true;
+    // Ranges become several value/mask pairs; a tuple of keysets is their cross product.
+    let combos: { value: bigint; mask: bigint; exact: boolean }[] = [{ value: 0n, mask: 0n, exact: true }];
     let totalBits = 0;
     keysets.forEach((ks, i) => {
       const w = widths[i]!;
       const bytes = Math.ceil(w / 8) * 8;
-      const [v, m] = keysetValue(ks, w, c.loc);
-      if (m !== mask(w)) exact = false;
-      value = (value << BigInt(bytes)) | v;
-      maskValue = (maskValue << BigInt(bytes)) | m;
+      const pieces = keysetValues(ks, w, c.loc);
+      combos = combos.flatMap((acc) =>
+        pieces.map(([v, m]) => ({
+          value: (acc.value << BigInt(bytes)) | v,
+          mask: (acc.mask << BigInt(bytes)) | m,
+          exact: acc.exact && m === mask(w),
+        })),
+      );
       totalBits += bytes;
     });
-    transitions.push({ type: "hexstr", value, mask: exact ? null : maskValue, keyWidth: totalBits, next });
+    for (const combo of combos) {
+      transitions.push({ type: "hexstr", value: combo.value, mask: combo.exact ? null : combo.mask, keyWidth: totalBits, next });
+    }
   }
   return { key, transitions };
 }
@@ -126,7 +131,7 @@ function valueSetName(e: Expr, env: Env): string | null {
   return b?.b === "value" && b.value.kind === "string" ? b.value.value : null;
 }
 
-function keysetValue(ks: Keyset, width: number, at: SrcLoc): [bigint, bigint] {
+function keysetValues(ks: Keyset, width: number, at: SrcLoc): [bigint, bigint][] {
   const num = (e: Expr): bigint => {
     const v = e.constValue;
     if (typeof v === "boolean") return v ? 1n : 0n;
@@ -135,17 +140,32 @@ function keysetValue(ks: Keyset, width: number, at: SrcLoc): [bigint, bigint] {
   };
   switch (ks.kind) {
     case "ExprKeyset":
-      return [num(ks.expr), mask(width)];
+      return [[num(ks.expr), mask(width)]];
     case "MaskKeyset": {
       const m = num(ks.mask);
-      return [num(ks.value) & m, m];
+      return [[num(ks.value) & m, m]];
     }
     case "DefaultKeyset":
     case "DontCareKeyset":
-      return [0n, 0n];
+      return [[0n, 0n]];
+    case "RangeKeyset":
+      return rangeToMasks(num(ks.lo), num(ks.hi), width);
     default:
       throw new LowerError(at, `a ${ks.kind} is not supported in bmv2 parser transitions`);
   }
+}
+
+/** [lo, hi] as the fewest aligned power-of-two blocks, each a value/mask pair. */
+function rangeToMasks(lo: bigint, hi: bigint, width: number): [bigint, bigint][] {
+  const out: [bigint, bigint][] = [];
+  let cur = lo;
+  while (cur <= hi) {
+    let size = 1n;
+    while ((cur & (size * 2n - 1n)) === 0n && cur + size * 2n - 1n <= hi && size * 2n <= 1n << BigInt(width)) size *= 2n;
+    out.push([cur, mask(width) & ~(size - 1n)]);
+    cur += size;
+  }
+  return out;
 }
 
 /** Select keys must be fields or lookaheads in bmv2; other expressions go through a scalar. */

@@ -1,6 +1,6 @@
 import { basename } from "node:path";
 import type { CheckedProgram, ControlDecl, Expr, Param, ParserDecl, Type } from "../ast/nodes.ts";
-import type { IrDeparser, IrPipeline, IrProgram } from "../ir/program.ts";
+import type { IrConditional, IrDeparser, IrPipeline, IrProgram, IrTable } from "../ir/program.ts";
 import { coreErrors, v1modelFieldAliases } from "../ir/v1model.ts";
 import { LowerContext } from "./context.ts";
 import { Env } from "./env.ts";
@@ -68,13 +68,14 @@ export function lowerProgram(checked: CheckedProgram, programFile: string): IrPr
       throw new LowerError(decl.loc, (err as Error).message);
     }
     const tableNames = new Set(graph.tables.map((t) => t.name));
+    const ordered = executionOrder(initTable, graph.tables, graph.conditionals);
     return {
       name: which,
       source: ctx.src.info(decl.loc, decl.name),
       initTable,
-      tables: graph.tables,
+      tables: ordered.tables,
       actionProfiles: [...ctx.profiles.values()].filter((p) => p.tables.some((t) => tableNames.has(t))),
-      conditionals: graph.conditionals,
+      conditionals: ordered.conditionals,
     };
   });
   const deparser = lowerDeparser(lowerer, blocks.deparser, blockEnv(blocks.deparser));
@@ -182,4 +183,35 @@ function lowerDeparser(lowerer: Lowerer, decl: ControlDecl, env: Env): IrDeparse
   };
   walk(body);
   return { name: "deparser", source: lowerer.ctx.src.info(decl.loc, "deparser"), order, primitives };
+}
+
+/** Nodes listed in the order a packet can reach them (depth first from the start), as p4c lists them. */
+function executionOrder(init: string | null, tables: readonly IrTable[], conditionals: readonly IrConditional[]): { tables: IrTable[]; conditionals: IrConditional[] } {
+  const tableByName = new Map(tables.map((t) => [t.name, t]));
+  const condByName = new Map(conditionals.map((c) => [c.name, c]));
+  const seen = new Set<string>();
+  const orderedTables: IrTable[] = [];
+  const orderedConds: IrConditional[] = [];
+  const visit = (name: string | null): void => {
+    if (name === null || seen.has(name)) return;
+    seen.add(name);
+    const t = tableByName.get(name);
+    if (t) {
+      orderedTables.push(t);
+      const nexts = t.nextTables.kind === "hitMiss" ? [t.nextTables.hit, t.nextTables.miss] : [...t.nextTables.next.values()];
+      for (const n of [...nexts, t.baseDefaultNext]) visit(n);
+      return;
+    }
+    const c = condByName.get(name);
+    if (c) {
+      orderedConds.push(c);
+      visit(c.trueNext);
+      visit(c.falseNext);
+    }
+  };
+  visit(init);
+  return {
+    tables: [...orderedTables, ...tables.filter((t) => !seen.has(t.name))],
+    conditionals: [...orderedConds, ...conditionals.filter((c) => !seen.has(c.name))],
+  };
 }

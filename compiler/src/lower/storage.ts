@@ -58,9 +58,20 @@ export class Storage {
         return this.stack(hint, r.element, r.size, type, loc);
       case "union":
         return this.union(hint, r.decl, type, loc);
+      case "varbit":
+        return this.varbitHolder(hint, r.maxWidth, type);
       default:
         return this.scalar(hint, type, loc);
     }
+  }
+
+  /** bmv2 keeps varbit values only in headers: a varbit variable gets a one-field header of its own. */
+  private varbitHolder(hint: string, maxWidth: number, type: Type): Loc {
+    const typeName = `varbit_${maxWidth}_t`;
+    if (!this.headerTypes.has(typeName)) this.headerTypes.set(typeName, { name: typeName, fields: [{ name: "field", width: maxWidth, signed: false, varbit: true }] });
+    const name = unique(hint, this.usedInstanceNames);
+    this.headers.push({ name, headerType: typeName, metadata: false });
+    return { k: "field", header: name, field: "field", type };
   }
 
   /** standard_metadata is fixed by the target: one instance with bmv2's own layout. */

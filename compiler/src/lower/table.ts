@@ -86,10 +86,17 @@ export function buildTable(lowerer: Lowerer, decl: TableDecl, name: string, env:
   const profile = implementation ? ctx.profiles.get(implementation) : undefined;
   if (implementation && !profile) throw new LowerError(decl.loc, `'${implementation}' is not an action profile or selector`);
   profile?.tables.push(name);
+  // `selector` keys are not matched: they feed the action selector's hash, as in p4c's output.
+  const selectorKeys = keys.filter((k) => k.matchType === "selector");
+  if (selectorKeys.length > 0) {
+    if (!profile?.selector) throw new LowerError(decl.loc, "selector keys need an action_selector implementation");
+    if (profile.selector.input.length === 0) profile.selector = { algo: profile.selector.algo, input: selectorKeys.map((k) => k.target) };
+  }
+  const matchKeys = keys.filter((k) => k.matchType !== "selector");
 
   const entriesProp = props.find((p) => p.kind === "EntriesProperty");
   const entries: IrTableEntry[] = (entriesProp?.entries ?? []).map((entry, i) =>
-    tableEntry(lowerer, entry, i, keys, env, keyStmts, actionNames),
+    tableEntry(lowerer, entry, i, keys.filter((k) => k.matchType !== "selector"), env, keyStmts, actionNames),
   );
 
   const controlName = name;
@@ -98,7 +105,7 @@ export function buildTable(lowerer: Lowerer, decl: TableDecl, name: string, env:
       name,
       controlName,
       source: ctx.src.info(decl.loc, decl.name),
-      keys,
+      keys: matchKeys,
       type: profile ? (profile.selector ? "indirect_ws" : "indirect") : "simple",
       actionProfile: implementation,
       // p4c sizes a table with constant entries and no `size` to exactly those entries.

@@ -69,7 +69,7 @@ export class MacroTable {
         continue;
       }
       const { args, end } = collectArgs(tokens, j, t.srcCol);
-      if (args.length !== def.params.length && !(def.params.length === 0 && args.length === 1 && args[0]!.every((a) => a.kind === "space"))) {
+      if (args.length !== def.params.length && !(def.params.length === 0 && args.length === 1 && args[0]!.length === 0)) {
         throw new MacroError(
           `macro '${def.name}' expects ${def.params.length} argument(s), got ${args.length}`,
           t.srcCol,
@@ -126,7 +126,7 @@ function collectArgs(tokens: ExpandedToken[], open: number, col: number): { args
       if (depth === 1) continue;
     } else if (a.text === ")") {
       depth--;
-      if (depth === 0) return { args, end: k };
+      if (depth === 0) return { args: args.map(trimSpaces), end: k };
     } else if (a.text === "," && depth === 1) {
       args.push([]);
       continue;
@@ -134,6 +134,14 @@ function collectArgs(tokens: ExpandedToken[], open: number, col: number): { args
     args[args.length - 1]!.push(a);
   }
   throw new MacroError("unterminated macro argument list", col);
+}
+
+function trimSpaces(arg: ExpandedToken[]): ExpandedToken[] {
+  let from = 0;
+  let to = arg.length;
+  while (from < to && arg[from]!.kind === "space") from++;
+  while (to > from && arg[to - 1]!.kind === "space") to--;
+  return arg.slice(from, to);
 }
 
 function paste(tokens: ExpandedToken[]): ExpandedToken[] {

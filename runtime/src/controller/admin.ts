@@ -110,8 +110,9 @@ async function route(controller: Controller, req: IncomingMessage, res: ServerRe
   }
   if (method === "GET" && head === "events" && !arg) {
     const limit = Number(url.searchParams.get("limit") ?? 100);
+    if (!Number.isInteger(limit) || limit < 0) throw new HttpError(400, "limit must be a non-negative integer");
     res.writeHead(200, { "content-type": "application/x-ndjson" });
-    for (const e of controller.events.recent(Number.isInteger(limit) && limit > 0 ? limit : 100)) res.write(toJsonLine(e));
+    if (limit > 0) for (const e of controller.events.recent(limit)) res.write(toJsonLine(e));
     if (url.searchParams.get("follow") !== "1") {
       res.end();
       return;

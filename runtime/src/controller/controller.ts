@@ -199,7 +199,7 @@ export class Controller {
 
   /** Start-up sync: pipeline (only if different), adopt the switch's view, reconcile, start probing, push membership. */
   private async becomePrimary(): Promise<void> {
-    if (this.stopped || this.sw.role !== "primary") return;
+    if (this.stopped || this.active || this.sw.role !== "primary") return;
     const outcome = await ensurePipeline(this.sw, this.pipeline);
     this.events.record(outcome === "loaded" ? "pipeline_loaded" : "pipeline_kept", { cookie: this.pipeline.cookie.toString() });
     const initialProbes = await this.probeAllOnce();

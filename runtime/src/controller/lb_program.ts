@@ -65,7 +65,11 @@ export const LB_SCOPE: Scope = {
   tables: [LB_NAMES.vip, LB_NAMES.serverSource, LB_NAMES.newSessionSelect, LB_NAMES.serverMap, LB_NAMES.failoverSelect, LB_NAMES.ipv4Lpm],
   profiles: [LB_NAMES.newSessionSelector, LB_NAMES.failoverSelector],
   defaultTables: [LB_NAMES.detectConfig],
+  digests: [LB_NAMES.downDigest],
 };
+
+/** Each mark-down is its own list, sent at once; acks are immediate (the client acks on receipt). */
+export const DOWN_DIGEST_CONFIG = { maxTimeoutNs: 0n, maxListSize: 1, ackTimeoutNs: 1_000_000_000n } as const;
 
 export type ServerMode = "up" | "down" | "draining";
 
@@ -100,6 +104,8 @@ export function desiredLbState(topology: LbTopology, servers: readonly ServerVie
   entities.push(
     tableEntry(LB_NAMES.detectConfig, { isDefault: true, action: action(LB_NAMES.setFailureTimeout, { timeout_us: topology.failure.responseTimeoutUs }) }),
   );
+
+  entities.push({ type: "digest_entry", digest: LB_NAMES.downDigest, config: DOWN_DIGEST_CONFIG });
 
   for (const s of sorted) {
     entities.push(

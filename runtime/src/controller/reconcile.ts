@@ -25,6 +25,8 @@ export interface Scope {
   readonly profiles: readonly string[];
   /** Tables whose default action the controller sets. */
   readonly defaultTables: readonly string[];
+  /** Digests the controller configures (a switch sends none until its DigestEntry exists). */
+  readonly digests: readonly string[];
 }
 
 export interface DesiredState {
@@ -52,6 +54,7 @@ export async function readOwnedState(sw: Switch, scope: Scope): Promise<SwitchSt
     entities.push(...(await sw.readAll(group(profile, 0))));
   }
   for (const table of scope.defaultTables) entities.push(...(await sw.readAll(tableEntry(table, { isDefault: true }))));
+  for (const digest of scope.digests) entities.push(...(await sw.readAll({ type: "digest_entry", digest })));
   return { entities };
 }
 

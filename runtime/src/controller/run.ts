@@ -25,8 +25,33 @@ export function builtinCompiler(sessionPort: number): CompileP4 {
       const first = result.diagnostics.slice(0, 5).map((d) => JSON.stringify(d)).join("\n");
       throw new Error(`compiling ${p4File} failed:\n${first}`);
     }
-    return { bmv2Json: JSON.stringify(result.bmv2Json), p4info: withoutSelectorFields(result.p4info as P4Info) };
+    return { bmv2Json: JSON.stringify(selectorInputsOutOfKeys(result.bmv2Json)), p4info: withoutSelectorFields(result.p4info as P4Info) };
   };
+}
+
+interface Bmv2JsonShape {
+  pipelines?: { tables?: { key?: { match_type: string; target: unknown }[]; action_profile?: string }[]; action_profiles?: { name: string; selector?: { input?: unknown[] } }[] }[];
+}
+
+/**
+ * Real p4c-bm2-ss keeps action-selector inputs out of the table key and lists them as the
+ * profile's selector input; move any selector key field our compiler emits there, so the
+ * JSON is one real bmv2 accepts (a no-op on JSON that already has that shape).
+ */
+export function selectorInputsOutOfKeys(json: object): object {
+  const copy = structuredClone(json) as Bmv2JsonShape;
+  for (const pipeline of copy.pipelines ?? []) {
+    for (const table of pipeline.tables ?? []) {
+      const selectorKeys = (table.key ?? []).filter((k) => k.match_type === "selector");
+      if (selectorKeys.length === 0) continue;
+      table.key = (table.key ?? []).filter((k) => k.match_type !== "selector");
+      const profile = pipeline.action_profiles?.find((p) => p.name === table.action_profile);
+      if (profile?.selector && (profile.selector.input ?? []).length === 0) {
+        profile.selector.input = selectorKeys.map((k) => ({ type: "field", value: k.target }));
+      }
+    }
+  }
+  return copy;
 }
 
 /**

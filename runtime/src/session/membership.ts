@@ -12,6 +12,7 @@ import type { ServerId, SessionId } from "../wire/session_header.ts";
 export class MembershipView {
   private members = new Map<number, MemberServer>();
   private currentEpoch = 0;
+  private adopted = false;
   /** Server id -> clock time until which it is treated as down. */
   private readonly suspects = new Map<number, number>();
 
@@ -29,9 +30,13 @@ export class MembershipView {
     return [...this.members.values()];
   }
 
-  /** Adopts a membership if its epoch is newer; returns whether it did. */
+  /**
+   * Adopts a membership if its epoch is newer (the first one is adopted whatever its epoch, so a
+   * static membership at epoch 0 gives way to the controller's first push); returns whether it did.
+   */
   update(epoch: number, servers: readonly MemberServer[]): boolean {
-    if (epoch <= this.currentEpoch) return false;
+    if (this.adopted && epoch <= this.currentEpoch) return false;
+    this.adopted = true;
     this.currentEpoch = epoch;
     this.members = new Map(servers.map((s) => [s.id, s]));
     // A new epoch is the controller's fresher word on who is up.

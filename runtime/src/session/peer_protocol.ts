@@ -11,7 +11,9 @@
  *   get       {from, sessionId}        send me your copy (failover, stale refresh)
  *     -> get_reply {session | null}
  *   versions  {from, entries: [[sessionId, version], ...]}   the batched periodic version check
- *     -> versions_reply {mismatches: [[sessionId, yourVersion or -1 when missing], ...]}
+ *     -> versions_reply {mismatches: [[sessionId, yourVersion or -1 when missing], ...],
+ *                        foreign: [[sessionId, yourVersion], ...]}   copies whose primary is
+ *                        not the sender any more (another server took the session over)
  *   drop      {from, sessionId, version}   the primary expired the session: drop your copy
  *     -> drop_ack {dropped}                  (kept when your copy is newer than `version`)
  *   error     {reason}                 the datagram was ours but malformed
@@ -36,7 +38,12 @@ export type PeerRequest =
 export type PeerReply =
   | { readonly kind: "put_ack"; readonly rid: number; readonly outcome: PutOutcomeKind; readonly version: number }
   | { readonly kind: "get_reply"; readonly rid: number; readonly session: SessionRecord | null }
-  | { readonly kind: "versions_reply"; readonly rid: number; readonly mismatches: readonly (readonly [SessionId, number])[] }
+  | {
+      readonly kind: "versions_reply";
+      readonly rid: number;
+      readonly mismatches: readonly (readonly [SessionId, number])[];
+      readonly foreign: readonly (readonly [SessionId, number])[];
+    }
   | { readonly kind: "drop_ack"; readonly rid: number; readonly dropped: boolean }
   | { readonly kind: "error"; readonly rid: number; readonly reason: string };
 
@@ -63,7 +70,10 @@ export function encodePeer(message: PeerMessage): Uint8Array {
   if (message.kind === "get_reply") body.session = message.session ? sessionToJson(message.session) : null;
   if (message.kind === "get" || message.kind === "drop") body.sessionId = message.sessionId.toString();
   if (message.kind === "versions") body.entries = message.entries.map(([id, v]) => [id.toString(), v]);
-  if (message.kind === "versions_reply") body.mismatches = message.mismatches.map(([id, v]) => [id.toString(), v]);
+  if (message.kind === "versions_reply") {
+    body.mismatches = message.mismatches.map(([id, v]) => [id.toString(), v]);
+    body.foreign = message.foreign.map(([id, v]) => [id.toString(), v]);
+  }
   return new TextEncoder().encode(JSON.stringify(body));
 }
 
@@ -163,7 +173,9 @@ export function decodePeer(bytes: Uint8Array): PeerDecodeResult {
     }
     case "versions_reply": {
       const mismatches = parsePairs(o.mismatches, true);
-      return mismatches === undefined ? bad("bad mismatches") : { ok: true, message: { kind: "versions_reply", rid, mismatches } };
+      const foreign = parsePairs(o.foreign ?? [], false);
+      if (mismatches === undefined || foreign === undefined) return bad("bad versions_reply");
+      return { ok: true, message: { kind: "versions_reply", rid, mismatches, foreign } };
     }
     case "error":
       return { ok: true, message: { kind: "error", rid, reason: typeof o.reason === "string" ? o.reason : "unspecified" } };

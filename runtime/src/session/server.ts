@@ -6,6 +6,13 @@
  * Ports: data (session header requests, arriving through the switch's VIP), peer (replication,
  * peer_protocol.ts) and management (control.ts). Every request of one session is handled in
  * order (a per-session queue), so fetches and replication never interleave within a session.
+ *
+ * Replication is synchronous by default: an update is acknowledged by the secondary before the
+ * client gets its answer, so losing any one server loses no acknowledged update. In async mode
+ * the answer goes out first and the copy follows; updates acknowledged in that window (about
+ * one peer round trip per session, longer while the secondary is slow or being replaced) are
+ * lost if the primary dies in it. A loss shows up as `staleServed` on the new primary (the
+ * client had seen a newer version than any replica held); the versions still move forward.
  */
 import type { DatagramTransport } from "../transport/datagram.ts";
 import type { Endpoint } from "../transport/endpoint.ts";
@@ -47,7 +54,7 @@ export interface SessionServerOptions {
   readonly maxBytes?: number;
   /** Larger request payloads get a `too-large` error. */
   readonly maxPayloadBytes?: number;
-  /** A write that would make the state larger gets a `too-large` error (states must fit a peer datagram). */
+  /** A write that would make the state larger gets a `too-large` error (a record must fit one peer datagram). Default 12288. */
   readonly maxStateBytes?: number;
   readonly idleTimeoutMs?: number;
   /** How often idle sessions are swept; 0 disables the timer (call expireIdle yourself). */
@@ -115,6 +122,8 @@ export interface SessionServerStats {
   /** Sessions a version check found out of date on the secondary and the primary re-sent. */
   resyncs: number;
   handoffs: number;
+  /** Sessions this server dropped because a version check showed another server had taken them over. */
+  relinquished: number;
   expired: number;
   rejectedFull: number;
 }
@@ -125,7 +134,7 @@ function emptyStats(): SessionServerStats {
     staleRefreshes: 0, staleServed: 0, retriesAnswered: 0, replicationsSent: 0, replicationFailures: 0,
     secondaryChanges: 0, unreplicated: 0, replicasApplied: 0, replicasNotApplied: 0, versionChecksSent: 0,
     versionCheckEntriesSent: 0, versionChecksReceived: 0, versionCheckEntriesReceived: 0, resyncs: 0,
-    handoffs: 0, expired: 0, rejectedFull: 0,
+    handoffs: 0, relinquished: 0, expired: 0, rejectedFull: 0,
   };
 }
 
@@ -161,7 +170,7 @@ export class SessionServer {
     this.app = options.app ?? kvApp;
     this.replication = options.replication ?? "sync";
     this.maxPayloadBytes = options.maxPayloadBytes ?? 8192;
-    this.maxStateBytes = options.maxStateBytes ?? 16384;
+    this.maxStateBytes = options.maxStateBytes ?? 12288;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 300_000;
     this.peerCall = { timeoutMs: options.peerTimeoutMs ?? 100, retries: options.peerRetries ?? 2 };
     this.store = new SessionStore({ maxSessions: options.maxSessions ?? 100_000, maxBytes: options.maxBytes ?? 64 * 1024 * 1024 }, now);
@@ -523,14 +532,16 @@ export class SessionServer {
         this.stats.versionChecksReceived++;
         this.stats.versionCheckEntriesReceived += request.entries.length;
         const mismatches: [SessionId, number][] = [];
+        const foreign: [SessionId, number][] = [];
         for (const [id, version] of request.entries) {
           const stored = this.store.get(id);
           // A copy the primary still asks about is in use: keep it from expiring.
           this.store.touch(id);
           if (!stored) mismatches.push([id, -1]);
+          else if (stored.record.primary !== request.from) foreign.push([id, stored.record.version]);
           else if (stored.record.version !== version) mismatches.push([id, stored.record.version]);
         }
-        return { kind: "versions_reply", rid: request.rid, mismatches };
+        return { kind: "versions_reply", rid: request.rid, mismatches, foreign };
       }
       case "drop": {
         const stored = this.store.get(request.sessionId);
@@ -586,6 +597,7 @@ export class SessionServer {
         return;
       }
       for (const [id, theirs] of reply.mismatches) await this.resync(id, secondary, theirs);
+      for (const [id] of reply.foreign) await this.relinquish(id, secondary);
     }
   }
 
@@ -607,6 +619,23 @@ export class SessionServer {
           this.stats.staleRefreshes++;
         }
       }
+    });
+  }
+
+  /**
+   * The secondary says another server is the session's primary now (this server was failed over
+   * while paused or partitioned). Confirmed with a fresh read, the local copy is dropped: the
+   * new primary is authoritative, and this stale one must not resync the secondary over it.
+   */
+  private relinquish(id: SessionId, secondary: ServerId): Promise<void> {
+    return this.inSessionOrder(id, async () => {
+      const mine = this.store.get(id)?.record;
+      const endpoint = this.membership.peerEndpoint(secondary);
+      if (!mine || mine.primary !== this.id || !endpoint) return;
+      const reply = await this.rpc.call(endpoint, { kind: "get", from: this.id, sessionId: id }, this.peerCall);
+      if (reply?.kind !== "get_reply" || !reply.session || reply.session.primary === this.id) return;
+      this.store.delete(id);
+      this.stats.relinquished++;
     });
   }
 

@@ -1,10 +1,11 @@
 import test from "ava";
-import { group, member } from "../../src/p4rt/entities.ts";
+import { group, member, tableEntry, type TableEntry } from "../../src/p4rt/entities.ts";
 import { LB_NAMES, NEW_SESSION_GROUP } from "../../src/controller/lb_program.ts";
 import { nextEvent, primaryIds, startBench } from "./harness.ts";
 
 test("initial programming: every table filled, membership epoch pushed to every server", async (t) => {
-  const bench = await startBench([1, 2, 3]);
+  // No periodic probes: nothing but the start-up sync and the explicit reconcile may write.
+  const bench = await startBench([1, 2, 3], { intervalMs: 60_000 });
   try {
     const c = bench.controller();
     await c.start();
@@ -34,22 +35,23 @@ test("a server failing its probes is taken out by a minimal diff and the new epo
   try {
     const c = bench.controller();
     await c.start();
-    const before = c.status().updatesWritten;
-    const down = nextEvent(c, "membership_pushed", (e) => e.epoch === 2);
+    const reprogrammed = nextEvent(c, "reconciled", (e) => e.reason === "server 2 down");
+    const down = nextEvent(c, "membership_pushed", (e) => (e.servers as string[]).includes("2:down"));
     bench.fakes.get(2)!.alive = false;
-    await down;
+    const r = await reprogrammed;
+    const pushed = await down;
     await c.idle();
     t.deepEqual(primaryIds(await bench.read(LB_NAMES.serverMap)), [1, 3]);
-    const after = c.status().updatesWritten;
     // server_map 2 and the two members of 2 deleted; VIP group and the failover groups of 1 and 3 modified.
-    t.is(after.deletes - before.deletes, 3);
-    t.is(after.modifies - before.modifies, 3);
-    t.is(after.inserts - before.inserts, 0);
-    t.is(bench.fakes.get(1)!.lastMembership()?.epoch, 2);
-    t.deepEqual(bench.fakes.get(1)!.lastMembership()?.servers.map((s) => `${s.id}:${s.state}`), ["1:up", "2:down", "3:up"]);
+    t.is(r.deletes, 3);
+    t.is(r.modifies, 3);
+    t.is(r.inserts, 0);
+    t.true(Number(pushed.epoch) > 1, "a higher epoch than the start-up one");
+    const seen = bench.fakes.get(1)!.memberships.find((m) => m.epoch === pushed.epoch);
+    t.deepEqual(seen?.servers.map((s) => `${s.id}:${s.state}`), ["1:up", "2:down", "3:up"]);
     t.deepEqual(await bench.readAll(member(LB_NAMES.failoverSelector, 2)), [], "no group can pick the dead server");
 
-    const back = nextEvent(c, "membership_pushed", (e) => e.epoch === 3);
+    const back = nextEvent(c, "membership_pushed", (e) => (e.servers as string[]).includes("2:up"));
     bench.fakes.get(2)!.alive = true;
     await back;
     await c.idle();
@@ -119,11 +121,15 @@ test("a server added at run time is routed at once and takes sessions once its p
   try {
     const c = bench.controller();
     await c.start();
+    const order: string[] = [];
+    c.events.subscribe((e) => {
+      if (e.server === 4) order.push(e.kind);
+    });
     const up = nextEvent(c, "server_up", (e) => e.server === 4);
-    const added = await c.addServer({ ...bench.topology.servers[0]!, id: 4 as never, ip: "10.0.0.4", mac: "02:00:00:00:00:04", switchPort: 4, mgmt: { ip: "127.0.0.1", port: extra.port } });
-    t.is(added.mode, "down", "not before its probes pass");
+    await c.addServer({ ...bench.topology.servers[0]!, id: 4 as never, ip: "10.0.0.4", mac: "02:00:00:00:00:04", switchPort: 4, mgmt: { ip: "127.0.0.1", port: extra.port } });
     t.true((await bench.read(LB_NAMES.ipv4Lpm)).some((e) => (e.match?.["hdr.ipv4.dst_addr"] as { value: bigint }).value === 0x0a000004n));
     await up;
+    t.deepEqual(order.slice(0, 2), ["server_added", "server_up"], "added as down, up only after its probes");
     await c.idle();
     t.deepEqual(primaryIds(await bench.read(LB_NAMES.serverMap)), [1, 2, 4]);
     t.is((await bench.read(LB_NAMES.failoverSelect)).length, 3);
@@ -180,6 +186,25 @@ test("a backup controller stays passive and takes over when the primary dies", a
     await down;
     await backup.idle();
     t.deepEqual(primaryIds(await bench.read(LB_NAMES.serverMap)), [2], "the new primary reprograms the switch");
+  } finally {
+    await bench.close();
+  }
+});
+
+test("after the switch restarts, the controller reloads the pipeline and reprograms it", async (t) => {
+  const bench = await startBench([1, 2], { intervalMs: 60_000 });
+  try {
+    const c = bench.controller();
+    await c.start();
+    const port = bench.switchServer.port;
+    const reloaded = nextEvent(c, "pipeline_loaded");
+    const reprogrammed = nextEvent(c, "reconciled");
+    const restarted = await bench.restartSwitch(port);
+    await reloaded;
+    const r = await reprogrammed;
+    t.true(Number(r.inserts) > 0, "the empty switch got its entries back");
+    await c.idle();
+    t.deepEqual(primaryIds((await restarted.readAll(tableEntry(LB_NAMES.serverMap))) as TableEntry[]), [1, 2]);
   } finally {
     await bench.close();
   }

@@ -47,14 +47,17 @@ export interface Bench {
   controller(electionId?: bigint, health?: Partial<TopologyConfig["health"]>): Controller;
   read(table: string): Promise<TableEntry[]>;
   readAll(entity: Entity): Promise<Entity[]>;
+  /** Stops the switch and starts an empty one on the same port; resolves with a client to read it. */
+  restartSwitch(port: number): Promise<Switch>;
   close(): Promise<void>;
 }
 
 export async function startBench(serverIds: readonly number[], health: Partial<TopologyConfig["health"]> = {}): Promise<Bench> {
   const pipeline = await lbPipeline();
   const clock = { now: 1_000_000n };
-  const model = createSwitch({ clockMicros: () => clock.now });
-  const switchServer = await startP4RuntimeServer({ model, address: "127.0.0.1:0" });
+  let model = createSwitch({ clockMicros: () => clock.now });
+  let switchServer = await startP4RuntimeServer({ model, address: "127.0.0.1:0" });
+  const clients: Switch[] = [];
   const address = `127.0.0.1:${switchServer.port}`;
   const fakes = new Map<number, FakeServer>();
   for (const id of serverIds) fakes.set(id, await FakeServer.start(id));
@@ -65,7 +68,8 @@ export async function startBench(serverIds: readonly number[], health: Partial<T
       vip: VIP,
       servers: serverIds.map((id) => ({ id, ip: `10.0.0.${id}`, mac: `02:00:00:00:00:${id.toString(16).padStart(2, "0")}`, switchPort: id, mgmt: fakes.get(id)!.mgmt })),
       routes: [{ prefix: "10.0.1.0/24", switchPort: 10, mac: CLIENT.mac }],
-      health: { intervalMs: 40, timeoutMs: 30, rise: 2, fall: 2, ...health },
+      // Generous timeouts: the machine is shared, and a probe lost to load must not flap a server.
+      health: { intervalMs: 40, timeoutMs: 250, rise: 2, fall: 3, ...health },
       failure: { responseTimeoutUs: 1000 },
     },
     "/tmp",
@@ -74,7 +78,9 @@ export async function startBench(serverIds: readonly number[], health: Partial<T
   await observer.connect();
   const controllers: Controller[] = [];
   const bench: Bench = {
-    switchServer,
+    get switchServer() {
+      return switchServer;
+    },
     address,
     fakes,
     topology,
@@ -107,8 +113,18 @@ export async function startBench(serverIds: readonly number[], health: Partial<T
       return (await observer.readAll(tableEntry(table))) as TableEntry[];
     },
     readAll: (entity) => observer.readAll(entity),
+    async restartSwitch(port) {
+      await switchServer.stop();
+      model = createSwitch({ clockMicros: () => clock.now });
+      switchServer = await startP4RuntimeServer({ model, address: `127.0.0.1:${port}` });
+      const client = new Switch({ address, electionId: 1, p4info: pipeline.p4info, reconnect: false });
+      clients.push(client);
+      await client.connect();
+      return client;
+    },
     async close() {
       for (const c of controllers) c.stop();
+      for (const c of clients) c.close();
       observer.close();
       for (const f of fakes.values()) f.close();
       await switchServer.stop();

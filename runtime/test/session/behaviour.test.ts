@@ -101,12 +101,12 @@ test("a retransmission with RETRY and an answered request id gets the cached ans
   try {
     const id = SessionClient.newSessionId();
     await client.request(id, "incr n");
-    vip.dropResponses = 1;
+    vip.dropOnce = (m) => new TextDecoder().decode(m.payload) === "2";
     const reply = await client.request(id, "incr n");
-    t.is(reply.attempts, 2);
+    t.true(reply.attempts >= 2);
     t.is(reply.text, "2");
     const { primary } = decodeCookie(reply.cookie);
-    t.is(cluster.server(primary).stats.retriesAnswered, 1);
+    t.true(cluster.server(primary).stats.retriesAnswered >= 1);
     t.is((await client.request(id, "get n")).text, "2", "applied exactly once");
 
     // The same request id without RETRY is a new request; with RETRY it is answered from the cache.

@@ -152,3 +152,29 @@ test("the periodic timer runs the version check by itself", async (t) => {
     await Promise.all([client.close(), vip.close(), cluster.close()]);
   }
 });
+
+test("a primary that was failed over while unreachable finds out in its version check and lets go, without overwriting the secondary", async (t) => {
+  const cluster = await startCluster(3);
+  const vip = await startVip(cluster);
+  const client = await clientFor(vip);
+  try {
+    const id = SessionClient.newSessionId();
+    await client.request(id, "incr n");
+    const { primary, secondary } = decodeCookie(client.jar.get(id)!.cookie);
+    vip.live.delete(primary); // the switch stops routing to it; the server itself keeps running
+    t.is((await client.request(id, "incr n")).text, "2");
+    const newPrimary = decodeCookie(client.jar.get(id)!.cookie).primary;
+    t.not(newPrimary, primary);
+    const oldCopy = cluster.server(primary).store.get(id)!.record;
+    t.is(oldCopy.primary as number, primary, "the old primary still believes it is primary");
+
+    await cluster.server(primary).runVersionCheck();
+    t.is(cluster.server(primary).stats.relinquished, 1);
+    t.is(cluster.server(primary).store.get(id), undefined);
+    t.is(cluster.server(primary).stats.resyncs, 0, "the stale copy was not pushed over the newer one");
+    t.is(cluster.server(secondary).store.get(id)!.record.primary as number, newPrimary);
+    t.is(await counterOf(client, id), 2);
+  } finally {
+    await Promise.all([client.close(), vip.close(), cluster.close()]);
+  }
+});

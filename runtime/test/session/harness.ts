@@ -12,7 +12,7 @@ import type { DatagramTransport } from "../../src/transport/datagram.ts";
 import type { Endpoint } from "../../src/transport/endpoint.ts";
 import { openUdpTransport } from "../../src/transport/udp.ts";
 import type { MemberServer } from "../../src/wire/control.ts";
-import { Flags, type ServerId, type SessionId, decodeCookie, decodeSessionMessage, serverId } from "../../src/wire/session_header.ts";
+import { Flags, type ServerId, type SessionId, type SessionMessage, decodeCookie, decodeSessionMessage, serverId } from "../../src/wire/session_header.ts";
 
 export type ServerTweaks = Partial<Omit<SessionServerOptions, "id" | "data" | "peer" | "mgmt">>;
 
@@ -39,8 +39,9 @@ export async function startCluster(count: number, tweaks: ServerTweaks = {}, per
         mgmtPort: 0,
         versionCheckIntervalMs: 0,
         expiryIntervalMs: 0,
-        peerTimeoutMs: 40,
-        peerRetries: 1,
+        // Generous, so a loaded machine never makes a live peer look dead; tests that kill one wait ~0.5 s.
+        peerTimeoutMs: 150,
+        peerRetries: 2,
         ...tweaks,
         ...perServer[i],
       }),
@@ -85,8 +86,8 @@ export interface TestVip {
   readonly live: Set<number>;
   /** Decisions made, for assertions: where each request went and whether it was failed over. */
   readonly decisions: { sessionId: SessionId; server: number; failover: boolean }[];
-  /** Drop this many upcoming responses (to exercise client retries). */
-  dropResponses: number;
+  /** Drops the first response this matches, then clears itself (to exercise client retries). */
+  dropOnce: ((message: SessionMessage) => boolean) | undefined;
   close(): Promise<void>;
 }
 
@@ -99,7 +100,7 @@ export async function startVip(cluster: Cluster): Promise<TestVip> {
     endpoint: socket.local,
     live: new Set(cluster.servers.keys()),
     decisions: [],
-    dropResponses: 0,
+    dropOnce: undefined,
     close: () => socket.close(),
   };
   socket.onReceive((src, bytes) => {
@@ -110,8 +111,8 @@ export async function startVip(cluster: Cluster): Promise<TestVip> {
     if (serverByData.has(`${src.ip}:${src.port}`)) {
       const client = replyTo.get(key);
       if (!client) return;
-      if (vip.dropResponses > 0) {
-        vip.dropResponses--;
+      if (vip.dropOnce?.(decoded.message)) {
+        vip.dropOnce = undefined;
         return;
       }
       socket.send(client, bytes);
@@ -140,7 +141,7 @@ export async function startVip(cluster: Cluster): Promise<TestVip> {
 }
 
 export async function clientFor(vip: TestVip, options: { timeoutMs?: number; retries?: number } = {}): Promise<SessionClient> {
-  return new SessionClient({ transport: await openUdpTransport(), vip: vip.endpoint, timeoutMs: options.timeoutMs ?? 300, retries: options.retries ?? 3 });
+  return new SessionClient({ transport: await openUdpTransport(), vip: vip.endpoint, timeoutMs: options.timeoutMs ?? 500, retries: options.retries ?? 3 });
 }
 
 export function holders(cluster: Cluster, sessionId: SessionId): number[] {

@@ -11,7 +11,7 @@
  *       { "at": 0.3, "do": "kill", "server": "primary:0" },
  *       { "afterMs": 800, "do": "restart", "server": "primary:0" }
  *     ],
- *     "expect": { "failovers": true }
+ *     "expect": { "failovers": true, "secondaryChanges": true }
  *   }
  *
  * `at` is the fraction of the run's updates acknowledged when the event fires (so the same file
@@ -68,7 +68,8 @@ export interface Scenario {
   /** Overrides for `--short` (CI): fewer updates or sessions. */
   readonly short: Partial<LoadSpec>;
   readonly timeline: readonly TimelineEntry[];
-  readonly expect: { readonly failovers: boolean };
+  /** What must be seen besides the invariants: sessions moved to new primaries, or to new secondaries. */
+  readonly expect: { readonly failovers: boolean; readonly secondaryChanges: boolean };
   /** Seed of a generated scenario, to replay it. */
   readonly seed?: number;
 }
@@ -223,7 +224,7 @@ export function parseScenario(text: string, source = "scenario"): Scenario {
     load,
     short,
     timeline,
-    expect: { failovers: expect.failovers === true },
+    expect: { failovers: expect.failovers === true, secondaryChanges: expect.secondaryChanges === true },
     ...(typeof raw.seed === "number" ? { seed: raw.seed } : {}),
   };
 }

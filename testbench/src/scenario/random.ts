@@ -83,7 +83,7 @@ export function randomScenario(options: RandomScenarioOptions): Scenario {
     load: { clients: 2, sessionsPerClient: 32, updates: options.updates },
     short: {},
     timeline,
-    expect: { failovers: false },
+    expect: { failovers: false, secondaryChanges: false },
     seed: options.seed,
   };
 }

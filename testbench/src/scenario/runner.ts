@@ -42,6 +42,7 @@ export interface ScenarioResult {
   readonly answered: number;
   readonly retried: number;
   readonly failovers: number;
+  readonly secondaryChanges: number;
   readonly unanswered: number;
   readonly sessions: number;
   readonly lost: number;
@@ -243,7 +244,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       }),
     );
     const failures = ledger.violations.map(describeViolation);
-    if (scenario.expect.failovers && ledger.failovers === 0) failures.push("expected the switch to fail sessions over, saw no FAILOVER answer");
+    if (scenario.expect.failovers && ledger.failovers === 0) failures.push("expected sessions to fail over to new primaries, saw none");
+    if (scenario.expect.secondaryChanges && ledger.secondaryChanges === 0) failures.push("expected sessions to move to new secondaries, saw none");
     if (ledger.answered < load.updates) failures.push(`load incomplete: ${ledger.answered}/${load.updates} increments acknowledged`);
     failures.push(...giveUps.slice(0, 5).map((g) => `gave up on ${g}`));
     for (const client of run.clients) await client.close();
@@ -256,6 +258,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       answered: ledger.answered,
       retried: ledger.retried,
       failovers: ledger.failovers,
+      secondaryChanges: ledger.secondaryChanges,
       unanswered: giveUps.length,
       sessions: run.sessions.length,
       lost: ledger.lostSessions(),
@@ -277,7 +280,7 @@ export function formatResult(r: ScenarioResult): string {
   const lat = (v: number | undefined): string => (v === undefined ? "n/a" : `${v.toFixed(1)} ms`);
   const lines = [
     `scenario ${r.name} (seed ${r.seed}): ${r.failures.length === 0 ? "PASS" : "FAIL"} in ${(r.durationMs / 1000).toFixed(1)} s`,
-    `  sessions ${r.sessions}, sent ${r.sent}, answered ${r.answered}, retried ${r.retried}, failovers ${r.failovers}, unanswered ${r.unanswered}`,
+    `  sessions ${r.sessions}, sent ${r.sent}, answered ${r.answered}, retried ${r.retried}, failovers ${r.failovers}, new secondaries ${r.secondaryChanges}, unanswered ${r.unanswered}`,
     `  latency p50 ${lat(r.latency.p50)}, p99 ${lat(r.latency.p99)}, max ${lat(r.latency.max)}`,
     `  failover time: ${r.failoverTimesMs.length === 0 ? "n/a" : r.failoverTimesMs.map((t) => `${t} ms`).join(", ")}`,
     ...r.events.map((e) => `  ${(e.tMs / 1000).toFixed(2)}s ${e.description}${e.afterLoad ? " (after the load finished)" : ""}`),

@@ -56,6 +56,8 @@ export class SessionLedger {
   answered = 0;
   retried = 0;
   failovers = 0;
+  /** Answers whose cookie kept the primary but named a new secondary (the old one died or was cut off). */
+  secondaryChanges = 0;
   /** Called on every answer after it is recorded (failover timing, live views). */
   readonly listeners: ((a: AnswerObservation) => void)[] = [];
 
@@ -89,6 +91,9 @@ export class SessionLedger {
       this.violations.push({ kind: "counter-skew", sessionId: a.sessionId, expected: record.acked + 1, got: a.counter });
     }
     record.acked++;
+    if (!a.failover && a.cookieSent !== 0 && decodeCookie(a.cookieSent).secondary !== decodeCookie(a.cookieReceived).secondary) {
+      this.secondaryChanges++;
+    }
     if (a.failover) {
       this.failovers++;
       record.failovers++;

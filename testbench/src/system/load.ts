@@ -10,6 +10,7 @@ import type { RunMetrics } from "./metrics.ts";
 export interface LoadOptions {
   readonly clients: number;
   readonly sessionsPerClient: number;
+  /** Total increments, split evenly over the sessions (rounded up); Infinity runs until stop(). */
   readonly updates: number;
   /** Called after every acknowledged increment with the total so far. */
   readonly onProgress?: (acked: number) => void;
@@ -43,8 +44,11 @@ export async function startLoad(system: SystemHandle, ledger: SessionLedger, met
   let issued = 0;
   let acked = 0;
   let stopped = false;
+  // Each session gets its share, so a session stuck behind a fault must get through it (fail
+  // over, find a new secondary) before the run can end: no session sits a fault out.
+  const quota = Number.isFinite(options.updates) ? Math.ceil(options.updates / sessions.length) : Number.POSITIVE_INFINITY;
   const drive = async (session: { client: LoadClient; id: bigint }): Promise<void> => {
-    while (!stopped && issued < options.updates) {
+    for (let done = 0; !stopped && done < quota; done++) {
       issued++;
       const started = performance.now();
       try {

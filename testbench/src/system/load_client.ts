@@ -32,7 +32,14 @@ export class SessionLoadClient implements LoadClient {
   constructor(private readonly options: LoadClientOptions) {
     this.index = options.index;
     // Retransmit often and for long: a failover must look like a slow answer, not a lost one.
-    this.client = new SessionClient({ transport: options.transport, vip: options.vip, timeoutMs: 80, backoff: 1.5, maxTimeoutMs: 400, retries: Math.ceil((options.deadlineMs ?? 12_000) / 400) });
+    this.client = new SessionClient({
+      transport: options.transport,
+      vip: options.vip,
+      timeoutMs: 250,
+      backoff: 1.5,
+      maxTimeoutMs: 500,
+      retries: Math.ceil((options.deadlineMs ?? 15_000) / 500),
+    });
   }
 
   newSession(): bigint {

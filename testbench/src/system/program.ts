@@ -6,6 +6,8 @@
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { compileFile } from "../../../compiler/src/index.ts";
+import { formatDiagnosticHeadline } from "../../../compiler/src/diagnostics/format.ts";
 import { type Pipeline, makePipeline } from "../../../runtime/src/controller/pipeline.ts";
 import { parseP4Info } from "../../../runtime/src/p4rt/p4info.ts";
 
@@ -18,37 +20,16 @@ export interface CompiledProgram {
   readonly compileMs: number;
 }
 
-/** What compiler/src/index.ts returns (only the fields used here). */
-interface CompileOutput {
-  readonly ok: boolean;
-  readonly bmv2Json?: unknown;
-  readonly p4infoText?: string;
-  readonly diagnostics?: readonly unknown[];
-}
-
-type CompileFile = (path: string, options?: Record<string, unknown>) => Promise<CompileOutput> | CompileOutput;
-
-async function loadCompiler(): Promise<CompileFile> {
-  const module = (await import(new URL("../../../compiler/src/index.ts", import.meta.url).href)) as { compileFile?: CompileFile };
-  if (typeof module.compileFile !== "function") throw new Error("compiler/src/index.ts has no compileFile");
-  return module.compileFile;
-}
-
 /** Compiles a P4 file with our compiler; throws with the diagnostics when it fails. */
 export async function compileP4(path: string): Promise<CompiledProgram> {
-  const compileFile = await loadCompiler();
   const started = performance.now();
-  const out = await compileFile(path, {});
+  const out = compileFile(path, {});
   const compileMs = performance.now() - started;
-  if (!out.ok || out.bmv2Json === undefined || out.p4infoText === undefined) {
-    const diagnostics = (out.diagnostics ?? []).slice(0, 5).map((d) => (typeof d === "string" ? d : JSON.stringify(d)));
-    throw new Error(`our compiler rejected ${path}:\n${diagnostics.join("\n")}`);
+  if (!out.ok) {
+    throw new Error(`our compiler rejected ${path}:\n${out.diagnostics.slice(0, 5).map(formatDiagnosticHeadline).join("\n")}`);
   }
-  const TMPJSON = (typeof out.bmv2Json === "string" ? JSON.parse(out.bmv2Json) : out.bmv2Json) as { pipelines: { tables: { key: { match_type: string }[] }[] }[] };
-  for (const pl of TMPJSON.pipelines) for (const t of pl.tables) t.key = t.key.filter((k) => k.match_type !== "selector");
-  const bmv2Json = JSON.stringify(TMPJSON);
-  const TMPFIX = out.p4infoText.replace(/  match_fields \{\n[^}]*match_type: SELECTOR\n  \}\n/g, "");
-  return { bmv2Json, p4infoText: TMPFIX, pipeline: makePipeline(parseP4Info(TMPFIX), bmv2Json), compileMs };
+  const bmv2Json = JSON.stringify(out.bmv2Json);
+  return { bmv2Json, p4infoText: out.p4infoText, pipeline: makePipeline(parseP4Info(out.p4infoText), bmv2Json), compileMs };
 }
 
 let cached: Promise<CompiledProgram> | undefined;

@@ -8,6 +8,7 @@ import { ids, programmedRig, sessionIds } from "./setup.ts";
 lbTest("requests, responses, failovers and drops add up to what was sent", async (t) => {
   const rig = await programmedRig(ids(1, 2, 3, 4));
   rig.program.markDown(serverId(4));
+  rig.program.setNewSessionServers(ids(1, 2, 3));
   rig.program.setFailoverGroups(ids(1, 2, 3), ids(1, 2, 3, 4));
 
   let forwardedRequests = 0n;

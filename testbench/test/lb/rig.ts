@@ -19,8 +19,10 @@ export interface Emitted {
   readonly frame: Uint8Array;
 }
 
-/** The compiled program, or why it cannot be had (then the tests skip, never pass). */
-export type CompiledProgram = { readonly ok: true; readonly bmv2Json: unknown } | { readonly ok: false; readonly reason: string };
+/** The compiled program (checked to load into our switch), or why it cannot be had (then the tests skip, never pass). */
+export type CompiledProgram =
+  | { readonly ok: true; readonly bmv2Json: unknown; readonly p4infoText: string }
+  | { readonly ok: false; readonly reason: string };
 
 let compiled: Promise<CompiledProgram> | undefined;
 
@@ -43,12 +45,12 @@ async function compileOnce(): Promise<CompiledProgram> {
     const errors = result.diagnostics.filter((d) => d.severity === "error");
     return { ok: false, reason: `our compiler rejects the program: ${errors.map((d) => `${d.loc.file}:${d.loc.line}:${d.loc.col}: ${d.message}`).join("; ")}` };
   }
-  const j = result.bmv2Json as any;
-  for (const pl of j.pipelines) for (const t of pl.tables) {
-    const sel = t.key.filter((k: any) => k.match_type === "selector");
-    if (sel.length) { t.key = t.key.filter((k: any) => k.match_type !== "selector"); const ap = pl.action_profiles.find((a: any) => a.name === t.action_profile); ap.selector.input = sel.map((k: any) => ({ type: "field", value: k.target })); }
+  try {
+    createSwitch().loadPipeline(result.bmv2Json);
+  } catch (err) {
+    return { ok: false, reason: `our switch rejects our compiler's JSON: ${(err as Error).message}` };
   }
-  return { ok: true, bmv2Json: result.bmv2Json };
+  return { ok: true, bmv2Json: result.bmv2Json, p4infoText: result.p4infoText };
 }
 
 export const START_MICROS = 1_000_000n;

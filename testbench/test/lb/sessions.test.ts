@@ -92,3 +92,13 @@ lbTest("a VIP without any new-session group drops new sessions, counted", async 
   expectNone(t, rig.send(CLIENT_PORT, clientRequest({ cookie: 0, sessionId: 77n })));
   t.is(rig.drops(DropReason.NoLiveServer), 1n);
 });
+
+lbTest("a draining server gets no new sessions but keeps serving the sessions it holds", async (t) => {
+  const rig = await programmedRig();
+  rig.program.setNewSessionServers(ids(1, 2, 4));
+  for (const sessionId of sessionIds(60, 3)) {
+    t.not(servedBy(rig.send(CLIENT_PORT, clientRequest({ cookie: 0, sessionId }))), 3);
+  }
+  const spec = { cookie: makeCookie(serverId(3), serverId(1)), sessionId: 0x3n };
+  expectOne(t, rig.send(CLIENT_PORT, clientRequest(spec)), 13, requestAtServer(spec, serverEndpoint(serverId(3)), false));
+});
