@@ -209,6 +209,14 @@ extern void resubmit_preserving_field_list(bit<8> index);
 /* Sends the packet back to the ingress parser after deparsing, keeping @field_list(index). */
 extern void recirculate_preserving_field_list(bit<8> index);
 
+/* Older forms that preserve the fields of a list expression instead of a @field_list. */
+@deprecated("Please use 'resubmit_preserving_field_list' instead")
+extern void resubmit<T>(in T data);
+@deprecated("Please use 'recirculate_preserving_field_list' instead")
+extern void recirculate<T>(in T data);
+@deprecated("Please use 'clone_preserving_field_list' instead")
+extern void clone3<T>(in CloneType type, in bit<32> session, in T data);
+
 /* Clones the packet to the given mirror session. */
 extern void clone(in CloneType type, in bit<32> session);
 

@@ -63,8 +63,15 @@ function finish(pp: PreprocessResult, sink: DiagnosticSink): FrontendResult {
   const result = (program?: CheckedProgram): FrontendResult =>
     program === undefined ? { diagnostics: sink.items, sources: pp.sources } : { program, diagnostics: sink.items, sources: pp.sources };
   if (sink.errorCount > 0) return result();
-  const ast = parseProgram(pp.text, pp.map, sink);
-  if (ast === undefined || sink.errorCount > 0) return result();
-  const checked = checkProgram(ast, sink);
-  return sink.errorCount > 0 ? result() : result(checked);
+  try {
+    const ast = parseProgram(pp.text, pp.map, sink);
+    if (ast === undefined || sink.errorCount > 0) return result();
+    const checked = checkProgram(ast, sink);
+    return sink.errorCount > 0 ? result() : result(checked);
+  } catch (err) {
+    // A bug in the front end must still come out as a diagnostic, not a stack trace.
+    const where = sink.items[sink.items.length - 1]?.loc ?? { file: [...pp.sources.keys()][0] ?? "<input>", line: 1, col: 1 };
+    sink.error(where, `internal compiler error: ${err instanceof Error ? err.message : String(err)}`);
+    return result();
+  }
 }

@@ -2,11 +2,25 @@
  * p4/CONTROL_PLANE.md is what the controller engineer programs against: every table, key,
  * action, parameter width, selector, register, counter and digest it names must be in the
  * P4Info our compiler produces for the v1model program, and everything in that P4Info must be
- * documented. Also the drop reasons and events in the doc match p4/shared/defines.p4.
+ * documented. p4/contract.ts (the same names for TypeScript) is held to the P4Info too, and the
+ * drop reasons and events of both to p4/shared/defines.p4.
  */
 import test from "ava";
 import { readFileSync } from "node:fs";
 import { compileV1model, CONTROL_PLANE_DOC, DEFINES } from "./programs.ts";
+import {
+  DEFAULT_FAILURE_TIMEOUT_US,
+  DROP_REASON_COUNT,
+  DropReason,
+  EVENT_COUNT,
+  KeyField,
+  LbEvent,
+  SERVER_DOWN_DIGEST,
+  SERVER_DOWN_DIGEST_FIELDS,
+  SERVER_INDEX_COUNT,
+  SESSION_PORT,
+  sessionLbNames,
+} from "../contract.ts";
 
 interface P4InfoEntity {
   readonly preamble: { readonly name: string; readonly id: number };
@@ -23,6 +37,7 @@ interface P4InfoLike {
   readonly counters?: (P4InfoEntity & { readonly size?: number | string; readonly spec?: { readonly unit?: string } })[];
   readonly registers?: (P4InfoEntity & { readonly size?: number | string; readonly type_spec?: { readonly bitstring?: { readonly bit?: { readonly bitwidth: number } } } })[];
   readonly digests?: (P4InfoEntity & { readonly type_spec?: { readonly struct?: { readonly name: string } } })[];
+  readonly value_sets?: (P4InfoEntity & { readonly size?: number | string; readonly match?: { readonly bitwidth: number; readonly match_type?: string }[] })[];
   readonly type_info?: { readonly structs?: Record<string, { readonly members: { readonly name: string; readonly type_spec: { readonly bitstring?: { readonly bit?: { readonly bitwidth: number } } } }[] }> };
 }
 
@@ -118,7 +133,7 @@ contractTest(`every table and action in the P4Info is documented${suffix}`, (t) 
   );
 });
 
-contractTest(`action selectors, registers, counters and the digest match the doc${suffix}`, (t) => {
+contractTest(`action selectors, registers, counters, the value set and the digest match the doc${suffix}`, (t) => {
   const profiles = docRows("Tables", /^\| `(SessionLbIngress\.[\w.]+)` \| `(\w+)` \| crc16 .* \| (\d+) \|$/);
   t.deepEqual(
     profiles.map((m) => m[1]).sort(),
@@ -146,6 +161,14 @@ contractTest(`action selectors, registers, counters and the digest match the doc
     t.is(info?.spec?.unit, "BOTH", `${m[1]} counts packets and bytes`);
   }
 
+  const valueSets = docRows("The session port", /^\| `(\w+\.\w+)` \| (\d+) bits, exact \| (\d+) \|$/);
+  t.deepEqual(valueSets.map((m) => m[1]), (p4info.value_sets ?? []).map((v) => v.preamble.name));
+  for (const m of valueSets) {
+    const info = p4info.value_sets?.find((v) => v.preamble.name === m[1]);
+    t.deepEqual(info?.match?.map((f) => f.bitwidth), [Number(m[2])], `match of ${m[1]}`);
+    t.is(Number(info?.size), Number(m[3]), `size of ${m[1]}`);
+  }
+
   const digests = docRows("Data-plane failure detection", /^\| `(\w+_digest_t)` \| (.*) \|$/);
   t.deepEqual(digests.map((m) => m[1]), (p4info.digests ?? []).map((d) => d.preamble.name));
   for (const m of digests) {
@@ -169,4 +192,41 @@ test("drop reasons and events in the doc are the numbers in defines.p4", (t) => 
   t.deepEqual(documentedDrops, numbered("DROP"));
   const eventsLine = docLines.find((l) => l.startsWith("Events (`EVENT_*`)")) ?? "";
   t.deepEqual([...eventsLine.matchAll(/(\d+) (\w+)/g)].map((m) => `${m[1]} ${m[2]}`), numbered("EVENT"));
+});
+
+contractTest(`p4/contract.ts names exactly the P4Info's tables, actions, selectors, registers, counters, value set and digest${suffix}`, (t) => {
+  const names = sessionLbNames("v1model");
+  const byKind = (kind: keyof P4InfoLike) => ((p4info[kind] ?? []) as P4InfoEntity[]).map((e) => e.preamble.name).sort();
+  t.deepEqual(Object.values(names.tables).sort(), byKind("tables"));
+  t.deepEqual(Object.values(names.actions).sort(), byKind("actions").filter((n) => n !== "NoAction"));
+  t.deepEqual(Object.values(names.selectors).sort(), byKind("action_profiles"));
+  t.deepEqual(Object.values(names.registers).sort(), byKind("registers"));
+  t.deepEqual(Object.values(names.counters).sort(), byKind("counters"));
+  t.deepEqual([SERVER_DOWN_DIGEST], byKind("digests"));
+  t.deepEqual(Object.values(names.valueSets).sort(), byKind("value_sets"));
+  t.deepEqual(p4info.type_info?.structs?.[SERVER_DOWN_DIGEST]?.members.map((m) => m.name), [...SERVER_DOWN_DIGEST_FIELDS]);
+  const keyNames = new Set(p4info.tables.flatMap((x) => (x.match_fields ?? []).map((f) => f.name)));
+  for (const key of Object.values(KeyField)) t.true(keyNames.has(key), `${key} is a key field`);
+  for (const counter of [names.counters.serverRequests, names.counters.serverResponses, names.counters.serverFailovers, names.counters.serverMarkedDown]) {
+    t.is(Number(p4info.counters?.find((c) => c.preamble.name === counter)?.size), SERVER_INDEX_COUNT);
+  }
+  t.is(Number(p4info.counters?.find((c) => c.preamble.name === names.counters.dropReasons)?.size), DROP_REASON_COUNT);
+  t.is(Number(p4info.counters?.find((c) => c.preamble.name === names.counters.events)?.size), EVENT_COUNT);
+});
+
+test("p4/contract.ts numbers are the ones in defines.p4", (t) => {
+  const defines = readFileSync(DEFINES, "utf8");
+  const define = (name: string) => new RegExp(`#define ${name} (?:\\d+w)?(\\d+)\\b`).exec(defines)?.[1];
+  const numbered = (prefix: string) =>
+    Object.fromEntries(
+      [...defines.matchAll(new RegExp(`#define ${prefix}_(\\w+) 8w(\\d+)`, "g"))].filter((m) => m[1] !== "NONE").map((m) => [m[1]!, Number(m[2])]),
+    );
+  const upperSnake = (camel: string) => camel.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase();
+  t.deepEqual(Object.fromEntries(Object.entries(DropReason).map(([k, v]) => [upperSnake(k), v])), numbered("DROP"));
+  t.deepEqual(Object.fromEntries(Object.entries(LbEvent).map(([k, v]) => [upperSnake(k), v])), numbered("EVENT"));
+  t.is(Number(define("SLB_SESSION_PORT")), SESSION_PORT);
+  t.is(BigInt(define("DEFAULT_FAILURE_TIMEOUT_US") ?? -1), DEFAULT_FAILURE_TIMEOUT_US);
+  t.is(Number(define("SERVER_INDEX_COUNT")), SERVER_INDEX_COUNT);
+  t.is(Number(define("DROP_REASON_COUNT")), DROP_REASON_COUNT);
+  t.is(Number(define("EVENT_COUNT")), EVENT_COUNT);
 });

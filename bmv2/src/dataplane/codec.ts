@@ -56,6 +56,10 @@ function byteRuns(type: HeaderType): Run[] | undefined {
   return runBits === 0 ? runs : undefined;
 }
 
+/** BigInts of small values, prebuilt: converting a Number costs far more than an array load. */
+const SMALL_LIMIT = 1 << 16;
+const SMALL: readonly bigint[] = Array.from({ length: SMALL_LIMIT }, (_, i) => BigInt(i));
+
 export function headerCodec(layout: Layout, type: HeaderType): HeaderCodec {
   const fields = type.fields;
   const bases = layout.headers.map((h) => h.base);
@@ -111,7 +115,8 @@ export function headerCodec(layout: Layout, type: HeaderType): HeaderCodec {
           const scale = scales[i]!;
           const v = acc % scale;
           acc = (acc - v) / scale;
-          s.f[base + i] = signed[i] ? BigInt.asIntN(widths[i]!, BigInt(v)) : BigInt(v);
+          const big = v < SMALL_LIMIT ? SMALL[v]! : BigInt(v);
+          s.f[base + i] = signed[i] ? BigInt.asIntN(widths[i]!, big) : big;
         }
       }
     },

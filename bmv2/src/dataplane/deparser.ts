@@ -27,16 +27,21 @@ export function compileDeparser(raw: unknown, path: string, ctx: ExprContext, co
       if (s.valid[h]) bits += codecs[h]!.bits(s.vlen[h]!);
     }
     const headerBytes = Math.ceil(bits / 8);
-    const payload = s.frame.subarray(Math.min(s.payloadOffset, s.frame.length));
-    const out = new Uint8Array(headerBytes + payload.length);
+    const frame = s.frame;
+    const payloadStart = Math.min(s.payloadOffset, frame.length);
+    const payloadLength = frame.length - payloadStart;
+    const out = new Uint8Array(headerBytes + payloadLength);
     let pos = 0;
     for (let i = from; i < order.length; i++) {
       const h = order[i]!;
       if (!s.valid[h]) continue;
-      codecs[h]!.emit(s, h, out, pos);
-      pos += codecs[h]!.bits(s.vlen[h]!);
+      const codec = codecs[h]!;
+      codec.emit(s, h, out, pos);
+      pos += codec.bits(s.vlen[h]!);
     }
-    out.set(payload, headerBytes);
+    // A byte loop beats creating a subarray view for the short payloads typical here.
+    if (payloadLength < 256) for (let i = 0; i < payloadLength; i++) out[headerBytes + i] = frame[payloadStart + i]!;
+    else out.set(frame.subarray(payloadStart), headerBytes);
     return out;
   };
   return { order, emit: (s) => serialize(s, 0), tail: serialize };
@@ -64,7 +69,12 @@ export function compileCalculation(raw: unknown, path: string, ctx: ExprContext,
     switch (type) {
       case "field": {
         const lv: LValue = fieldLValue(ctx, o["value"], `${ip}.value`);
-        const h = lv.header(undefined as never);
+        const ref = asArray(o["value"], `${ip}.value`);
+        const name = asString(ref[1], `${ip}.value[1]`);
+        const h =
+          name === "$valid$"
+            ? layout.header(asString(ref[0], `${ip}.value[0]`), `${ip}.value`).index
+            : layout.field([asString(ref[0], `${ip}.value[0]`), name], `${ip}.value`).header.index;
         lastHeaderPos = Math.max(lastHeaderPos, deparser.order.indexOf(h));
         if (lv.varbit) return (s, p) => p.push(s.vlen[h]!, lv.read(s));
         return (s, p) => p.push(lv.width, lv.read(s));

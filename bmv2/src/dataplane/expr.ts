@@ -492,7 +492,7 @@ function compileOp(ctx: ExprContext, e: JsonObject, path: string): Compiled {
     case "size_stack": {
       const rc = compile(ctx, e["right"], rp);
       let si: number;
-      let next: (s: PacketState) => Int32Array;
+      let next: (s: PacketState) => number[];
       if (rc.k === "stack") {
         si = rc.stack.index;
         next = (s) => s.stackNext;

@@ -74,7 +74,9 @@ export class Layout {
   readonly slotCount: number;
   /** Initial field values and validity of a fresh packet (metadata valid, all zero). */
   readonly initialFields: bigint[];
-  readonly initialValid: Uint8Array;
+  readonly initialValid: number[];
+  /** Zero-filled arrays sized per header, stack and union stack. */
+  readonly initialZeros: { readonly headers: number[]; readonly stacks: number[]; readonly unionStacks: number[] };
 
   constructor(json: JsonObject) {
     asArray(json["header_types"], "header_types").forEach((raw, i) => {
@@ -196,8 +198,12 @@ export class Layout {
     });
 
     this.initialFields = new Array<bigint>(this.slotCount).fill(0n);
-    this.initialValid = new Uint8Array(this.headers.length);
-    for (const h of this.headers) if (h.metadata) this.initialValid[h.index] = 1;
+    this.initialValid = this.headers.map((h) => (h.metadata ? 1 : 0));
+    this.initialZeros = {
+      headers: new Array<number>(this.headers.length).fill(0),
+      stacks: new Array<number>(this.stacks.length).fill(0),
+      unionStacks: new Array<number>(this.unionStacks.length).fill(0),
+    };
   }
 
   private headerIds(v: unknown, path: string): number[] {

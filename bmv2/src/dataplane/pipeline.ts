@@ -4,8 +4,7 @@ import { boolExpr, compile, normalizer, type DataFn, type ExprContext, type LVal
 import { asArray, asBool, asInt, asObject, asString, invalid, optional, parseHexstr, type JsonObject } from "./json.ts";
 import type { MatchParam } from "./api.ts";
 import type { PacketState } from "./state.ts";
-import { MatchTable, type BoundAction, type KeyField } from "./tables.ts";
-import { MeterCell } from "./externs.ts";
+import { MatchTable, type BoundAction, type KeyField, type TableConfig } from "./tables.ts";
 
 /**
  * A control (ingress or egress) compiled into a graph of closures: each node
@@ -24,7 +23,8 @@ export interface PipelineEnv {
   readonly now: () => bigint;
   /** Direct meter arrays by table name: whether they count bytes and where the color goes. */
   readonly directMeters: ReadonlyMap<string, { countsBytes: boolean; target: LValue | undefined }>;
-  readonly makeProfile: (raw: JsonObject, path: string, tables: readonly MatchTable[]) => ActionProfile;
+  /** Builds an action profile whose members may run any of `actions`. */
+  readonly makeProfile: (raw: JsonObject, path: string, actions: ReadonlyMap<string, CompiledAction>) => ActionProfile;
 }
 
 type NodeFn = (s: PacketState) => number;
@@ -68,15 +68,10 @@ export function compilePipeline(
     return a;
   };
 
-  // Tables first (profiles need them), then the node closures.
-  const tables = new Map<number, MatchTable>();
-  const profileUsers = new Map<string, { raw: JsonObject; users: MatchTable[] }>();
-  const profilesRaw = asArray(p["action_profiles"] ?? [], `${path}.action_profiles`);
-  profilesRaw.forEach((r, i) => {
-    const o = asObject(r, `${path}.action_profiles[${i}]`);
-    profileUsers.set(asString(o["name"], `${path}.action_profiles[${i}].name`), { raw: o, users: [] });
-  });
-  const lateProfile = new Map<MatchTable, string>();
+  // Table configs first, then the action profiles (which validate calls against
+  // the actions of the tables using them), then the tables themselves.
+  type Spec = Omit<TableConfig, "profile"> & { readonly profileName: string | undefined };
+  const specs = new Map<number, Spec>();
   allNodes.forEach((node, idx) => {
     if (node.kind !== "table") return;
     const t = node.raw;
@@ -87,16 +82,13 @@ export function compilePipeline(
     const actionIds = asArray(t["action_ids"], `${where}.action_ids`);
     if (actionNames.length !== actionIds.length) throw invalid(where, "actions and action_ids differ in length");
     const actions = new Map<string, CompiledAction>();
-    actionIds.forEach((id, i) => {
-      const a = action(id, `${where}.action_ids[${i}]`);
-      actions.set(asString(actionNames[i], `${where}.actions[${i}]`), a);
-    });
+    actionIds.forEach((id, i) => actions.set(asString(actionNames[i], `${where}.actions[${i}]`), action(id, `${where}.action_ids[${i}]`)));
     const type = asString(t["type"] ?? "simple", `${where}.type`);
     if (type !== "simple" && type !== "indirect" && type !== "indirect_ws") throw invalid(`${where}.type`, `unknown table type "${type}"`);
     let initialDefault: BoundAction | undefined;
     let constDefault = false;
     const de = optional(t, "default_entry");
-    if (de !== undefined) {
+    if (de !== undefined && type === "simple") {
       const d = asObject(de, `${where}.default_entry`);
       const a = action(d["action_id"], `${where}.default_entry.action_id`);
       const data = asArray(d["action_data"] ?? [], `${where}.default_entry.action_data`).map((v, i) =>
@@ -107,50 +99,33 @@ export function compilePipeline(
       constDefault = d["action_const"] === true;
     }
     const dm = env.directMeters.get(tname);
-    const table = new MatchTable(
-      tname,
+    specs.set(idx, {
+      name: tname,
       keys,
       actions,
-      asInt(t["max_size"] ?? 1024, `${where}.max_size`),
-      undefined,
-      t["with_counters"] === true,
-      dm ? () => new MeterCell() : undefined,
+      maxSize: asInt(t["max_size"] ?? 1024, `${where}.max_size`),
+      withCounters: t["with_counters"] === true,
+      directMeter: dm ? { countsBytes: dm.countsBytes } : undefined,
       constDefault,
-      type === "simple" ? initialDefault : undefined,
-    );
-    table.meterFactoryCountsBytes = dm?.countsBytes ?? false;
-    table.actionKnown = (n) => env.actionNames.has(n);
-    if (type !== "simple") {
-      const prof = asString(t["action_profile"], `${where}.action_profile`);
-      const entry = profileUsers.get(prof);
-      if (!entry) throw invalid(`${where}.action_profile`, `unknown action profile "${prof}"`);
-      entry.users.push(table);
-      lateProfile.set(table, prof);
-    }
-    tables.set(idx, table);
+      initialDefault,
+      actionKnown: (n) => env.actionNames.has(n),
+      profileName: type === "simple" ? undefined : asString(t["action_profile"], `${where}.action_profile`),
+    });
   });
-  for (const [pname, { raw: praw, users }] of profileUsers) {
-    const profile = env.makeProfile(praw, `${path}.action_profiles[${pname}]`, users);
-    profilesOut.set(pname, profile);
-  }
-  // Tables with a profile are rebuilt with it bound (the profile needed their action sets first).
-  for (const [idx, table] of tables) {
-    const prof = lateProfile.get(table);
-    if (prof === undefined) continue;
-    const bound = new MatchTable(
-      table.name,
-      table.keys,
-      table.actions,
-      table.maxSize,
-      profilesOut.get(prof),
-      table.withCounters,
-      table.meterFactory,
-      table.constDefault,
-      undefined,
-    );
-    bound.meterFactoryCountsBytes = table.meterFactoryCountsBytes;
-    bound.actionKnown = table.actionKnown;
-    tables.set(idx, bound);
+  asArray(p["action_profiles"] ?? [], `${path}.action_profiles`).forEach((r, i) => {
+    const where = `${path}.action_profiles[${i}]`;
+    const o = asObject(r, where);
+    const pname = asString(o["name"], `${where}.name`);
+    const users = [...specs.values()].filter((sp) => sp.profileName === pname);
+    const actions = new Map<string, CompiledAction>();
+    for (const u of users) for (const [n, a] of u.actions) actions.set(n, a);
+    profilesOut.set(pname, env.makeProfile(o, where, actions));
+  });
+  const tables = new Map<number, MatchTable>();
+  for (const [idx, spec] of specs) {
+    const profile = spec.profileName === undefined ? undefined : profilesOut.get(spec.profileName);
+    if (spec.profileName !== undefined && !profile) throw invalid(`${allNodes[idx]!.path}.action_profile`, `unknown action profile "${spec.profileName}"`);
+    tables.set(idx, new MatchTable({ ...spec, profile }));
   }
 
   const nodes: NodeFn[] = allNodes.map((node, idx) => {
@@ -187,18 +162,18 @@ export function compilePipeline(
     const now = env.now;
     constEntries(table, o, where, env);
     return (s) => {
-      const { result, entry } = table.lookup(s);
-      let bound = result.bound;
+      const entry = table.lookup(s);
+      let bound: BoundAction | undefined;
       if (entry) {
-        if (table.profile) bound = table.resolveIndirect(table.entryActionOf(entry), s);
-        const color = table.account(entry, s.ingressLength, table.meterFactory ? now() : 0n);
+        bound = table.boundOf(entry, s);
+        const color = table.account(entry, s.ingressLength, now);
         if (meterTarget) meterTarget.write(s, BigInt(color));
-      }
+      } else bound = table.defaultBound;
       if (bound) {
         s.args = bound.args;
         bound.action.run(s);
       }
-      if (hitMiss) return result.hit ? hitNext : missNext;
+      if (hitMiss) return entry ? hitNext : missNext;
       return bound ? (byAction.get(bound.action) ?? baseNext) : baseNext;
     };
   });

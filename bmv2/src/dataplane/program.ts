@@ -4,8 +4,7 @@ import { headerCodecs } from "./codec.ts";
 import { compileCalculation, compileChecksum, compileDeparser, type Calculation, type Checksum, type Deparser } from "./deparser.ts";
 import { fieldLValue, type DataFn, type LValue } from "./expr.ts";
 import { CounterCells, MeterCell, type MeterArray, type RegisterArray } from "./externs.ts";
-import { hashAlgorithm } from "./hash.ts";
-import { BitPacker } from "./hash.ts";
+import { BitPacker, hashAlgorithm } from "./hash.ts";
 import { asArray, asInt, asObject, asString, invalid, optional, type JsonObject } from "./json.ts";
 import { Layout } from "./layout.ts";
 import { compileParser, type CompiledParser, type ValueSet } from "./parser.ts";
@@ -13,6 +12,7 @@ import { compilePipeline, type CompiledPipeline } from "./pipeline.ts";
 import type { PacketState } from "./state.ts";
 import { StdMeta } from "./stdmeta.ts";
 import type { MatchTable } from "./tables.ts";
+import { SwitchError } from "./api.ts";
 
 /**
  * A loaded program: the BMv2 JSON compiled into closures plus the state the
@@ -189,7 +189,7 @@ export function loadProgram(json: unknown, hooks: ProgramHooks): Program {
     actionNames,
     now: hooks.now,
     directMeters,
-    makeProfile: (raw: JsonObject, path: string, users: readonly MatchTable[]) => {
+    makeProfile: (raw: JsonObject, path: string, actions: ReadonlyMap<string, CompiledAction>) => {
       const name = asString(raw["name"], `${path}.name`);
       const selectorRaw = optional(raw, "selector");
       let selectorHash: ((s: PacketState) => bigint) | undefined;
@@ -205,13 +205,18 @@ export function loadProgram(json: unknown, hooks: ProgramHooks): Program {
           return algo(packer.bytes());
         };
       }
-      const bindTable = users[0];
+      const where = `action profile "${name}"`;
       return new ActionProfile(
         name,
         asInt(raw["max_size"] ?? 1024, `${path}.max_size`),
         (call) => {
-          if (!bindTable) throw invalid(path, "action profile used by no table");
-          return bindTable.bindCall(call);
+          const a = actions.get(call.action);
+          if (!a)
+            throw new SwitchError(
+              actionNames.has(call.action) ? "INVALID_ARGUMENT" : "NOT_FOUND",
+              `${where}: action "${call.action}" is not an action of its tables`,
+            );
+          return { action: a, args: a.checkArgs(call.args, where) };
         },
         selectorHash,
       );

@@ -1,5 +1,9 @@
 import type { Layout } from "./layout.ts";
 
+export const NO_ARGS: readonly bigint[] = Object.freeze([]);
+/** Marker value of resubmitFieldList / recirculateFieldList: not requested. */
+export const NOT_REQUESTED = -2;
+
 /**
  * Everything one packet carries through the pipelines: the PHV (flat field
  * storage + validity), the unparsed payload, and the v1model side-band
@@ -7,13 +11,15 @@ import type { Layout } from "./layout.ts";
  * the switch to act on between pipelines.
  */
 export class PacketState {
+  // Plain arrays rather than typed arrays: a packet allocates several of these,
+  // and small typed arrays cost far more to create and copy in V8.
   f: bigint[];
-  valid: Uint8Array;
+  valid: number[];
   /** Current bit length of each header's varbit field. */
-  vlen: Int32Array;
+  vlen: number[];
   /** `next` index of each header stack / union stack. */
-  stackNext: Int32Array;
-  unionStackNext: Int32Array;
+  stackNext: number[];
+  unionStackNext: number[];
   /** Action data of the action being executed. */
   args: readonly bigint[] = NO_ARGS;
   exit = false;
@@ -23,8 +29,8 @@ export class PacketState {
   /** Clone request: session id + 1 (0 = none), and the field list to preserve (-1 = none). */
   cloneSession = 0;
   cloneFieldList = -1;
-  resubmitFieldList = -2;
-  recirculateFieldList = -2;
+  resubmitFieldList = NOT_REQUESTED;
+  recirculateFieldList = NOT_REQUESTED;
   /** Learn list of a digest requested in this ingress pass (-1 = none). */
   digestList = -1;
   /** Bytes to keep on egress (0 = all), set by truncate(). */
@@ -34,23 +40,26 @@ export class PacketState {
   /** simple_switch's packet-length register: set on receive, moved by add/remove_header, read into packet_length at egress. */
   lengthRegister = 0;
 
-  constructor(layout: Layout, frame: Uint8Array) {
+  constructor(layout: Layout, frame: Uint8Array, from?: PacketState) {
+    this.frame = frame;
+    if (from) {
+      this.f = from.f.slice();
+      this.valid = from.valid.slice();
+      this.vlen = from.vlen.slice();
+      this.stackNext = from.stackNext.slice();
+      this.unionStackNext = from.unionStackNext.slice();
+      return;
+    }
     this.f = layout.initialFields.slice();
     this.valid = layout.initialValid.slice();
-    this.vlen = new Int32Array(layout.headers.length);
-    this.stackNext = new Int32Array(layout.stacks.length);
-    this.unionStackNext = new Int32Array(layout.unionStacks.length);
-    this.frame = frame;
+    this.vlen = layout.initialZeros.headers.slice();
+    this.stackNext = layout.initialZeros.stacks.slice();
+    this.unionStackNext = layout.initialZeros.unionStacks.slice();
   }
 
   /** A copy of the PHV and payload (used for multicast replicas and egress clones). */
   copy(layout: Layout): PacketState {
-    const c = new PacketState(layout, this.frame);
-    c.f = this.f.slice();
-    c.valid = this.valid.slice();
-    c.vlen = this.vlen.slice();
-    c.stackNext = this.stackNext.slice();
-    c.unionStackNext = this.unionStackNext.slice();
+    const c = new PacketState(layout, this.frame, this);
     c.payloadOffset = this.payloadOffset;
     c.ingressLength = this.ingressLength;
     c.lengthRegister = this.lengthRegister;
@@ -59,6 +68,3 @@ export class PacketState {
   }
 }
 
-export const NO_ARGS: readonly bigint[] = Object.freeze([]);
-/** Marker value of resubmitFieldList / recirculateFieldList: not requested. */
-export const NOT_REQUESTED = -2;

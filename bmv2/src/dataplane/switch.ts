@@ -113,6 +113,7 @@ class SimpleSwitch implements SwitchModel {
 
   loadPipeline(bmv2Json: unknown): void {
     let json = bmv2Json;
+    if (json instanceof Uint8Array) json = new TextDecoder().decode(json);
     if (typeof json === "string") {
       try {
         json = JSON.parse(json) as unknown;

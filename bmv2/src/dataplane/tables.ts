@@ -3,15 +3,13 @@ import {
   type ActionCall,
   type EntryAction,
   type EntryHandle,
-  type GroupHandle,
   type MatchParam,
-  type MemberHandle,
   type TableEntryView,
   type TableInfo,
 } from "./api.ts";
 import type { ActionProfile } from "./action_profile.ts";
 import type { CompiledAction } from "./actions.ts";
-import type { MeterCell } from "./externs.ts";
+import { MeterCell } from "./externs.ts";
 import type { DataFn } from "./expr.ts";
 import type { PacketState } from "./state.ts";
 
@@ -51,43 +49,62 @@ interface Entry {
   meter: MeterCell | undefined;
 }
 
-export interface LookupResult {
-  readonly hit: boolean;
-  readonly bound: BoundAction | undefined;
+/** Everything a table is built from, resolved from the JSON at load. */
+export interface TableConfig {
+  readonly name: string;
+  readonly keys: readonly KeyField[];
+  /** Actions by the names the table's JSON lists them under. */
+  readonly actions: ReadonlyMap<string, CompiledAction>;
+  readonly maxSize: number;
+  readonly profile: ActionProfile | undefined;
+  readonly withCounters: boolean;
+  /** Present when the table has a direct meter. */
+  readonly directMeter: { readonly countsBytes: boolean } | undefined;
+  readonly constDefault: boolean;
+  readonly initialDefault: BoundAction | undefined;
+  /** Whether an action name exists in the program at all (NOT_FOUND vs INVALID_ARGUMENT). */
+  readonly actionKnown: (name: string) => boolean;
 }
-
-const MISS_NONE: LookupResult = { hit: false, bound: undefined };
 
 export class MatchTable {
   private readonly entries = new Map<number, Entry>();
-  private exactIndex: Map<string | bigint, Entry> | undefined;
+  private readonly exactIndex: Map<string | bigint, Entry> | undefined;
   private ordered: Entry[] = [];
   private nextHandle = 1;
   private nextSeq = 0;
-  private defaultBound: BoundAction | undefined;
-  private missResult: LookupResult = MISS_NONE;
-  private readonly exactOnly: boolean;
+  /** What a miss runs (undefined: nothing). */
+  defaultBound: BoundAction | undefined;
   private readonly needsPriority: boolean;
   private readonly lpmIndex: number;
+  private readonly rangeKey: readonly boolean[];
   immutable = false;
+  readonly name: string;
+  readonly keys: readonly KeyField[];
+  readonly actions: ReadonlyMap<string, CompiledAction>;
+  readonly maxSize: number;
+  readonly profile: ActionProfile | undefined;
 
-  constructor(
-    readonly name: string,
-    readonly keys: readonly KeyField[],
-    readonly actions: ReadonlyMap<string, CompiledAction>,
-    readonly maxSize: number,
-    readonly profile: ActionProfile | undefined,
-    readonly withCounters: boolean,
-    readonly meterFactory: (() => MeterCell) | undefined,
-    readonly constDefault: boolean,
-    private initialDefault: BoundAction | undefined,
-  ) {
-    this.exactOnly = keys.length > 0 && keys.every((k) => k.matchType === "exact" || k.matchType === "valid");
+  constructor(private readonly config: TableConfig) {
+    this.name = config.name;
+    this.keys = config.keys;
+    this.actions = config.actions;
+    this.maxSize = config.maxSize;
+    this.profile = config.profile;
+    const keys = config.keys;
+    const exactOnly = keys.length > 0 && keys.every((k) => k.matchType === "exact" || k.matchType === "valid");
     this.needsPriority = keys.some((k) => k.matchType === "ternary" || k.matchType === "range" || k.matchType === "optional");
     this.lpmIndex = keys.findIndex((k) => k.matchType === "lpm");
-    if (this.exactOnly) this.exactIndex = new Map();
-    this.defaultBound = initialDefault;
-    this.refreshMiss();
+    this.rangeKey = keys.map((k) => k.matchType === "range");
+    this.exactIndex = exactOnly ? new Map() : undefined;
+    this.defaultBound = config.initialDefault;
+  }
+
+  get withCounters(): boolean {
+    return this.config.withCounters;
+  }
+
+  get hasMeter(): boolean {
+    return this.config.directMeter !== undefined;
   }
 
   info(): TableInfo {
@@ -97,55 +114,57 @@ export class MatchTable {
       actions: [...this.actions.keys()],
       size: this.maxSize,
       ...(this.profile ? { actionProfile: this.profile.name } : {}),
-      withCounters: this.withCounters,
-      withMeters: this.meterFactory !== undefined,
-      constDefaultAction: this.constDefault,
+      withCounters: this.config.withCounters,
+      withMeters: this.hasMeter,
+      constDefaultAction: this.config.constDefault,
     };
   }
 
   // ---- packet path ----
 
-  private keyOf(s: PacketState): bigint[] {
+  /** The matching entry, or undefined on a miss. */
+  lookup(s: PacketState): Entry | undefined {
     const keys = this.keys;
-    const out = new Array<bigint>(keys.length);
-    for (let i = 0; i < keys.length; i++) out[i] = keys[i]!.read(s);
-    return out;
+    const n = keys.length;
+    if (n === 0) return undefined;
+    if (this.exactIndex) {
+      if (n === 1) return this.exactIndex.get(keys[0]!.read(s));
+      let k = "";
+      for (let i = 0; i < n; i++) k += (i === 0 ? "" : ",") + keys[i]!.read(s).toString();
+      return this.exactIndex.get(k);
+    }
+    const key = new Array<bigint>(n);
+    for (let i = 0; i < n; i++) key[i] = keys[i]!.read(s);
+    const isRange = this.rangeKey;
+    outer: for (const e of this.ordered) {
+      for (let i = 0; i < n; i++) {
+        const k = key[i]!;
+        if (isRange[i]) {
+          if (k < e.values[i]! || k > e.highs[i]!) continue outer;
+        } else if ((k & e.masks[i]!) !== e.values[i]!) continue outer;
+      }
+      return e;
+    }
+    return undefined;
   }
 
-  lookup(s: PacketState): { result: LookupResult; entry: Entry | undefined } {
-    if (this.keys.length === 0) return { result: this.missResult, entry: undefined };
-    let entry: Entry | undefined;
-    if (this.exactIndex) {
-      const keys = this.keys;
-      const k = keys.length === 1 ? keys[0]!.read(s) : this.keyOf(s).join(",");
-      entry = this.exactIndex.get(k);
-    } else {
-      const key = this.keyOf(s);
-      const n = key.length;
-      const kinds = this.keys;
-      outer: for (const e of this.ordered) {
-        for (let i = 0; i < n; i++) {
-          const k = key[i]!;
-          if (kinds[i]!.matchType === "range") {
-            if (k < e.values[i]! || k > e.highs[i]!) continue outer;
-          } else if ((k & e.masks[i]!) !== e.values[i]!) continue outer;
-        }
-        entry = e;
-        break;
-      }
-    }
-    if (!entry) return { result: this.missResult, entry: undefined };
-    return { result: { hit: true, bound: entry.bound }, entry };
+  /** What a hit entry runs: its action, or the member / group pick of an indirect table. */
+  boundOf(entry: Entry, s: PacketState): BoundAction | undefined {
+    const a = entry.action;
+    if (!this.profile) return entry.bound;
+    if (a.kind === "member") return this.profile.memberBound(a.member);
+    if (a.kind === "group") return this.profile.selectFromGroup(a.group, s);
+    return undefined;
   }
 
   /** Counts and meters a hit entry; returns the meter color (0 when unmetered). */
-  account(entry: Entry, bytes: number, now: bigint): number {
+  account(entry: Entry, bytes: number, now: () => bigint): number {
     entry.packets += 1;
     entry.bytes += bytes;
-    return entry.meter ? entry.meter.execute(this.meterFactoryCountsBytes ? bytes : 1, now) : 0;
+    const meter = entry.meter;
+    if (!meter) return 0;
+    return meter.execute(this.config.directMeter?.countsBytes ? bytes : 1, now());
   }
-
-  meterFactoryCountsBytes = false;
 
   // ---- control plane ----
 
@@ -239,15 +258,12 @@ export class MatchTable {
     const action = this.actions.get(call.action);
     if (!action) {
       this.fail(
-        this.actionKnown?.(call.action) ? "INVALID_ARGUMENT" : "NOT_FOUND",
+        this.config.actionKnown(call.action) ? "INVALID_ARGUMENT" : "NOT_FOUND",
         `action "${call.action}" is not an action of this table`,
       );
     }
     return { action, args: action.checkArgs(call.args, `table "${this.name}"`) };
   }
-
-  /** Set by the loader: whether an action name exists in the program at all. */
-  actionKnown: ((name: string) => boolean) | undefined;
 
   private bindEntryAction(a: EntryAction): BoundAction | undefined {
     if (this.profile) {
@@ -294,7 +310,7 @@ export class MatchTable {
       isConst,
       packets: 0,
       bytes: 0,
-      meter: this.meterFactory?.(),
+      meter: this.hasMeter ? new MeterCell() : undefined,
     };
     this.profile?.retain(action);
     this.entries.set(entry.handle, entry);
@@ -372,16 +388,14 @@ export class MatchTable {
   }
 
   setDefault(call: ActionCall): void {
-    if (this.constDefault) this.fail("INVALID_ARGUMENT", "the default action is const");
+    if (this.config.constDefault) this.fail("INVALID_ARGUMENT", "the default action is const");
     if (this.profile) this.fail("INVALID_ARGUMENT", "the default action of a table with an action profile cannot be set");
     this.defaultBound = this.bindCall(call);
-    this.refreshMiss();
   }
 
   resetDefault(): void {
-    if (this.constDefault) this.fail("INVALID_ARGUMENT", "the default action is const");
-    this.defaultBound = this.initialDefault;
-    this.refreshMiss();
+    if (this.config.constDefault) this.fail("INVALID_ARGUMENT", "the default action is const");
+    this.defaultBound = this.config.initialDefault;
   }
 
   getDefault(): ActionCall {
@@ -389,18 +403,14 @@ export class MatchTable {
     return d ? { action: d.action.name, args: d.args } : { action: "NoAction", args: [] };
   }
 
-  private refreshMiss(): void {
-    this.missResult = { hit: false, bound: this.defaultBound };
-  }
-
   directCounter(handle: EntryHandle): { packets: bigint; bytes: bigint } {
-    if (!this.withCounters) this.fail("INVALID_ARGUMENT", "table has no direct counter");
+    if (!this.config.withCounters) this.fail("INVALID_ARGUMENT", "table has no direct counter");
     const e = this.entry(handle);
     return { packets: BigInt(e.packets), bytes: BigInt(e.bytes) };
   }
 
   setDirectCounter(handle: EntryHandle, packets: bigint, bytes: bigint): void {
-    if (!this.withCounters) this.fail("INVALID_ARGUMENT", "table has no direct counter");
+    if (!this.config.withCounters) this.fail("INVALID_ARGUMENT", "table has no direct counter");
     const e = this.entry(handle);
     e.packets = Number(packets);
     e.bytes = Number(bytes);
@@ -411,19 +421,6 @@ export class MatchTable {
     if (!e.meter) this.fail("INVALID_ARGUMENT", "table has no direct meter");
     return e.meter;
   }
-
-  /** For indirect tables: what a member / group resolves to at lookup time. */
-  resolveIndirect(entry: EntryAction, s: PacketState): BoundAction | undefined {
-    if (!this.profile) return undefined;
-    if (entry.kind === "member") return this.profile.memberBound(entry.member);
-    if (entry.kind === "group") return this.profile.selectFromGroup(entry.group, s);
-    return undefined;
-  }
-
-  entryActionOf(e: Entry): EntryAction {
-    return e.action;
-  }
 }
 
 export type { Entry as TableEntry };
-export type { GroupHandle, MemberHandle };

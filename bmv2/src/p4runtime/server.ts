@@ -45,6 +45,7 @@ export interface P4RuntimeServerOptions {
   readonly log?: (line: string) => void;
 }
 
+const READ_CHUNK = 1000;
 const NO_PIPELINE = "No forwarding pipeline config set for this device";
 const NOT_PRIMARY = "Not primary";
 
@@ -196,7 +197,8 @@ export class P4RuntimeServer {
       const pipeline = this.requirePipeline(call.request.device_id);
       const entities: Entity[] = [];
       for (const e of call.request.entities ?? []) entities.push(...pipeline.read(e));
-      call.write({ entities });
+      // Several messages for big reads keep each under the clients' 4 MiB receive limit.
+      for (let i = 0; i === 0 || i < entities.length; i += READ_CHUNK) call.write({ entities: entities.slice(i, i + READ_CHUNK) });
       call.end();
     } catch (err) {
       call.emit("error", this.failure(err));

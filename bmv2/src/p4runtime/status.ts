@@ -40,6 +40,13 @@ export function grpcCodeOfSwitchError(code: SwitchErrorCode): grpc.status {
 /** Outcome of one update of a Write batch. */
 export type UpdateOutcome = { readonly ok: true } | { readonly ok: false; readonly code: grpc.status; readonly message: string };
 
+/**
+ * Largest google.rpc.Status we put in the trailer. HTTP/2 peers refuse header
+ * blocks over 64 KiB (and grpc-js then never completes the call), so a batch
+ * too large to detail update by update is summarised in the status message.
+ */
+export const MAX_STATUS_DETAILS_BYTES = 40_000;
+
 /** The ServiceError that carries per-update outcomes. */
 export function writeFailure(outcomes: readonly UpdateOutcome[]): Partial<grpc.StatusObject> {
   const details = outcomes.map((o) =>
@@ -48,7 +55,12 @@ export function writeFailure(outcomes: readonly UpdateOutcome[]): Partial<grpc.S
       o.ok ? { canonical_code: 0, message: "", space: "", code: 0 } : { canonical_code: o.code, message: o.message, space: ERROR_SPACE, code: 0 },
     ),
   );
-  return statusWithDetails(grpc.status.UNKNOWN, "", details);
+  const size = details.reduce((n, d) => n + d.type_url.length + d.value.length + 8, 0);
+  if (size <= MAX_STATUS_DETAILS_BYTES) return statusWithDetails(grpc.status.UNKNOWN, "", details);
+  const failed = outcomes.flatMap((o, i) => (o.ok ? [] : [`#${i} ${grpc.status[o.code]}: ${o.message}`]));
+  const shown = failed.slice(0, 10).join("; ");
+  const message = `${failed.length} of ${outcomes.length} updates failed (too many to detail): ${shown}${failed.length > 10 ? "; ..." : ""}`;
+  return statusWithDetails(grpc.status.UNKNOWN, message);
 }
 
 /** A status that also carries google.rpc.Status in its trailer (as PI does for most non-OK RPC results). */

@@ -77,11 +77,11 @@ for (const [what, config, message] of BAD_CONFIGS) {
   });
 }
 
-test("a new pipeline replaces the old one with fresh table state", (t) => {
+test("a new pipeline (here as JSON bytes) replaces the old one with fresh table state", (t) => {
   const sw = createSwitch();
   sw.loadPipeline(fixtureProgram());
   sw.control.tableAdd("ingress.t_exact", [{ kind: "exact", value: 1n }], { kind: "action", call: { action: "ingress.fwd", args: [2n] } });
-  sw.loadPipeline(JSON.stringify(fixtureProgram()));
+  sw.loadPipeline(Buffer.from(JSON.stringify(fixtureProgram())));
   t.true(sw.loaded);
   t.is(sw.control.tableEntries("ingress.t_exact").length, 0);
 });

@@ -174,3 +174,12 @@ test("packet replication engine: multicast groups and clone sessions", async (t)
   t.like(await write({ type: "DELETE", entity: mc(5, []) }), { ok: true });
   t.deepEqual(await readAll(p, [{ packet_replication_engine_entry: { multicast_group_entry: {} } }]), []);
 });
+
+test("a big read streams several ReadResponses that together hold every entry", async (t) => {
+  const { p, write } = await setup(t);
+  const updates = Array.from({ length: 1024 }, (_, i) => dmacInsert((0x020000000000 + i).toString(16).padStart(12, "0")));
+  t.like(await write(...updates), { ok: true });
+  const r = await p.read({ entities: [{ table_entry: { table_id: DMAC } }] });
+  t.like(r, { ok: true, messages: 2 });
+  t.is(r.ok ? new Set(r.entities.map((e) => Buffer.from(e["table_entry"].match[0].exact.value).toString("hex"))).size : 0, 1024);
+});

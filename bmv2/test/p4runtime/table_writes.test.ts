@@ -250,3 +250,15 @@ test("range and optional keys: spec checks, don't-care omission, and the data pl
     ],
   );
 });
+
+test("a failed batch too large to detail per update is summarised instead of breaking the call", async (t) => {
+  const { write } = await setup(t);
+  t.like(await write(dmac({ type: "INSERT", dst: hex("020000000001") })), { ok: true });
+  const dup = dmac({ type: "INSERT", dst: hex("020000000001") });
+  const detailed = await write(...Array.from({ length: 200 }, () => dup));
+  t.like(detailed, { ok: false, code: grpc.status.UNKNOWN });
+  t.is(detailed.ok ? 0 : detailed.errors.length, 200);
+  const summarised = await write(...Array.from({ length: 1100 }, () => dup));
+  t.like(summarised, { ok: false, code: grpc.status.UNKNOWN, errors: [] });
+  t.regex(summarised.ok ? "" : summarised.details, /^1100 of 1100 updates failed \(too many to detail\): #0 ALREADY_EXISTS: Match entry exists/);
+});

@@ -17,7 +17,20 @@
  *       parameters in declaration order, defaults filled in, named arguments reordered);
  *     - a `MemberExpr` naming an enum/error member has `ref` to the member declaration;
  *     - implicit conversions that change representation (serializable enum -> its underlying
- *       bit type) appear as an inserted `CastExpr` with `implicit: true`.
+ *       bit type) appear as an inserted `CastExpr` with `implicit: true`;
+ *     - `{...}` / `{f = ...}` initialisers get the struct/header/tuple type of their context
+ *       (their elements converted to the field types); a list passed to a generic parameter
+ *       (e.g. the data of hash/digest/checksums) keeps a `list` type naming its element types;
+ *     - the callee `MemberExpr` of a method call has type `dontcare` (the call has the type);
+ *       in `Enum.Member` the target `PathExpr` has `ref` = the EnumDecl and the enum's type;
+ *     - extern type arguments a declaration leaves out (e.g. the index type I of
+ *       `register<bit<32>>(n)`) are `dontcare`, and unsized literal arguments to parameters of
+ *       such a type stay `infint` (use their `constValue`);
+ *     - `Instantiation.type.resolved` carries the instance's type with inferred type arguments
+ *       (for `main`: the package with H and M bound); `Instantiation.boundArgs` binds
+ *       constructor/package arguments (for `main`: each arg is a CallExpr whose target is
+ *       `{ kind: "constructor", decl: <the ParserDecl/ControlDecl> }`);
+ *     - a subexpression of type `infint` is a compile-time constant: read its `constValue`.
  * - Semantic types (`Type`) are distinct from syntactic types (`TypeRef`): `TypeRef` is what was
  *   written, `Type` is what it means. Aggregate semantic types point at their declaration node.
  * - Widths and sizes in `Type` are plain numbers (already evaluated); values are `bigint`.

@@ -12,7 +12,7 @@ import type {
   ParserState, Expr,
 } from "../ast/nodes.ts";
 import type { DiagnosticSink } from "../diagnostics/diagnostic.ts";
-import { ACCEPT, ExprChecker, REJECT, isLValue } from "./expressions.ts";
+import { ACCEPT, ExprChecker, REJECT, notWritableReason } from "./expressions.ts";
 import { Scope } from "./scope.ts";
 import { BOOL, DONTCARE, INFINT, VOID, isFixedInt, isInteger, typeEquals, typeToString, underlyingOf } from "./types.ts";
 
@@ -437,6 +437,7 @@ class Checker extends ExprChecker {
   private checkInstantiation(d: Instantiation, scope: Scope): void {
     const t = this.resolveType(d.type, scope);
     const decl = d.type.kind === "NamedTypeRef" ? d.type.ref : undefined;
+    // The constructor is checked as the call `Type(args)` would be.
     const call: Extract<Expr, { kind: "CallExpr" }> = {
       kind: "CallExpr", loc: d.loc, callee: { kind: "PathExpr", loc: d.type.loc, name: d.type.kind === "NamedTypeRef" ? d.type.name : "?", global: false },
       typeArgs: d.type.kind === "NamedTypeRef" ? d.type.typeArgs : [], args: d.args,
@@ -444,7 +445,9 @@ class Checker extends ExprChecker {
     if (decl?.kind === "ExternObjectDecl") {
       const ctors = decl.methods.filter((m) => m.isConstructor);
       if (ctors.length === 0) this.error(d.loc, `extern '${decl.name}' has no constructor`);
-      const typed = this.check(call, scope);
+      const typeArgs = d.type.kind === "NamedTypeRef" ? d.type.typeArgs.map((a) => this.resolveType(a, scope)) : [];
+      const typed = this.checkConstructorCall(call, decl, typeArgs, scope, true);
+      call.type = typed;
       if (call.target?.kind === "constructor") {
         if (call.target.method !== undefined) d.constructorDecl = call.target.method;
         if (call.boundArgs !== undefined) d.boundArgs = call.boundArgs;
@@ -457,7 +460,7 @@ class Checker extends ExprChecker {
       return;
     }
     if (decl?.kind === "ParserDecl" || decl?.kind === "ControlDecl") {
-      this.check(call, scope);
+      call.type = this.checkConstructorCall(call, decl, [], scope, true);
       if (call.boundArgs !== undefined) d.boundArgs = call.boundArgs;
       return;
     }
@@ -567,9 +570,8 @@ class Checker extends ExprChecker {
         return;
       case "AssignStmt": {
         const t = this.check(st.target, scope);
-        if (!isLValue(st.target) && t.kind !== "dontcare") {
-          this.error(st.target.loc, "cannot assign to this expression: it is not an l-value");
-        }
+        const why = notWritableReason(st.target);
+        if (why !== undefined && t.kind !== "dontcare") this.error(st.target.loc, `cannot assign to this expression: ${why === "" ? "it is not an l-value" : why}`);
         st.value = this.checkAgainst(st.value, scope, t, "assignment");
         return;
       }

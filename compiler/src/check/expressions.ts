@@ -6,8 +6,8 @@
  * checks calls (overloads, type-argument inference, named/default arguments, directions).
  */
 import type {
-  ActionDecl, Argument, BoundArg, BuiltinDecl, CallExpr, ControlDecl, Declaration, EnumDecl,
-  Expr, ExternObjectDecl, Field, MethodDecl, Param, ParserDecl, SrcLoc, TableDecl, Type, TypeParam, TypeRef,
+  ActionDecl, Argument, BoundArg, BuiltinDecl, CallExpr, ControlDecl, DeclaredId, Declaration,
+  Expr, ExternObjectDecl, Field, MethodDecl, Param, ParserDecl, SrcLoc, Type, TypeParam, TypeRef,
 } from "../ast/nodes.ts";
 import type { DiagnosticSink } from "../diagnostics/diagnostic.ts";
 import { foldBinary, foldUnary, wrapToType } from "./const_fold.ts";
@@ -33,7 +33,7 @@ type Callable = {
 
 export class ExprChecker {
   /** Members of the merged `error` type, by name. */
-  protected readonly errorMembers = new Map<string, import("../ast/nodes.ts").DeclaredId>();
+  protected readonly errorMembers = new Map<string, DeclaredId>();
   private readonly resolving = new Set<Declaration>();
 
   constructor(protected readonly sink: DiagnosticSink) {}
@@ -231,7 +231,12 @@ export class ExprChecker {
 
   private retypeConstant(e: Expr, to: Type): void {
     e.type = to;
-    if (typeof e.constValue === "bigint") e.constValue = wrapToType(e.constValue, to);
+    if (typeof e.constValue !== "bigint") return;
+    const wrapped = wrapToType(e.constValue, to);
+    if (e.constValue > 0n && wrapped !== e.constValue) {
+      this.sink.warning(e.loc, `value ${e.constValue} does not fit in ${typeToString(to)}; truncated to ${wrapped}`);
+    }
+    e.constValue = wrapped;
   }
 
   private convertList(e: Extract<Expr, { kind: "ListExpr" }>, to: Type): boolean {
@@ -619,8 +624,9 @@ export class ExprChecker {
     return DONTCARE;
   }
 
-  private checkConstructorCall(e: CallExpr, decl: ExternObjectDecl | ParserDecl | ControlDecl, typeArgs: Type[], scope: Scope): Type {
-    const t = this.typeOfTypeDecl(decl, typeArgs, e.loc);
+  /** `T(args)`; `typeArgsChecked` when the caller already resolved (and reported on) the type. */
+  protected checkConstructorCall(e: CallExpr, decl: ExternObjectDecl | ParserDecl | ControlDecl, typeArgs: Type[], scope: Scope, typeArgsChecked = false): Type {
+    const t = typeArgsChecked ? this.typeOfTypeDecl(decl, typeArgs.slice(0, decl.typeParams.length), e.loc) : this.typeOfTypeDecl(decl, typeArgs, e.loc);
     if (e.callee.kind === "PathExpr") e.callee.type = t;
     if (decl.kind === "ExternObjectDecl") {
       const ctors = decl.methods.filter((m) => m.isConstructor);
@@ -823,9 +829,10 @@ export class ExprChecker {
         if (arg.value.kind === "DontCareExpr" && p.direction === "out") {
           arg.value.type = pt;
         } else {
-          if (!isLValue(arg.value)) this.error(arg.value.loc, `argument for ${p.direction} parameter '${p.name}' must be an l-value`);
+          const why = notWritableReason(arg.value);
+          if (why !== undefined) this.error(arg.value.loc, `argument for ${p.direction} parameter '${p.name}' must be an l-value${why === "" ? "" : `: ${why}`}`);
           const at = arg.value.type ?? DONTCARE;
-          if (!typeEquals(at, pt) && at.kind !== "dontcare" && pt.kind !== "dontcare" && pt.kind !== "typeVar" && at.kind !== "typeVar") {
+          if (why === undefined && !typeEquals(at, pt) && at.kind !== "dontcare" && pt.kind !== "dontcare" && pt.kind !== "typeVar" && at.kind !== "typeVar") {
             this.error(arg.value.loc, `type mismatch in ${what}: expected '${typeToString(pt)}', found '${typeToString(at)}'`);
           }
         }
@@ -890,7 +897,8 @@ export class ExprChecker {
       const pt = this.resolveType(p.type, sig);
       if (p.direction === "out" || p.direction === "inout") {
         this.check(a.value, scope);
-        if (!isLValue(a.value)) this.error(a.value.loc, `argument for ${p.direction} parameter '${p.name}' must be an l-value`);
+        const why = notWritableReason(a.value);
+        if (why !== undefined) this.error(a.value.loc, `argument for ${p.direction} parameter '${p.name}' must be an l-value${why === "" ? "" : `: ${why}`}`);
       } else {
         a.value = this.checkAgainst(a.value, scope, pt, `argument '${p.name}'`);
       }
@@ -899,13 +907,6 @@ export class ExprChecker {
     return bound;
   }
 
-  protected tableOf(t: Type): TableDecl | undefined {
-    return t.kind === "applyResult" || t.kind === "actionEnum" ? t.table : undefined;
-  }
-
-  protected enumOf(t: Type): EnumDecl | undefined {
-    return t.kind === "enum" || t.kind === "serenum" ? t.decl : undefined;
-  }
 }
 
 export function isOptional(p: Param): boolean {
@@ -921,6 +922,22 @@ export function isTypeDecl(d: Declaration): boolean {
     default:
       return false;
   }
+}
+
+/**
+ * Why `e` cannot be written: undefined when it can, "" when it is simply not an l-value, or a
+ * specific reason naming the root of its access path (a constant, a read-only parameter).
+ */
+export function notWritableReason(e: Expr): string | undefined {
+  if (isLValue(e)) return undefined;
+  let root = e;
+  while (root.kind === "MemberExpr" || root.kind === "IndexExpr" || root.kind === "SliceExpr") root = root.target;
+  if (root.kind === "PathExpr") {
+    const d = root.ref;
+    if (d?.kind === "ConstDecl") return `'${root.name}' is a constant`;
+    if (d?.kind === "Param" && (d.direction === "in" || d.direction === "none")) return `parameter '${root.name}' is read-only (direction ${d.direction === "in" ? "in" : "none"})`;
+  }
+  return "";
 }
 
 /** Whether an expression denotes storage that can be written (assignment target, out argument). */

@@ -69,7 +69,7 @@ export function emitP4Info(program: IrProgram): P4InfoObject {
               match_fields: t.keys.map((k, i) => ({
                 id: k.idAnnotation ?? i + 1,
                 name: k.name,
-                bitwidth: k.bitwidth,
+                ...(k.p4infoBitwidth !== null ? { bitwidth: k.p4infoBitwidth } : {}),
                 match_type: k.matchType.toUpperCase(),
               })),
             }

@@ -219,6 +219,8 @@ export interface IrTableKey {
   readonly target: IrExpr;
   readonly mask: bigint | null;
   readonly bitwidth: number;
+  /** P4Info gives no bitwidth for keys of type error (they are matched by name there). */
+  readonly p4infoBitwidth: number | null;
   readonly idAnnotation: number | null;
 }
 

@@ -73,7 +73,8 @@ function emit(stmts: readonly NStmt[], out: Slot[], returnTo: Label, actionEnd: 
       case "applySwitch":
       case "applyHit":
       case "callAction":
-        throw new Error("internal: tables cannot be applied inside an action");
+      case "callParser":
+        throw new Error(`internal: a ${s.k} cannot appear inside an action`);
     }
   }
 }

@@ -90,7 +90,16 @@ export function externCall(lowerer: Lowerer, call: CallExpr, env: Env, out: NStm
   const prim = (name: string, primArgs: IrExpr[]) => out.push(lowerer.prim(name, primArgs, call.loc));
   void fn;
 
-  if (target.kind === "parserApply") throw new LowerError(call.loc, "sub-parsers are not supported by the bmv2 back end yet");
+  if (target.kind === "parserApply") {
+    if (lowerer.mode !== "parser") throw new LowerError(call.loc, "a parser can only be applied inside a parser");
+    const instance = target.instance;
+    const b = instance.kind === "PathExpr" && instance.ref ? env.lookup(instance.ref) : undefined;
+    if (!b || b.b !== "parser") throw new LowerError(call.loc, "cannot find the parser instance applied here");
+    const inner = lowerer.bindParams(b.decl.params, call.boundArgs ?? [], env, out, call, null, b.path);
+    lowerer.bindCtorParams(b.decl, b.inst, inner, env);
+    out.push({ k: "callParser", decl: b.decl, env: inner, prefix: b.path.split(".").pop()! });
+    return;
+  }
   if (target.kind === "externFunction") {
     switch (target.decl.name) {
       case "mark_to_drop":
@@ -169,9 +178,15 @@ export function externCall(lowerer: Lowerer, call: CallExpr, env: Env, out: NStm
       case "advance":
         prim("advance", [value(0)]);
         return;
-      case "lookahead":
-        // A lookahead whose value is dropped changes nothing.
+      case "lookahead": {
+        // The value is dropped, but a packet too short for it still fails the parser.
+        const t = call.inferredTypeArgs?.[0] ?? typeOf(call);
+        const width = totalWidth(t, call);
+        const temp = lowerer.ctx.storage.scalar("tmp", { kind: "bit", width }, call.loc);
+        if (temp.k !== "field") throw new Error("internal: scalar is not a field");
+        prim("assign", [field(temp.header, temp.field), { kind: "lookahead", offset: 0, width }]);
         return;
+      }
       default:
         throw new LowerError(call.loc, `packet_in.${method} is not supported as a statement`);
     }
@@ -207,6 +222,12 @@ export function externCall(lowerer: Lowerer, call: CallExpr, env: Env, out: NStm
     default:
       throw new LowerError(call.loc, `${externName}.${method}() is not supported by the bmv2 back end`);
   }
+}
+
+function totalWidth(t: import("../ast/nodes.ts").Type, call: CallExpr): number {
+  const r = representation(t);
+  if (r.kind === "struct" || r.kind === "header") return r.decl.fields.reduce((n, f) => n + totalWidth(resolved(f.type), call), 0);
+  return scalarWidth(r, call.loc);
 }
 
 /** `extract(hdr.stack.next)` extracts into the stack. */
@@ -269,7 +290,7 @@ function locFields(loc: Loc): IrExpr[] {
     case "field":
       return [field(loc.header, loc.field)];
     case "header":
-      return loc.decl.fields.map((f) => field(loc.name, f.name));
+      return [...loc.fields.values()].flatMap(locFields);
     case "struct":
       return [...loc.fields.values()].flatMap(locFields);
     default:

@@ -78,6 +78,8 @@ export class GraphBuilder {
         case "scope":
           cur = this.build(s.body, cur, cur);
           break;
+        case "callParser":
+          throw new Error("a parser can only be applied inside a parser");
       }
     }
     return cur;

@@ -63,6 +63,17 @@ export class Lowerer {
   rv(e: Expr, env: Env, out: NStmt[]): IrExpr {
     const t = typeOf(e);
     if (e.constValue !== undefined && e.kind !== "CallExpr") return this.constant(e.constValue, t);
+    const dynamic = (e.kind === "IndexExpr" || e.kind === "MemberExpr") && isScalar(t) ? dynamicIndex(e) : null;
+    if (dynamic) {
+      // bmv2 cannot index a stack by a run-time value: read every element, pick by the index.
+      const { index, size } = this.indexTemp(dynamic, env, out);
+      let result: IrExpr | null = null;
+      for (let i = size - 1; i >= 0; i--) {
+        const v = this.rv(withIndex(e, dynamic, i), env, out);
+        result = result === null ? v : { kind: "ternary", cond: op("==", index, konst(BigInt(i), null)), ifTrue: v, ifFalse: result };
+      }
+      return result!;
+    }
     switch (e.kind) {
       case "PathExpr":
       case "IndexExpr":
@@ -107,6 +118,17 @@ export class Lowerer {
       default:
         throw new LowerError(e.loc, `cannot lower a ${e.kind} here`);
     }
+  }
+
+  /** Evaluates a run-time stack index once, into a scalar. */
+  private indexTemp(ix: Expr & { kind: "IndexExpr" }, env: Env, out: NStmt[]): { index: IrExpr; size: number } {
+    const stackType = representation(typeOf(ix.target));
+    if (stackType.kind !== "stack") throw new LowerError(ix.loc, "only header stacks can be indexed");
+    const temp = this.ctx.storage.scalar("index", typeOf(ix.index), ix.loc);
+    if (temp.k !== "field") throw new Error("internal: scalar is not a field");
+    const dest = field(temp.header, temp.field);
+    out.push(this.prim("assign", [dest, this.rv(ix.index, env, out)], ix.loc));
+    return { index: dest, size: stackType.size };
   }
 
   constant(value: bigint | boolean, t: Type): IrExpr {
@@ -185,9 +207,9 @@ export class Lowerer {
       return f;
     }
     if (base.k === "header") {
-      const fd = base.decl.fields.find((f) => f.name === e.member);
-      if (!fd) throw new LowerError(e.loc, `header has no field '${e.member}'`);
-      return { k: "field", header: base.name, field: e.member, type: resolved(fd.type) };
+      const f = base.fields.get(e.member);
+      if (!f) throw new LowerError(e.loc, `header has no field '${e.member}'`);
+      return f;
     }
     throw new LowerError(e.loc, `cannot take member '${e.member}' of this value`);
   }
@@ -384,9 +406,33 @@ export class Lowerer {
     for (const p of params) {
       const arg = bound.find((b) => b.param === p)?.value ?? p.defaultValue;
       const pt = resolved(p.type);
+      // packet_in/packet_out and extern objects are passed through, not copied.
+      if (representation(pt).kind === "extern") {
+        const passed = arg?.kind === "PathExpr" && arg.ref ? env.lookup(arg.ref) : undefined;
+        if (passed) inner.bind(p, passed);
+        continue;
+      }
       if (p.direction === "out" || p.direction === "inout") {
         if (!arg || arg.kind === "DontCareExpr") {
           inner.bind(p, { b: "loc", loc: this.ctx.storage.allocate(p.name, pt, p.loc) });
+          continue;
+        }
+        const dynamic = dynamicIndex(arg);
+        if (dynamic && copy) {
+          // One index evaluation; the element is read and written back through guarded copies.
+          const { index, size } = this.indexTemp(dynamic, env, out);
+          const temp = this.ctx.storage.allocate(p.name, pt, p.loc);
+          for (let i = 0; i < size; i++) {
+            const element = this.lv(withIndex(arg, dynamic, i), env, out);
+            const cond = op("==", index, konst(BigInt(i), null));
+            const copyIn: NStmt[] = [];
+            const back: NStmt[] = [];
+            if (p.direction === "inout") this.copy(temp, element, copyIn, arg.loc);
+            this.copy(element, temp, back, arg.loc);
+            out.push({ k: "if", cond, then: copyIn, else: [], source: null });
+            copy.copyOut.push({ k: "if", cond, then: back, else: [], source: null });
+          }
+          inner.bind(p, { b: "loc", loc: temp });
           continue;
         }
         const target = this.lv(arg, env, out);
@@ -433,6 +479,17 @@ export class Lowerer {
       case "AssignStmt": {
         if (s.target.kind === "SliceExpr") {
           this.assignSlice(s.target, s.value, env, out, s.loc);
+          return;
+        }
+        const dynamic = dynamicIndex(s.target);
+        if (dynamic) {
+          // Writing through a run-time index: one guarded assignment per element.
+          const { index, size } = this.indexTemp(dynamic, env, out);
+          for (let i = 0; i < size; i++) {
+            const branch: NStmt[] = [];
+            this.stmt({ ...s, target: withIndex(s.target, dynamic, i) }, env, branch, fn);
+            out.push({ k: "if", cond: op("==", index, konst(BigInt(i), null)), then: branch, else: [], source: this.ctx.src.info(s.loc) });
+          }
           return;
         }
         this.assign(this.lv(s.target, env, out), s.value, env, out, s.loc);
@@ -620,14 +677,14 @@ export class Lowerer {
   }
 
   private assignList(dest: Loc, value: Expr & { kind: "ListExpr" | "StructInitExpr" }, env: Env, out: NStmt[], at: Stmt["loc"]): void {
-    const names = dest.k === "header" ? dest.decl.fields.map((f) => f.name) : dest.k === "struct" ? [...dest.fields.keys()] : [];
+    const names = dest.k === "header" || dest.k === "struct" ? [...dest.fields.keys()] : [];
     const valueOf = (name: string, i: number): Expr | undefined =>
       value.kind === "ListExpr" ? value.elements[i] : value.fields.find((f) => f.name === name)?.value;
     if (dest.k === "header") out.push(this.prim("add_header", [{ kind: "header", name: dest.name }], at));
     names.forEach((name, i) => {
       const v = valueOf(name, i);
       if (!v) return;
-      const member = dest.k === "header" ? this.memberLoc(dest, { member: name, loc: at } as MemberExpr) : dest.k === "struct" ? dest.fields.get(name) : undefined;
+      const member = dest.k === "header" || dest.k === "struct" ? dest.fields.get(name) : undefined;
       if (!member) throw new LowerError(at, `no member '${name}' to initialize`);
       this.assign(member, v, env, out, at);
     });
@@ -743,7 +800,7 @@ export class Lowerer {
     out.push({ k: "scope", body });
   }
 
-  bindCtorParams(decl: ControlDecl | { ctorParams: Param[] }, inst: Instantiation | null, inner: Env, outer: Env): void {
+  bindCtorParams(decl: { ctorParams: Param[] }, inst: Instantiation | null, inner: Env, outer: Env): void {
     for (const p of decl.ctorParams) {
       const arg = inst?.boundArgs?.find((a) => a.param === p)?.value ?? p.defaultValue;
       if (arg?.constValue !== undefined) {
@@ -892,6 +949,28 @@ export interface FunctionFrame {
   readonly returnTo: Loc | null;
 }
 
+/** The innermost stack index in an l-value path that is not a compile-time constant. */
+function dynamicIndex(e: Expr): (Expr & { kind: "IndexExpr" }) | null {
+  let found: (Expr & { kind: "IndexExpr" }) | null = null;
+  for (let cur: Expr = e; ; ) {
+    if (cur.kind === "IndexExpr") {
+      if (typeof cur.index.constValue !== "bigint") found = cur;
+      cur = cur.target;
+    } else if (cur.kind === "MemberExpr" || cur.kind === "SliceExpr") {
+      cur = cur.target;
+    } else {
+      return found;
+    }
+  }
+}
+
+/** `e` with the stack index `ix` replaced by the constant `i`. */
+function withIndex(e: Expr, ix: Expr & { kind: "IndexExpr" }, i: number): Expr {
+  if (e === ix) return { ...ix, index: { kind: "IntLiteral", loc: ix.index.loc, value: BigInt(i), text: String(i), type: typeOf(ix.index), constValue: BigInt(i) } };
+  if (e.kind === "IndexExpr" || e.kind === "MemberExpr" || e.kind === "SliceExpr") return { ...e, target: withIndex(e.target, ix, i) } as Expr;
+  return e;
+}
+
 function nameOfGlobal(decl: ActionDecl): string {
   const given = annotationString(decl.annotations, "name");
   if (given === null) return decl.name;
@@ -909,7 +988,7 @@ function equalityParts(l: Loc, r: Loc): IrExpr[] {
   if (l.k === "header" && r.k === "header") {
     const lv = validOf(l.name);
     const rv = validOf(r.name);
-    const fields = l.decl.fields.map((f) => op("==", field(l.name, f.name), field(r.name, f.name)));
+    const fields = [...l.fields.entries()].flatMap(([n, f]) => equalityParts(f, r.fields.get(n)!));
     const sameFields = fields.reduce<IrExpr>((a, b) => op("and", a, b), bool(true));
     // Equal when both invalid, or both valid with equal fields.
     return [op("or", op("and", op("not", null, lv), op("not", null, rv)), op("and", op("and", lv, rv), sameFields))];

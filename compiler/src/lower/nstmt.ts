@@ -1,4 +1,6 @@
+import type { ParserDecl } from "../ast/nodes.ts";
 import type { IrActionCall, IrExpr, IrPrimitive, SourceInfo } from "../ir/program.ts";
+import type { Env } from "./env.ts";
 
 /**
  * Statements after inlining and expression lowering: what is left for the two code shapes
@@ -15,7 +17,9 @@ export type NStmt =
   | { readonly k: "exit"; readonly source: SourceInfo | null }
   /** Leaves the innermost scope (function body, action, control). */
   | { readonly k: "return" }
-  | { readonly k: "scope"; readonly body: NStmt[] };
+  | { readonly k: "scope"; readonly body: NStmt[] }
+  /** A sub-parser applied in a parser state: its states are inlined, `prefix` names them. */
+  | { readonly k: "callParser"; readonly decl: ParserDecl; readonly env: Env; readonly prefix: string };
 
 export interface ApplyCase {
   readonly actions: readonly string[] | "default";

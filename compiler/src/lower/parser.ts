@@ -12,14 +12,6 @@ import { LowerError, isBool, mask, scalarWidth, typeOf } from "./types.ts";
  * through their transition.
  */
 export function lowerParser(lowerer: Lowerer, decl: ParserDecl, env: Env): IrParser {
-  const setup: NStmt[] = [];
-  for (const local of decl.locals) {
-    if (local.kind === "ValueSetDecl") {
-      declareValueSet(lowerer, local, env);
-      continue;
-    }
-    lowerer.stmt(local, env, setup, null);
-  }
   const states: IrParseState[] = [];
   const usedNames = new Set(decl.states.map((s) => s.name));
   const fresh = (hint: string): string => {
@@ -28,12 +20,8 @@ export function lowerParser(lowerer: Lowerer, decl: ParserDecl, env: Env): IrPar
     usedNames.add(n);
     return n;
   };
-  for (const state of decl.states) {
-    const body: NStmt[] = [];
-    lowerer.block(state.stmts, env, body, null);
-    const transition = lowerTransition(lowerer, state, env, body);
-    splitState(state.name, body, transition.key, transition.transitions, states, fresh, lowerer, state.loc);
-  }
+  const top: StateNaming = { name: (n) => n, accept: null };
+  const setup = lowerStates(lowerer, decl, env, top, states, fresh);
   // Locals with initializers run first: p4c puts them in the start state.
   const start = states.find((s) => s.name === "start");
   if (start && setup.length > 0) {
@@ -41,6 +29,33 @@ export function lowerParser(lowerer: Lowerer, decl: ParserDecl, env: Env): IrPar
     states[states.indexOf(start)] = { ...start, ops: [...ops, ...start.ops] };
   }
   return { name: "parser", initState: "start", states: mergeChains(states, "start") };
+}
+
+/** How the states of one (possibly inlined) parser are named and where its `accept` goes. */
+interface StateNaming {
+  readonly name: (state: string) => string;
+  readonly accept: string | null;
+}
+
+/** Lowers every state of `decl` into `out`; returns the statements of its locals' initializers. */
+function lowerStates(lowerer: Lowerer, decl: ParserDecl, env: Env, naming: StateNaming, out: IrParseState[], fresh: (hint: string) => string): NStmt[] {
+  const setup: NStmt[] = [];
+  for (const local of decl.locals) {
+    if (local.kind === "ValueSetDecl") {
+      declareValueSet(lowerer, local, env);
+      continue;
+    }
+    lowerer.stmt(local, env, setup, null);
+  }
+  for (const state of decl.states) {
+    const body: NStmt[] = [];
+    // Variables declared in a state are visible to its transition.
+    const stateEnv = env.child();
+    for (const stmt of state.stmts) lowerer.stmt(stmt, stateEnv, body, null);
+    const transition = lowerTransition(lowerer, state, stateEnv, body, naming);
+    splitState(naming.name(state.name), body, transition.key, transition.transitions, out, fresh, lowerer, state.loc);
+  }
+  return setup;
 }
 
 /**
@@ -78,19 +93,21 @@ function declareValueSet(lowerer: Lowerer, vs: ValueSetDecl, env: Env): void {
   env.bind(vs, { b: "value", value: { kind: "string", value: name }, type: { kind: "bool" } });
 }
 
-function stateName(next: PathExpr): string | null {
-  return next.name === "accept" || next.name === "reject" ? null : next.name;
+function stateName(next: PathExpr, naming: StateNaming): string | null {
+  if (next.name === "accept") return naming.accept;
+  if (next.name === "reject") return null;
+  return naming.name(next.name);
 }
 
-function lowerTransition(lowerer: Lowerer, state: ParserState, env: Env, body: NStmt[]): { key: IrExpr[]; transitions: IrTransition[] } {
+function lowerTransition(lowerer: Lowerer, state: ParserState, env: Env, body: NStmt[], naming: StateNaming): { key: IrExpr[]; transitions: IrTransition[] } {
   const t = state.transition;
   if (!t) return { key: [], transitions: [{ type: "default", next: null }] };
-  if (t.kind === "DirectTransition") return { key: [], transitions: [{ type: "default", next: stateName(t.next) }] };
+  if (t.kind === "DirectTransition") return { key: [], transitions: [{ type: "default", next: stateName(t.next, naming) }] };
   const widths = t.exprs.map((e) => scalarWidth(typeOf(e), e.loc));
   const key = t.exprs.map((e) => selectKey(lowerer, e, env, body));
   const transitions: IrTransition[] = [];
   for (const c of t.cases) {
-    const next = stateName(c.next);
+    const next = stateName(c.next, naming);
     const keysets = t.exprs.length === 1 ? [c.keyset] : c.keyset.kind === "TupleKeyset" ? c.keyset.elements : null;
     if (c.keyset.kind === "DefaultKeyset" || c.keyset.kind === "DontCareKeyset") {
       transitions.push({ type: "default", next });
@@ -119,6 +136,11 @@ function lowerTransition(lowerer: Lowerer, state: ParserState, env: Env, body: N
       totalBits += bytes;
     });
     for (const combo of combos) {
+      // All wildcards is p4c's default transition.
+      if (combo.mask === 0n) {
+        transitions.push({ type: "default", next });
+        continue;
+      }
       transitions.push({ type: "hexstr", value: combo.value, mask: combo.exact ? null : combo.mask, keyWidth: totalBits, next });
     }
   }
@@ -218,6 +240,19 @@ function splitState(
       splitState(thenName, s.then, [], [{ type: "default", next: join }], out, fresh, lowerer, at);
       splitState(elseName, s.else, [], [{ type: "default", next: join }], out, fresh, lowerer, at);
       splitState(join, body.slice(i + 1), key, transitions, out, fresh, lowerer, at);
+      return;
+    }
+    if (s.k === "callParser") {
+      // The state ends by entering the sub-parser; its accept continues with the rest of this state.
+      const prefix = fresh(s.prefix);
+      const rest = fresh(`${name}_after_${prefix}`);
+      const subNaming: StateNaming = { name: (n) => `${prefix}_${n}`, accept: rest };
+      const subStates: IrParseState[] = [];
+      const setup = lowerStates(lowerer, s.decl, s.env, subNaming, subStates, fresh);
+      ops.push(...setup.flatMap((x) => opsOf(x, lowerer, at)));
+      out.push({ name, ops, key: [], transitions: [{ type: "default", next: subNaming.name("start") }] });
+      out.push(...subStates);
+      splitState(rest, body.slice(i + 1), key, transitions, out, fresh, lowerer, at);
       return;
     }
     for (const op of opsOf(s, lowerer, at)) ops.push(op);

@@ -10,10 +10,15 @@ import { LowerError, isSigned, representation, resolved, scalarWidth } from "./t
  */
 export type Loc =
   | { readonly k: "field"; readonly header: string; readonly field: string; readonly type: Type }
-  | { readonly k: "header"; readonly name: string; readonly decl: HeaderDecl; readonly type: Type }
+  /** `fields` maps each member to its field (struct members of a header are flattened into fields). */
+  | { readonly k: "header"; readonly name: string; readonly decl: HeaderDecl; readonly type: Type; readonly fields: ReadonlyMap<string, Loc> }
   | { readonly k: "struct"; readonly fields: ReadonlyMap<string, Loc>; readonly type: Type }
   | { readonly k: "stack"; readonly name: string; readonly elements: readonly Loc[]; readonly type: Type }
   | { readonly k: "union"; readonly name: string; readonly members: ReadonlyMap<string, Loc>; readonly type: Type };
+
+type LayoutMember =
+  | { readonly kind: "field"; readonly field: string; readonly type: Type }
+  | { readonly kind: "struct"; readonly members: ReadonlyMap<string, LayoutMember>; readonly type: Type };
 
 export const SCALARS = "scalars";
 export const STANDARD_METADATA = "standard_metadata";
@@ -28,6 +33,7 @@ export class Storage {
   private readonly scalarFields: IrFieldDef[] = [];
   private readonly usedInstanceNames = new Set<string>([SCALARS, STANDARD_METADATA]);
   private readonly usedScalarNames = new Set<string>();
+  private readonly layouts = new Map<HeaderDecl, ReadonlyMap<string, LayoutMember>>();
 
   /** A unique scalar field for a value of `type`, named after `hint`. */
   scalar(hint: string, type: Type, loc: SrcLoc): Loc {
@@ -94,10 +100,14 @@ export class Storage {
   }
 
   private header(hint: string, decl: HeaderDecl, type: Type, loc: SrcLoc, fixedName?: string): Loc {
-    this.headerType(decl, loc);
+    const layout = this.headerType(decl, loc);
     const name = fixedName ?? unique(hint, this.usedInstanceNames);
     this.headers.push({ name, headerType: decl.name, metadata: false });
-    return { k: "header", name, decl, type };
+    const locate = (member: LayoutMember): Loc =>
+      member.kind === "field"
+        ? { k: "field", header: name, field: member.field, type: member.type }
+        : { k: "struct", fields: new Map([...member.members].map(([n, m]) => [n, locate(m)])), type: member.type };
+    return { k: "header", name, decl, type, fields: new Map([...layout].map(([n, m]) => [n, locate(m)])) };
   }
 
   private stack(hint: string, element: Type, size: number, type: Type, loc: SrcLoc): Loc {
@@ -132,14 +142,31 @@ export class Storage {
     return { k: "union", name, members, type };
   }
 
-  private headerType(decl: HeaderDecl, loc: SrcLoc): void {
-    if (this.headerTypes.has(decl.name)) return;
-    const fields = decl.fields.map((f): IrFieldDef => {
-      const t = representation(resolved(f.type));
-      if (t.kind === "varbit") return { name: f.name, width: t.maxWidth, signed: false, varbit: true };
-      return { name: f.name, width: scalarWidth(t, loc), signed: isSigned(t), varbit: false };
-    });
+  /**
+   * The bmv2 header type of a P4 header: struct-typed members are flattened into fields named
+   * like p4c's (`_row_e0`: member path and position), since bmv2 headers hold only bit fields.
+   */
+  private headerType(decl: HeaderDecl, loc: SrcLoc): ReadonlyMap<string, LayoutMember> {
+    const known = this.layouts.get(decl);
+    if (known) return known;
+    const fields: IrFieldDef[] = [];
+    const member = (path: string[], t: Type, nested: boolean): LayoutMember => {
+      const r = representation(t);
+      if (r.kind === "struct") {
+        const members = new Map<string, LayoutMember>();
+        for (const f of r.decl.fields) members.set(f.name, member([...path, f.name], resolved(f.type), true));
+        return { kind: "struct", members, type: t };
+      }
+      const name = nested ? `_${path.join("_")}${fields.length}` : path[0]!;
+      if (r.kind === "varbit") fields.push({ name, width: r.maxWidth, signed: false, varbit: true });
+      else fields.push({ name, width: scalarWidth(t, loc), signed: isSigned(t), varbit: false });
+      return { kind: "field", field: name, type: t };
+    };
+    const layout = new Map<string, LayoutMember>();
+    for (const f of decl.fields) layout.set(f.name, member([f.name], resolved(f.type), false));
+    this.layouts.set(decl, layout);
     this.headerTypes.set(decl.name, { name: decl.name, fields });
+    return layout;
   }
 
   /** Registers a header type by its declaration even when no instance uses it (digest structs do not). */

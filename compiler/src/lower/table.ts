@@ -5,7 +5,7 @@ import { exprText } from "./expr_text.ts";
 import { field } from "./ir_build.ts";
 import type { Lowerer } from "./lowerer.ts";
 import type { NStmt } from "./nstmt.ts";
-import { LowerError, annotationNumber, annotationString, hasAnnotation, mask, p4infoAnnotations, scalarWidth, typeOf } from "./types.ts";
+import { LowerError, annotationNumber, annotationString, hasAnnotation, mask, p4infoAnnotations, representation, scalarWidth, typeOf } from "./types.ts";
 
 /** A table with everything but its successors, which the control-flow graph decides. */
 export interface TableBuild {
@@ -29,7 +29,8 @@ export function buildTable(lowerer: Lowerer, decl: TableDecl, name: string, env:
     const t = typeOf(el.expr);
     const width = scalarWidth(t, el.loc);
     const { target, maskValue } = keyTarget(lowerer, el.expr, env, keyStmts, width);
-    keys.push({ matchType, name: keyName, target, mask: maskValue, bitwidth: width, idAnnotation: annotationNumber(el.annotations, "id") });
+    const isError = representation(t).kind === "error";
+    keys.push({ matchType, name: keyName, target, mask: maskValue, bitwidth: width, p4infoBitwidth: isError ? null : width, idAnnotation: annotationNumber(el.annotations, "id") });
   }
 
   const actionNames = new Map<ActionDecl, string>();

@@ -5,8 +5,8 @@
  */
 import { alt_sc, apply, kleft, kmid, kright, list_sc, opt_sc, rep_sc, rule, seq, type Parser } from "typescript-parsec";
 import type {
-  ActionDecl, ActionRef, BlockStmt, ConstDecl, ControlLocal, DeclaredId, Direction, EnumMember, Expr,
-  Field, Instantiation, KeyElement, MethodDecl, Param, ParserLocal, ParserState, SelectCase, Stmt, SwitchCase,
+  ActionDecl, ActionRef, BlockStmt, ConstDecl, ControlLocal, DeclaredId, Direction, EnumMember,
+  Field, Instantiation, KeyElement, MethodDecl, Param, ParserLocal, ParserState, SelectCase, Stmt, SwitchCase, SwitchLabel,
   TableDecl, TableEntry, TableProperty, TopLevelDecl, Transition, TypeParam, VarDecl, FunctionDecl,
   CallExpr, PathExpr,
 } from "../ast/nodes.ts";
@@ -66,17 +66,15 @@ block.setPattern(
   apply(seq(annotations, sym("{"), rep_sc(stmt), sym("}")), ([anns, open, stmts]): BlockStmt => ({ kind: "BlockStmt", loc: loc(open), annotations: anns, stmts })),
 );
 
-const switchCase: P<SwitchCase> = apply(
-  seq(alt_sc(sym("default"), expr), sym(":"), opt_sc(block)),
-  ([label, , body]): SwitchCase => {
-    const l = "kind" in label && typeof label.kind === "string" && "loc" in label
-      ? { kind: "ExprLabel" as const, loc: (label as Expr).loc, expr: label as Expr }
-      : { kind: "DefaultLabel" as const, loc: loc(label as P4Token) };
-    const c: SwitchCase = { kind: "SwitchCase", loc: l.loc, label: l };
-    if (body !== undefined) c.body = body;
-    return c;
-  },
+const switchLabel: P<SwitchLabel> = alt_sc(
+  apply(sym("default"), (t): SwitchLabel => ({ kind: "DefaultLabel", loc: loc(t) })),
+  apply(expr, (e): SwitchLabel => ({ kind: "ExprLabel", loc: e.loc, expr: e })),
 );
+const switchCase: P<SwitchCase> = apply(seq(switchLabel, sym(":"), opt_sc(block)), ([label, , body]): SwitchCase => {
+  const c: SwitchCase = { kind: "SwitchCase", loc: label.loc, label };
+  if (body !== undefined) c.body = body;
+  return c;
+});
 
 stmt.setPattern(
   alt_sc(
@@ -150,7 +148,7 @@ const parserState: P<ParserState> = apply(
 );
 const valueSetDecl = apply(
   seq(annotations, sym("value_set"), kmid(sym("<"), typeRef, sym(">")), sym("("), expr, sym(")"), nameTok, semi),
-  ([anns, t, elementType, , size, , n]) => ({ kind: "ValueSetDecl" as const, loc: loc(n ?? t), annotations: anns, elementType, size, name: n.text }),
+  ([anns, , elementType, , size, , n]) => ({ kind: "ValueSetDecl" as const, loc: loc(n), annotations: anns, elementType, size, name: n.text }),
 );
 const parserLocal: P<ParserLocal> = alt_sc<Tk, ParserLocal, ParserLocal, ParserLocal, ParserLocal>(constDecl, valueSetDecl, instantiation, varDecl);
 

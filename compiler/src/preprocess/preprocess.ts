@@ -310,7 +310,18 @@ class Preprocessor {
     }
   }
 
+  /** Cheap pre-check: most lines use no macro and are copied as they are. */
+  private mentionsMacro(line: string): boolean {
+    for (const m of line.matchAll(/[A-Za-z_][A-Za-z0-9_]*/g)) if (this.macros.isDefined(m[0])) return true;
+    return false;
+  }
+
   private emitLine(line: string, file: string, lineNo: number, loc: (col: number) => SrcLoc): void {
+    if (!this.mentionsMacro(line)) {
+      this.out.push(line);
+      this.map.addLine({ file, line: lineNo, segments: [] });
+      return;
+    }
     const tokens = tokenizeLine(line);
     if (!tokens.some((t) => t.kind === "ident")) {
       this.out.push(line);
@@ -335,29 +346,5 @@ class Preprocessor {
 
 /** Replaces comments by spaces (keeping newlines) so columns and line numbers are unchanged. */
 function stripComments(text: string): string {
-  let out = "";
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i]!;
-    if (c === '"') {
-      let j = i + 1;
-      while (j < text.length && text[j] !== '"' && text[j] !== "\n") j += text[j] === "\\" ? 2 : 1;
-      out += text.slice(i, j + 1);
-      i = j + 1;
-    } else if (c === "/" && text[i + 1] === "/") {
-      let j = i;
-      while (j < text.length && text[j] !== "\n") j++;
-      out += " ".repeat(j - i);
-      i = j;
-    } else if (c === "/" && text[i + 1] === "*") {
-      const end = text.indexOf("*/", i + 2);
-      const j = end < 0 ? text.length : end + 2;
-      out += text.slice(i, j).replace(/[^\n]/g, " ");
-      i = j;
-    } else {
-      out += c;
-      i++;
-    }
-  }
-  return out;
+  return text.replace(/"(?:[^"\\\n]|\\.)*"|\/\/[^\n]*|\/\*[\s\S]*?(?:\*\/|$)/g, (m) => (m.startsWith('"') ? m : m.replace(/[^\n]/g, " ")));
 }

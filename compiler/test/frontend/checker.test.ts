@@ -146,7 +146,9 @@ test("named arguments are matched to parameters and bound in declaration order",
 test("out and inout arguments must be l-values; _ is accepted for out", (t) => {
   t.deepEqual(errors("", "action a(inout bit<8> v) { } apply { a(8w1); }"), ["argument for inout parameter 'v' must be an l-value"]);
   t.deepEqual(errors("", "apply { random(_, 8w0, 8w7); }"), []);
-  t.deepEqual(errors("const bit<8> C = 1;", "action a(out bit<8> v) { v = 1; } apply { a(C); }"), ["argument for out parameter 'v' must be an l-value"]);
+  t.deepEqual(errors("const bit<8> C = 1;", "action a(out bit<8> v) { v = 1; } apply { a(C); }"), ["argument for out parameter 'v' must be an l-value: 'C' is a constant"]);
+  t.deepEqual(errors("", "action a(out bit<8> v) { v = 1; } action b(in bit<8> w) { a(w); } apply { b(1); }"),
+    ["argument for out parameter 'v' must be an l-value: parameter 'w' is read-only (direction in)"]);
 });
 
 test("tables: keys, match kinds, actions, entries and apply results are resolved", (t) => {

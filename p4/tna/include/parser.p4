@@ -14,6 +14,8 @@ parser SessionLbTnaIngressParser(packet_in packet,
                                  out ingress_intrinsic_metadata_t ig_intr_md) {
     Checksum() ipv4_checksum;
     Checksum() udp_checksum;
+    /* Session ports beyond the compiled one, set by the controller. */
+    value_set<bit<16>>(4) session_ports;
 
     state start {
         packet.extract(ig_intr_md);
@@ -65,6 +67,7 @@ parser SessionLbTnaIngressParser(packet_in packet,
                                 hdr.udp.src_port, hdr.udp.dst_port, hdr.udp.checksum });
         transition select(hdr.udp.dst_port) {
             SLB_SESSION_PORT: parse_session;
+            session_ports: parse_session;
             default: check_response_port;
         }
     }
@@ -72,6 +75,7 @@ parser SessionLbTnaIngressParser(packet_in packet,
     state check_response_port {
         transition select(hdr.udp.src_port) {
             SLB_SESSION_PORT: parse_session;
+            session_ports: parse_session;
             default: deposit_udp_residual;
         }
     }

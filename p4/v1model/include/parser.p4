@@ -1,7 +1,8 @@
 /*
  * v1model parser: Ethernet / IPv4 (+ options) / UDP / session header.
- * The session header is only looked for on the session port (as destination for requests,
- * as source for responses) of an unfragmented UDP datagram. A datagram too short for it ends
+ * The session header is only looked for on a session port (as destination for requests,
+ * as source for responses) of an unfragmented UDP datagram: the compiled SLB_SESSION_PORT or
+ * any port the controller puts in the session_ports value set. A datagram too short for it ends
  * the parse with error.PacketTooShort; v1model then still runs ingress (with parser_error set
  * and the session header invalid), which counts and drops it if it was meant for a VIP.
  */
@@ -9,6 +10,8 @@ parser SessionLbParser(packet_in packet,
                        out headers_t hdr,
                        inout local_metadata_t meta,
                        inout standard_metadata_t standard_metadata) {
+    /* Session ports beyond the compiled one, set by the controller (a parser cannot read tables). */
+    value_set<bit<16>>(4) session_ports;
     state start {
         packet.extract(hdr.ethernet);
         transition select(hdr.ethernet.ether_type) {
@@ -48,6 +51,7 @@ parser SessionLbParser(packet_in packet,
         packet.extract(hdr.udp);
         transition select(hdr.udp.dst_port) {
             SLB_SESSION_PORT: parse_session;
+            session_ports: parse_session;
             default: check_response_port;
         }
     }
@@ -55,6 +59,7 @@ parser SessionLbParser(packet_in packet,
     state check_response_port {
         transition select(hdr.udp.src_port) {
             SLB_SESSION_PORT: parse_session;
+            session_ports: parse_session;
             default: accept;
         }
     }

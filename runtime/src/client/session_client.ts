@@ -1,7 +1,9 @@
 /**
  * The client library: sends session requests to the VIP, retransmits unanswered ones with the
  * same request id and the RETRY flag (so the server answers from its cache instead of applying
- * twice), and keeps each session's cookie and version in a cookie jar. It always sends to the
+ * twice), and keeps each session's cookie and version in a cookie jar. Transient error answers
+ * ("unavailable", "conflict", "internal": nothing applied, try again) are retried the same way;
+ * every other answer, response or error, is final and returned. It always sends to the
  * VIP: routing around a dead server is the switch's job (claim element 5), never the client's.
  */
 import { randomBytes, randomInt } from "node:crypto";
@@ -17,6 +19,7 @@ import {
   decodeSessionMessage,
   encodeSessionMessage,
 } from "../wire/session_header.ts";
+import { isTransientError, parseErrorPayload } from "../session/errors.ts";
 import { CookieJar } from "./cookie_jar.ts";
 
 export interface SessionClientOptions {
@@ -50,8 +53,10 @@ export class ClientTimeoutError extends Error {
     readonly sessionId: SessionId,
     readonly requestId: number,
     readonly attempts: number,
+    /** The last transient error answer ("unavailable: ..."), when the server did answer but only that. */
+    readonly lastTransientError?: string,
   ) {
-    super(`no answer for session ${sessionId} request ${requestId} after ${attempts} attempts`);
+    super(`no answer for session ${sessionId} request ${requestId} after ${attempts} attempts${lastTransientError ? ` (last: ${lastTransientError})` : ""}`);
   }
 }
 
@@ -67,12 +72,14 @@ export interface SessionClientCounters {
   answers: number;
   /** Answers nobody waits for any more (late duplicates) or not matching their request. */
   strays: number;
+  /** Error answers that only meant "not now" (unavailable, conflict, internal), retried with the same id. */
+  transientErrors: number;
   timeouts: number;
 }
 
 export class SessionClient {
   readonly jar: CookieJar;
-  readonly counters: SessionClientCounters = { sent: 0, retransmissions: 0, answers: 0, strays: 0, timeouts: 0 };
+  readonly counters: SessionClientCounters = { sent: 0, retransmissions: 0, answers: 0, strays: 0, transientErrors: 0, timeouts: 0 };
   private readonly outstanding = new Map<number, Outstanding>();
   private nextRequestId = randomInt(1, 0x7fffffff);
   private closed = false;
@@ -101,6 +108,7 @@ export class SessionClient {
     const attempts = (this.options.retries ?? 4) + 1;
     let timeoutMs = this.options.timeoutMs ?? 200;
     let answer: { header: SessionHeader; payload: Uint8Array } | undefined;
+    let transient: string | undefined;
     let attempt = 0;
     try {
       while (attempt < attempts && !answer && !this.closed) {
@@ -116,7 +124,15 @@ export class SessionClient {
         attempt++;
         this.counters.sent++;
         if (attempt > 1) this.counters.retransmissions++;
+        const sentAt = performance.now();
         answer = await this.exchange(header, body, timeoutMs);
+        if (answer && answer.header.type === MessageType.Error && isTransientError(parseErrorPayload(answer.payload).code)) {
+          // "Not now" from the server: same request id again after the usual wait, never a new request.
+          transient = new TextDecoder().decode(answer.payload);
+          answer = undefined;
+          this.counters.transientErrors++;
+          await this.pause(timeoutMs - (performance.now() - sentAt));
+        }
         timeoutMs = Math.min(timeoutMs * (this.options.backoff ?? 2), this.options.maxTimeoutMs ?? 2000);
       }
     } finally {
@@ -124,7 +140,7 @@ export class SessionClient {
     }
     if (!answer) {
       this.counters.timeouts++;
-      throw new ClientTimeoutError(sessionId, requestId, attempt);
+      throw new ClientTimeoutError(sessionId, requestId, attempt, transient);
     }
     const kind = answer.header.type === MessageType.Response ? "response" : "error";
     // Only a real response moves the session; an error leaves the cookie as it was.
@@ -145,6 +161,10 @@ export class SessionClient {
     this.closed = true;
     for (const waiting of this.outstanding.values()) waiting.settle(undefined);
     await this.options.transport.close();
+  }
+
+  private pause(ms: number): Promise<void> {
+    return ms > 0 && !this.closed ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
   }
 
   private allocateRequestId(): number {

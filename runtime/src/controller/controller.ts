@@ -13,6 +13,7 @@
  * arriving together produce consistent writes.
  */
 import { counterEntry, tableEntry, type CounterEntry, type Entity } from "../p4rt/entities.ts";
+import { P4RuntimeError } from "../p4rt/errors.ts";
 import type { SwitchEvent } from "../p4rt/events.ts";
 import { Switch } from "../p4rt/switch.ts";
 import type { MemberServer } from "../wire/control.ts";
@@ -23,7 +24,7 @@ import { desiredLbState, DROP_REASONS, LB_NAMES, LB_SCOPE, type ServerMode, type
 import { probeOverUdp, pushOverUdp, type Membership, type MembershipPusher } from "./membership.ts";
 import { ControllerMetrics } from "./controller_metrics.ts";
 import { ensurePipeline, type Pipeline } from "./pipeline.ts";
-import { applyPlan, planReconcile, readOwnedState, type ReconcilePlan } from "./reconcile.ts";
+import { applyPlan, configureUnreadableDigests, planReconcile, readOwnedState, type ReconcilePlan } from "./reconcile.ts";
 
 export interface ControllerOptions {
   readonly topology: TopologyConfig;
@@ -89,6 +90,7 @@ interface ServerRecord {
 }
 
 const MAX_GENERATION = 65535;
+const RETRY_AFTER_ERROR_MS = 1000;
 
 function nextGeneration(g: number): number {
   return g >= MAX_GENERATION ? 1 : g + 1;
@@ -101,6 +103,9 @@ export class Controller {
   private readonly topology: TopologyConfig;
   private readonly pipeline: Pipeline;
   private readonly servers = new Map<ServerId, ServerRecord>();
+  /** Removed servers that sessions may still name as secondary (their failover groups stay). */
+  private readonly retired = new Set<number>();
+  private retryTimer: NodeJS.Timeout | undefined;
   private readonly monitor: HealthMonitor;
   private readonly prober: Prober;
   private readonly pusher: MembershipPusher;
@@ -154,6 +159,7 @@ export class Controller {
     if (this.stopped) return;
     this.stopped = true;
     this.active = false;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     this.monitor.stop();
     this.sw.close();
     this.events.record("stopped");
@@ -165,8 +171,21 @@ export class Controller {
     const run = this.queue.then(work, work);
     this.queue = run.catch((err: unknown) => {
       this.events.record("error", { message: (err as Error).message });
+      this.scheduleRetry();
     });
     return run;
+  }
+
+  /** After a failed sync or write, try again shortly (the switch may have been busy or restarting). */
+  private scheduleRetry(): void {
+    if (this.retryTimer || this.stopped) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.stopped) return;
+      if (this.active) void this.enqueue(() => this.applyChange("retry after an error"));
+      else if (this.sw.role === "primary") void this.enqueue(() => this.becomePrimary());
+    }, RETRY_AFTER_ERROR_MS);
+    this.retryTimer.unref();
   }
 
   /* ---------- switch events ---------- */
@@ -213,7 +232,7 @@ export class Controller {
     this.epoch = Math.max(this.epoch, ...[...initialProbes.values()].map((o) => o.epoch ?? 0));
     this.pushedMembershipKey = "";
     this.active = true;
-    await this.reconcile("start-up");
+    await this.reconcile("start-up", true);
     await this.pushMembershipIfChanged(initialProbes);
     this.monitor.start();
   }
@@ -228,8 +247,12 @@ export class Controller {
     return out;
   }
 
-  /** server id -> generation, for every server the switch has in server_map. */
+  /** server id -> generation, for every server the switch has in server_map; failover keys of unknown ids become retired secondaries. */
   private async adoptFromSwitch(): Promise<Map<ServerId, number>> {
+    for (const e of await this.sw.readAll(tableEntry(LB_NAMES.failoverSelect))) {
+      const id = e.type === "table_entry" ? Number(e.match?.["meta.secondary_id"] as bigint) : 0;
+      if (id > 0 && !this.servers.has(id as ServerId)) this.retired.add(id);
+    }
     const adopted = new Map<ServerId, number>();
     for (const e of await this.sw.readAll(tableEntry(LB_NAMES.serverMap))) {
       if (e.type !== "table_entry" || e.action?.kind !== "action") continue;
@@ -297,11 +320,12 @@ export class Controller {
   }
 
   /** Reads the owned state back and writes the difference; returns the plan that was applied. */
-  private async reconcile(reason: string): Promise<ReconcilePlan> {
-    const desired = desiredLbState(this.topology, this.views());
+  private async reconcile(reason: string, startUp = false): Promise<ReconcilePlan> {
+    const desired = desiredLbState(this.topology, this.views(), [...this.retired]);
     const current = await readOwnedState(this.sw, LB_SCOPE);
     const plan = planReconcile(this.sw.schema, desired, current);
     await applyPlan(this.sw, plan);
+    if (startUp) await configureUnreadableDigests(this.sw, desired, current);
     this.reconciles++;
     this.written.inserts += plan.inserts;
     this.written.modifies += plan.modifies;
@@ -406,6 +430,7 @@ export class Controller {
     return this.enqueue(async () => {
       if (this.servers.has(config.id)) throw new ConflictError(`server ${config.id} already exists`);
       const record: ServerRecord = { config, drained: false, generation: 1 };
+      this.retired.delete(config.id);
       this.servers.set(config.id, record);
       this.monitor.add(config, "down");
       this.events.record("server_added", { server: config.id, ip: config.ip });
@@ -420,6 +445,7 @@ export class Controller {
     return this.enqueue(async () => {
       this.requireServer(id);
       this.servers.delete(id as ServerId);
+      this.retired.add(id);
       this.monitor.remove(id as ServerId);
       this.metrics.serverUp.set({ server: id }, 0);
       this.events.record("server_removed", { server: id });
@@ -478,7 +504,7 @@ export class Controller {
     const ids = [...this.servers.keys()].sort((a, b) => a - b);
     const names = [LB_NAMES.serverRequests, LB_NAMES.serverResponses, LB_NAMES.serverFailovers, LB_NAMES.serverMarkedDown] as const;
     const wanted: Entity[] = names.flatMap((n) => ids.map((id) => counterEntry(n, id)));
-    const read = ids.length > 0 ? await this.sw.readAll(wanted) : [];
+    const read = ids.length > 0 ? await this.readMany(wanted) : [];
     const drops = await this.sw.readAll(counterEntry(LB_NAMES.dropReasons));
     const value = (name: string, index: number): CounterPair => {
       const full = this.sw.schema.counters.get(name).preamble.name;
@@ -503,6 +529,18 @@ export class Controller {
     };
     this.metrics.updateFromCounters(snapshot);
     return snapshot;
+  }
+
+  /** One Read for many entities; entity by entity where the switch refuses mixed batches (real simple_switch_grpc may). */
+  private async readMany(entities: readonly Entity[]): Promise<Entity[]> {
+    try {
+      return await this.sw.readAll(entities);
+    } catch (err) {
+      if (!(err instanceof P4RuntimeError && err.code === "UNIMPLEMENTED")) throw err;
+      const out: Entity[] = [];
+      for (const e of entities) out.push(...(await this.sw.readAll(e)));
+      return out;
+    }
   }
 
   /** Renders /metrics, refreshing the switch counters first when this controller can read them. */

@@ -94,7 +94,12 @@ function routeEntry(prefix: string, port: number, srcMac: string, dstMac: string
   });
 }
 
-export function desiredLbState(topology: LbTopology, servers: readonly ServerView[]): DesiredState {
+/**
+ * `retiredSecondaries`: ids of servers removed at run time. Sessions may still name them as
+ * secondary, so their failover groups stay (holding live servers only) for those sessions'
+ * next failover.
+ */
+export function desiredLbState(topology: LbTopology, servers: readonly ServerView[], retiredSecondaries: readonly number[] = []): DesiredState {
   const vip = topology.vip;
   const sorted = [...servers].sort((a, b) => a.config.id - b.config.id);
   const live = sorted.filter((s) => s.mode === "up");
@@ -136,11 +141,12 @@ export function desiredLbState(topology: LbTopology, servers: readonly ServerVie
   // Failover: for every possible secondary X, the live servers other than X (X alone if it is the last).
   for (const s of live) entities.push(member(LB_NAMES.failoverSelector, s.config.id, { name: LB_NAMES.pickFailoverServer, params: pickParams(s.config) }));
   if (live.length > 0) {
-    for (const x of sorted) {
-      const others = live.filter((s) => s.config.id !== x.config.id);
+    const secondaries = [...new Set([...sorted.map((s) => s.config.id as number), ...retiredSecondaries])].sort((a, b) => a - b);
+    for (const x of secondaries) {
+      const others = live.filter((s) => s.config.id !== x);
       const members = (others.length > 0 ? others : live).map((s) => ({ memberId: s.config.id, weight: 1 }));
-      entities.push(group(LB_NAMES.failoverSelector, x.config.id, members));
-      entities.push(tableEntry(LB_NAMES.failoverSelect, { match: { "meta.secondary_id": x.config.id }, action: groupAction(x.config.id) }));
+      entities.push(group(LB_NAMES.failoverSelector, x, members));
+      entities.push(tableEntry(LB_NAMES.failoverSelect, { match: { "meta.secondary_id": x }, action: groupAction(x) }));
     }
   }
 

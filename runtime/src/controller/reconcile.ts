@@ -16,6 +16,7 @@ import type { ActionProfileGroup, ActionProfileMember, Entity, TableEntry, Updat
 import { group, member, modify, insert, remove, tableEntry } from "../p4rt/entities.ts";
 import type { P4Schema } from "../p4rt/p4info.ts";
 import type { Switch } from "../p4rt/switch.ts";
+import { P4RuntimeError } from "../p4rt/errors.ts";
 
 /** What the controller owns on the switch. */
 export interface Scope {
@@ -36,6 +37,8 @@ export interface DesiredState {
 
 export interface SwitchState {
   readonly entities: readonly Entity[];
+  /** Digests whose configuration the switch cannot read back (real simple_switch_grpc); written blindly. */
+  readonly unreadableDigests: ReadonlySet<string>;
 }
 
 export interface ReconcilePlan {
@@ -54,8 +57,16 @@ export async function readOwnedState(sw: Switch, scope: Scope): Promise<SwitchSt
     entities.push(...(await sw.readAll(group(profile, 0))));
   }
   for (const table of scope.defaultTables) entities.push(...(await sw.readAll(tableEntry(table, { isDefault: true }))));
-  for (const digest of scope.digests) entities.push(...(await sw.readAll({ type: "digest_entry", digest })));
-  return { entities };
+  const unreadableDigests = new Set<string>();
+  for (const digest of scope.digests) {
+    try {
+      entities.push(...(await sw.readAll({ type: "digest_entry", digest })));
+    } catch (err) {
+      if (!(err instanceof P4RuntimeError && (err.code === "UNIMPLEMENTED" || err.code === "UNKNOWN"))) throw err;
+      unreadableDigests.add(digest);
+    }
+  }
+  return { entities, unreadableDigests };
 }
 
 type Phase = "members" | "groups" | "entries" | "groupDeletes" | "memberDeletes";
@@ -86,6 +97,7 @@ export function planReconcile(schema: P4Schema, desired: DesiredState, current: 
   let modifies = 0;
   let deletes = 0;
   for (const want of desired.entities) {
+    if (want.type === "digest_entry" && current.unreadableDigests.has(want.digest)) continue;
     const id = entityIdentity(schema, want);
     desiredIds.add(id);
     const have = currentById.get(id);
@@ -139,4 +151,23 @@ function stripForDelete(e: Entity): Entity {
 
 export async function applyPlan(sw: Switch, plan: ReconcilePlan): Promise<void> {
   for (const batch of plan.batches) await sw.write(batch);
+}
+
+/**
+ * Configures digests the switch cannot read back: INSERT, and MODIFY when it already exists.
+ * Returns how many were written. Only needed once per primary term (the config never changes).
+ */
+export async function configureUnreadableDigests(sw: Switch, desired: DesiredState, current: SwitchState): Promise<number> {
+  let written = 0;
+  for (const want of desired.entities) {
+    if (want.type !== "digest_entry" || !current.unreadableDigests.has(want.digest)) continue;
+    try {
+      await sw.write([insert(want)]);
+    } catch (err) {
+      if (!(err instanceof P4RuntimeError && err.failures.some((f) => f.code === "ALREADY_EXISTS"))) throw err;
+      await sw.write([modify(want)]);
+    }
+    written++;
+  }
+  return written;
 }

@@ -41,11 +41,12 @@ export class P4InfoError extends Error {
 
 const MATCH_KIND_BY_NUMBER: Readonly<Record<number, MatchKind>> = { 2: "exact", 3: "lpm", 4: "ternary", 5: "range", 6: "optional" };
 
-function matchKindOf(field: P4InfoMatchField): MatchKind {
+/** The standard match kind of a field; undefined for kinds P4Runtime cannot write (other_match_type, a compiler's "SELECTOR"). */
+function matchKindOf(field: P4InfoMatchField): MatchKind | undefined {
   const raw: unknown = field.match_type;
   const kind = typeof raw === "number" ? MATCH_KIND_BY_NUMBER[raw] : typeof raw === "string" ? raw.toLowerCase() : undefined;
   if (kind === "exact" || kind === "lpm" || kind === "ternary" || kind === "range" || kind === "optional") return kind;
-  throw new P4InfoError(`match field ${field.name} has unsupported match type ${String(raw)}`);
+  return undefined;
 }
 
 /**
@@ -130,9 +131,12 @@ export class P4Schema {
     this.packetMetadata = new Named("controller packet metadata", p4info.controller_packet_metadata);
   }
 
-  /** Match fields of a table in P4Info order. */
+  /** Match fields of a table in P4Info order; fields of non-standard kinds are left out, as no FieldMatch can carry them. */
   matchFields(table: P4InfoTable): ResolvedField[] {
-    return (table.match_fields ?? []).map((f) => ({ id: f.id, name: f.name, bitwidth: f.bitwidth, kind: matchKindOf(f) }));
+    return (table.match_fields ?? []).flatMap((f) => {
+      const kind = matchKindOf(f);
+      return kind ? [{ id: f.id, name: f.name, bitwidth: f.bitwidth, kind }] : [];
+    });
   }
 
   matchField(table: P4InfoTable, nameOrId: string | number): ResolvedField {

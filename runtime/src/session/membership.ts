@@ -48,7 +48,17 @@ export class MembershipView {
     this.suspects.set(id, this.now() + this.suspectMs);
   }
 
-  private suspected(id: number): boolean {
+  /** A peer that just answered is not dead, whatever it looked like a moment ago. */
+  heardFrom(id: number): void {
+    this.suspects.delete(id);
+  }
+
+  /** The controller says it is down (a server merely suspected here is not). */
+  isDown(id: number): boolean {
+    return this.members.get(id)?.state === "down";
+  }
+
+  suspected(id: number): boolean {
     const until = this.suspects.get(id);
     if (until === undefined) return false;
     if (until > this.now()) return true;

@@ -31,6 +31,7 @@ import {
   isServerId,
 } from "../wire/session_header.ts";
 import { type AppOutcome, type SessionApp, kvApp } from "./app.ts";
+import { ServerErrorCode } from "./errors.ts";
 import { MembershipView } from "./membership.ts";
 import { type PeerReply, type PeerRequest, VERSION_BATCH_SIZE } from "./peer_protocol.ts";
 import { type PeerCallOptions, PeerRpc } from "./peer_rpc.ts";
@@ -38,6 +39,12 @@ import { type CachedAnswer, type ReplicaId, type SessionRecord, withAnswer } fro
 import { SessionStore } from "./store.ts";
 
 export type ReplicationMode = "sync" | "async";
+
+type FreshCopy =
+  | { readonly kind: "copy"; readonly record: SessionRecord }
+  /** Neither this server nor any replica asked has the session. */
+  | { readonly kind: "missing" }
+  | { readonly kind: "unavailable"; readonly detail: string };
 
 export interface SessionServerOptions {
   readonly id: ServerId;
@@ -69,24 +76,6 @@ export interface SessionServerOptions {
   readonly membership?: { readonly epoch: number; readonly servers: readonly MemberServer[] };
   readonly now?: () => number;
   readonly log?: (line: string) => void;
-}
-
-export const ServerErrorCode = {
-  Malformed: "malformed",
-  TooLarge: "too-large",
-  UnknownSession: "unknown-session",
-  Full: "full",
-  App: "app",
-  Conflict: "conflict",
-  Internal: "internal",
-} as const;
-export type ServerErrorCode = (typeof ServerErrorCode)[keyof typeof ServerErrorCode];
-
-/** Error responses carry "<code>: <message>" as their payload. */
-export function parseErrorPayload(payload: Uint8Array): { readonly code: string; readonly message: string } {
-  const text = new TextDecoder().decode(payload);
-  const colon = text.indexOf(":");
-  return colon < 0 ? { code: text, message: "" } : { code: text.slice(0, colon), message: text.slice(colon + 1).trim() };
 }
 
 export interface SessionServerStats {
@@ -292,11 +281,16 @@ export class SessionServer {
     const failover = (header.flags & Flags.Failover) !== 0;
     // The switch only sets FAILOVER when it found the named primary down: believe it at once.
     if (failover && named.primary !== this.id && isServerId(named.primary)) this.membership.suspect(named.primary);
-    const current = await this.freshCopy(header, named, stored);
-    if (!current) {
+    const fresh = await this.freshCopy(header, named, stored, failover);
+    if (fresh.kind === "missing") {
       this.sendError(src, header, ServerErrorCode.UnknownSession, `session ${header.sessionId} is not held by this server or its replicas`);
       return;
     }
+    if (fresh.kind === "unavailable") {
+      this.sendError(src, header, ServerErrorCode.Unavailable, fresh.detail);
+      return;
+    }
+    const current = fresh.record;
     let record = current;
     if (record.primary !== this.id) {
       if (failover) this.stats.failovers++;
@@ -347,32 +341,46 @@ export class SessionServer {
   }
 
   /**
-   * Makes sure the copy served is at least as new as the version the client has seen: fetches
-   * from the replicas the cookie and the local copy name when there is no local copy or it is
-   * older. Returns the newest copy found (stored locally), or undefined when nobody has one.
+   * Makes sure the copy served is at least as new as the version the client has seen, and on a
+   * takeover consults the replicas the cookie names (the new primary fetches from the
+   * secondary). A replica that is only suspected here is still asked (it may hold the only
+   * copy); one the controller marks down, or the primary the switch failed over from, is not.
+   * Never serves an older copy while some replica could not be asked: that is `unavailable`
+   * (the client retries), since the newer copy may well exist.
    */
-  private async freshCopy(header: SessionHeader, named: { primary: number; secondary: number }, stored: SessionRecord | undefined): Promise<SessionRecord | undefined> {
-    if (stored && stored.version >= header.sessionVersion) return stored;
-    const sources = [named.secondary, named.primary, stored?.secondary ?? 0, stored?.primary ?? 0].filter(
-      (id, i, all) => id !== this.id && isServerId(id) && all.indexOf(id) === i && this.membership.isAlive(id),
+  private async freshCopy(header: SessionHeader, named: { primary: number; secondary: number }, stored: SessionRecord | undefined, failover: boolean): Promise<FreshCopy> {
+    if (stored && stored.version >= header.sessionVersion && stored.primary === this.id) return { kind: "copy", record: stored };
+    const candidates = [named.secondary, named.primary, stored?.secondary ?? 0, stored?.primary ?? 0].filter(
+      (id, i, all) => id !== this.id && isServerId(id) && all.indexOf(id) === i && !(failover && id === named.primary) && !this.membership.isDown(id),
     );
+    // Peers that answered lately first, so a dead one costs its timeouts only when nothing else has the copy.
+    const sources = [...candidates.filter((id) => !this.membership.suspected(id)), ...candidates.filter((id) => this.membership.suspected(id))];
     let best = stored;
+    let unreachable = 0;
     for (const source of sources) {
       const endpoint = this.membership.peerEndpoint(source);
-      if (!endpoint) continue;
-      const reply = await this.rpc.call(endpoint, { kind: "get", from: this.id, sessionId: header.sessionId }, this.peerCall);
-      if (!reply) this.membership.suspect(source);
-      if (reply?.kind === "get_reply" && reply.session && (!best || reply.session.version > best.version)) best = reply.session;
+      const reply = endpoint ? await this.rpc.call(endpoint, { kind: "get", from: this.id, sessionId: header.sessionId }, this.peerCall) : undefined;
+      if (reply?.kind !== "get_reply") {
+        if (endpoint && !reply) this.membership.suspect(source);
+        unreachable++;
+        continue;
+      }
+      this.membership.heardFrom(source);
+      if (reply.session && (!best || reply.session.version > best.version)) best = reply.session;
       if (best && best.version >= header.sessionVersion) break;
     }
-    if (best && best !== stored) {
-      const outcome = this.store.put(best);
-      if (outcome.kind === "full") return undefined;
-      this.stats.fetches++;
-      if (stored) this.stats.staleRefreshes++;
+    if (!best) return unreachable > 0 ? { kind: "unavailable", detail: `${unreachable} replica(s) of session ${header.sessionId} did not answer` } : { kind: "missing" };
+    if (best.version < header.sessionVersion) {
+      if (unreachable > 0) return { kind: "unavailable", detail: `only version ${best.version} reachable, client has seen ${header.sessionVersion}` };
+      // Every replica answered and none has what the client saw: that update is gone (async loss).
+      this.stats.staleServed++;
     }
-    if (best && best.version < header.sessionVersion) this.stats.staleServed++;
-    return best;
+    if (best !== stored) {
+      if (this.store.put(best).kind === "full") return { kind: "unavailable", detail: `server ${this.id} is at its memory limit` };
+      this.stats.fetches++;
+      if (stored && best.version > stored.version) this.stats.staleRefreshes++;
+    }
+    return { kind: "copy", record: best };
   }
 
   private runApp(payload: Uint8Array, state: Uint8Array): AppOutcome {
@@ -481,8 +489,9 @@ export class SessionServer {
         this.stats.replicationsSent++;
         const reply = await this.rpc.call(endpoint, { kind: "put", from: this.id, session: { ...record, secondary: target } }, this.peerCall);
         // "stale": the peer holds a newer copy than ours; it still holds the session.
+        if (reply) this.membership.heardFrom(target);
+        else this.membership.suspect(target);
         if (reply?.kind === "put_ack" && reply.outcome !== "full") return target;
-        if (!reply) this.membership.suspect(target);
       }
       this.stats.replicationFailures++;
       tried.push(target);
@@ -591,6 +600,7 @@ export class SessionServer {
       this.stats.versionChecksSent++;
       this.stats.versionCheckEntriesSent += batch.length;
       const reply = await this.rpc.call(endpoint, { kind: "versions", from: this.id, entries: batch.map((r) => [r.id, r.version] as const) }, this.peerCall);
+      if (reply) this.membership.heardFrom(secondary);
       if (reply?.kind !== "versions_reply") {
         if (!reply) this.membership.suspect(secondary);
         for (const record of records.slice(i)) await this.moveToNewSecondary(record.id);

@@ -107,3 +107,29 @@ test("the cookie jar persists to JSON and refuses malformed files; versions neve
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("transient error answers are retried with the same request id; only a final answer or the last attempt ends the request", async (t) => {
+  const cookie = makeCookie(serverId(2), serverId(3));
+  const unavailable = (h: SessionHeader) => encodeSessionMessage({ ...h, type: MessageType.Error, flags: 0 }, new TextEncoder().encode("unavailable: replica silent"));
+  const vip = await fakeVip((h, n) => [n <= 2 ? unavailable(h) : response(h, { cookie, sessionVersion: 8 }, "8")]);
+  const client = new SessionClient({ transport: await openUdpTransport(), vip: vip.transport.local, timeoutMs: 20, retries: 4 });
+  try {
+    const id = SessionClient.newSessionId();
+    const reply = await client.request(id, "incr n");
+    t.is(reply.kind, "response");
+    t.is(reply.attempts, 3);
+    t.is(new Set(vip.seen.map((h) => h.requestId)).size, 1, "one request id throughout");
+    t.is(client.counters.transientErrors, 2);
+
+    const stuck = await fakeVip((h) => [unavailable(h)]);
+    const stuckClient = new SessionClient({ transport: await openUdpTransport(), vip: stuck.transport.local, timeoutMs: 10, retries: 2 });
+    const error = await t.throwsAsync(stuckClient.request(id, "incr n"), { instanceOf: ClientTimeoutError });
+    t.is(error?.lastTransientError, "unavailable: replica silent");
+    t.is(stuck.seen.length, 3);
+    await stuckClient.close();
+    await stuck.transport.close();
+  } finally {
+    await client.close();
+    await vip.transport.close();
+  }
+});

@@ -51,6 +51,11 @@ export const LB_P4INFO_TEXT = [
   counter(403, "SessionLbIngress.stats.server_failovers", 65536),
   counter(404, "SessionLbIngress.stats.server_marked_down", 65536),
   counter(405, "SessionLbIngress.stats.drop_reasons", 16),
+  `digests { preamble { id: 501 name: "server_down_digest_t" alias: "server_down_digest_t" } type_spec { struct { name: "server_down_digest_t" } } }`,
+  `type_info { structs { key: "server_down_digest_t" value {
+    members { name: "server_id" type_spec { bitstring { bit { bitwidth: 16 } } } }
+    members { name: "detected_at" type_spec { bitstring { bit { bitwidth: 48 } } } }
+    members { name: "oldest_request_at" type_spec { bitstring { bit { bitwidth: 48 } } } } } } }`,
 ].join("\n");
 
 export function lbP4Info(): P4Info {

@@ -27,7 +27,19 @@ const views = (modes: Record<number, ServerView["mode"]>, generation = 1): Serve
 /** What the switch would hand back after applying these updates: entities through the wire. */
 function switchAfter(updates: readonly Update[], before: readonly Entity[] = []): Entity[] {
   const state = new Map<string, Entity>();
-  const key = (e: Entity): string => JSON.stringify(encodeEntity(schema, e.type === "table_entry" ? { ...e, action: undefined } : e.type === "action_profile_member" ? { ...e, action: undefined } : e.type === "action_profile_group" ? { ...e, members: [] } : e));
+  const key = (e: Entity): string =>
+    JSON.stringify(
+      encodeEntity(
+        schema,
+        e.type === "table_entry" || e.type === "action_profile_member"
+          ? { ...e, action: undefined }
+          : e.type === "action_profile_group"
+            ? { ...e, members: [] }
+            : e.type === "digest_entry"
+              ? { type: e.type, digest: e.digest }
+              : e,
+      ),
+    );
   for (const e of before) state.set(key(e), e);
   for (const u of updates) {
     const wire = decodeEntity(schema, decodeMessage("p4.v1.Entity", encodeMessage("p4.v1.Entity", encodeEntity(schema, u.entity))))!;
@@ -39,27 +51,27 @@ function switchAfter(updates: readonly Update[], before: readonly Entity[] = [])
 
 test("a fresh switch gets everything inserted, in dependency order", (t) => {
   const desired = desiredLbState(topology, views({}));
-  const plan = planReconcile(schema, desired, { entities: [] });
+  const plan = planReconcile(schema, desired, { entities: [], unreadableDigests: new Set() });
   t.is(plan.deletes, 0);
   t.is(plan.modifies, 1, "the detect_config default action is a MODIFY");
   t.is(plan.inserts + plan.modifies, desired.entities.length);
   const kinds = plan.batches.map((b) => new Set(b.map((u) => u.entity.type)));
   t.deepEqual([...kinds[0]!], ["action_profile_member"]);
   t.deepEqual([...kinds[1]!], ["action_profile_group"]);
-  t.deepEqual([...kinds[2]!], ["table_entry"]);
+  t.deepEqual([...kinds[2]!].sort(), ["digest_entry", "table_entry"], "entries, the default action and the digest configuration");
 });
 
 test("a switch that already holds the desired state gets no writes", (t) => {
   const desired = desiredLbState(topology, views({}));
-  const first = planReconcile(schema, desired, { entities: [] });
+  const first = planReconcile(schema, desired, { entities: [], unreadableDigests: new Set() });
   const state = switchAfter(first.batches.flat());
-  const again = planReconcile(schema, desired, { entities: state });
+  const again = planReconcile(schema, desired, { entities: state, unreadableDigests: new Set() });
   t.deepEqual(again.batches, []);
 });
 
 test("a server going down changes only what names it", (t) => {
-  const before = switchAfter(planReconcile(schema, desiredLbState(topology, views({})), { entities: [] }).batches.flat());
-  const plan = planReconcile(schema, desiredLbState(topology, views({ 2: "down" })), { entities: before });
+  const before = switchAfter(planReconcile(schema, desiredLbState(topology, views({})), { entities: [], unreadableDigests: new Set() }).batches.flat());
+  const plan = planReconcile(schema, desiredLbState(topology, views({ 2: "down" })), { entities: before, unreadableDigests: new Set() });
   const updates = plan.batches.flat();
   // server_map entry 2 and both members of 2 go; the VIP group and the failover groups of 1 and 3 shrink.
   t.is(plan.deletes, 3);
@@ -72,7 +84,7 @@ test("a server going down changes only what names it", (t) => {
   const groupModifyBatch = plan.batches.findIndex((b) => b.some((u) => u.type === "MODIFY" && u.entity.type === "action_profile_group"));
   t.true(memberDeleteBatch > groupModifyBatch);
   const after = switchAfter(updates, before);
-  t.deepEqual(planReconcile(schema, desiredLbState(topology, views({ 2: "down" })), { entities: after }).batches, []);
+  t.deepEqual(planReconcile(schema, desiredLbState(topology, views({ 2: "down" })), { entities: after, unreadableDigests: new Set() }).batches, []);
 });
 
 test("the last live server's failover group holds itself; no live server: no groups", (t) => {
@@ -96,9 +108,9 @@ test("draining takes a server out of new sessions, server_map and failover picks
 });
 
 test("a generation bump is one MODIFY of the server_map entry", (t) => {
-  const before = switchAfter(planReconcile(schema, desiredLbState(topology, views({})), { entities: [] }).batches.flat());
+  const before = switchAfter(planReconcile(schema, desiredLbState(topology, views({})), { entities: [], unreadableDigests: new Set() }).batches.flat());
   const bumped = views({}).map((v) => (v.config.id === 3 ? { ...v, generation: 2 } : v));
-  const plan = planReconcile(schema, desiredLbState(topology, bumped), { entities: before });
+  const plan = planReconcile(schema, desiredLbState(topology, bumped), { entities: before, unreadableDigests: new Set() });
   t.is(plan.modifies, 1);
   t.is(plan.inserts + plan.deletes, 0);
   const u = plan.batches.flat()[0]!;
@@ -108,8 +120,15 @@ test("a generation bump is one MODIFY of the server_map entry", (t) => {
 test("entries outside the desired state are deleted, const entries are left alone", (t) => {
   const stray = { type: "table_entry" as const, table: "SessionLbIngress.forwarding.ipv4_lpm", match: { "hdr.ipv4.dst_addr": { value: 0x0b000000n, prefixLen: 8 } }, action: { kind: "action" as const, action: { name: "SessionLbIngress.forwarding.no_route", params: {} } } };
   const constEntry = { ...stray, match: { "hdr.ipv4.dst_addr": { value: 0x0c000000n, prefixLen: 8 } }, isConst: true };
-  const before = [...switchAfter(planReconcile(schema, desiredLbState(topology, views({})), { entities: [] }).batches.flat()), stray, constEntry];
-  const plan = planReconcile(schema, desiredLbState(topology, views({})), { entities: before });
+  const before = [...switchAfter(planReconcile(schema, desiredLbState(topology, views({})), { entities: [], unreadableDigests: new Set() }).batches.flat()), stray, constEntry];
+  const plan = planReconcile(schema, desiredLbState(topology, views({})), { entities: before, unreadableDigests: new Set() });
   t.is(plan.deletes, 1);
   t.is(plan.inserts + plan.modifies, 0);
+});
+
+test("a digest the switch cannot read back is left out of the diff (configured blindly at start-up)", (t) => {
+  const desired = desiredLbState(topology, views({}));
+  const plan = planReconcile(schema, desired, { entities: [], unreadableDigests: new Set([LB_NAMES.downDigest]) });
+  t.false(plan.batches.flat().some((u) => u.entity.type === "digest_entry"));
+  t.is(plan.inserts + plan.modifies, desired.entities.length - 1);
 });

@@ -1,7 +1,7 @@
 /** Starts our switch model behind our P4Runtime server on a free port, for client tests. */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createSwitch } from "../../../bmv2/src/dataplane/index.ts";
+import { createSwitch, port as portNumber } from "../../../bmv2/src/dataplane/index.ts";
 import { startP4RuntimeServer, type P4RuntimeServer } from "../../../bmv2/src/p4runtime/server.ts";
 import { conformanceDir } from "../../../testbench/src/conformance.ts";
 import { parseP4Info, type P4Info } from "../../src/p4rt/p4info.ts";
@@ -14,9 +14,10 @@ export interface RunningSwitch {
 }
 
 /** Starts a switch; `port` reuses a port (a restart at the same address). */
-export async function startTestSwitch(port = 0): Promise<RunningSwitch> {
-  const model = createSwitch();
-  const server = await startP4RuntimeServer({ model, address: `127.0.0.1:${port}` });
+export async function startTestSwitch(port = 0, cpuPort?: number): Promise<RunningSwitch> {
+  const cpu = cpuPort === undefined ? {} : { cpuPort: portNumber(cpuPort) };
+  const model = createSwitch(cpu);
+  const server = await startP4RuntimeServer({ model, address: `127.0.0.1:${port}`, ...cpu });
   return { address: `127.0.0.1:${server.port}`, server, model, stop: () => server.stop() };
 }
 

@@ -3,6 +3,7 @@ import { action, insert, modify, remove, tableEntry, type TableEntry } from "../
 import { P4RuntimeError } from "../../src/p4rt/errors.ts";
 import type { SwitchEvent } from "../../src/p4rt/events.ts";
 import { Switch } from "../../src/p4rt/switch.ts";
+import { parseP4Info } from "../../src/p4rt/p4info.ts";
 import { conformanceProgram, startTestSwitch } from "./harness.ts";
 
 const program = conformanceProgram("v1model-special-ops-bmv2");
@@ -120,4 +121,57 @@ maybe("events are delivered to async iterators until close", async (t) => {
   await iterate;
   await running.stop();
   t.deepEqual(seen, ["connected", "arbitration", "closed"]);
+});
+
+test("packet-out goes through the pipeline and comes back as a packet-in with named metadata", async (t) => {
+  const { compileFile } = await import("../../../compiler/src/index.ts");
+  const compiled = compileFile(new URL("./fixtures/packet_echo.p4", import.meta.url).pathname);
+  if (!compiled.ok) {
+    t.fail(`our compiler rejected the packet I/O test program: ${JSON.stringify(compiled.diagnostics[0])}`);
+    return;
+  }
+  // Our compiler does not emit controller_packet_metadata yet; these are the ids p4c gives the two headers.
+  const p4info = parseP4Info(
+    compiled.p4infoText.includes("controller_packet_metadata")
+      ? compiled.p4infoText
+      : `${compiled.p4infoText}
+controller_packet_metadata { preamble { id: 81826293 name: "packet_in" alias: "packet_in" annotations: "@controller_header(\\"packet_in\\")" }
+  metadata { id: 1 name: "ingress_port" bitwidth: 9 } metadata { id: 2 name: "pad" bitwidth: 7 } }
+controller_packet_metadata { preamble { id: 76689799 name: "packet_out" alias: "packet_out" annotations: "@controller_header(\\"packet_out\\")" }
+  metadata { id: 1 name: "egress_port" bitwidth: 9 } metadata { id: 2 name: "pad" bitwidth: 7 } }
+`,
+  );
+  const running = await startTestSwitch(0, 255);
+  const sw = new Switch({ address: running.address, reconnect: false });
+  try {
+    await sw.connect();
+    await sw.setPipeline({ p4info, deviceConfig: new TextEncoder().encode(JSON.stringify(compiled.bmv2Json)) });
+    const packetIn = sw.waitForEvent("packet_in");
+    const payload = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 0x99]);
+    sw.packetOut(payload, { egress_port: 5 });
+    const e = await packetIn;
+    t.deepEqual(Uint8Array.from(e.payload), payload);
+    t.deepEqual(e.metadata, { ingress_port: 5n, pad: 0n });
+    t.throws(() => sw.packetOut(payload, { nope: 1 }), { message: /no metadata field/ });
+  } finally {
+    sw.close();
+    await running.stop();
+  }
+});
+
+test("roles arbitrate separately: each role has its own primary", async (t) => {
+  const running = await startTestSwitch();
+  const full = new Switch({ address: running.address, electionId: 9, reconnect: false });
+  const monitor = new Switch({ address: running.address, electionId: 1, role: "monitor", reconnect: false });
+  const monitorBackup = new Switch({ address: running.address, electionId: 0, role: "monitor", reconnect: false });
+  try {
+    t.is(await full.connect(), "primary");
+    t.is(await monitor.connect(), "primary", "a lower election id is primary in its own role");
+    t.is(await monitorBackup.connect(), "backup");
+  } finally {
+    full.close();
+    monitor.close();
+    monitorBackup.close();
+    await running.stop();
+  }
 });

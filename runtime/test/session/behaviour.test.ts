@@ -1,13 +1,13 @@
 import test from "ava";
-import { SessionClient } from "../../src/client/session_client.ts";
-import { parseErrorPayload } from "../../src/session/server.ts";
+import { ClientTimeoutError, SessionClient } from "../../src/client/session_client.ts";
+import { parseErrorPayload } from "../../src/session/errors.ts";
 import { openUdpTransport } from "../../src/transport/udp.ts";
 import type { DatagramTransport } from "../../src/transport/datagram.ts";
 import type { Endpoint } from "../../src/transport/endpoint.ts";
 import { decodeControl, encodeControl, probeServer, pushMembership } from "../../src/wire/control.ts";
 import { Flags, MessageType, type SessionId, type SessionMessage, decodeCookie, decodeSessionMessage, encodeSessionMessage } from "../../src/wire/session_header.ts";
 import { encodePeer, decodePeer } from "../../src/session/peer_protocol.ts";
-import { clientFor, holders, startCluster, startVip } from "./harness.ts";
+import { asServer, clientFor, holders, startCluster, startVip } from "./harness.ts";
 
 /** A raw socket to talk to a server port directly and collect what comes back. */
 async function rawSocket(): Promise<{ transport: DatagramTransport; next: () => Promise<Uint8Array | undefined> }> {
@@ -316,6 +316,65 @@ test("a draining primary hands each session to its secondary on the session's ne
     t.is((await client.request(id, "incr n")).text, "3");
     t.false(vip.decisions.at(-1)!.failover);
     t.is(vip.decisions.at(-1)!.server, secondary);
+  } finally {
+    await Promise.all([client.close(), vip.close(), cluster.close()]);
+  }
+});
+
+test("async replication: a dead secondary is replaced in the background and the following answers name the new one", async (t) => {
+  const cluster = await startCluster(3, { replication: "async" });
+  const vip = await startVip(cluster);
+  const client = await clientFor(vip);
+  try {
+    const id = SessionClient.newSessionId();
+    await client.request(id, "incr n");
+    const { primary, secondary } = decodeCookie(client.jar.get(id)!.cookie);
+    await cluster.kill(secondary);
+    const answered = await client.request(id, "incr n");
+    t.is(answered.text, "2", "answered before replication, so before the loss was noticed");
+    await cluster.server(primary).settle();
+    const third = [1, 2, 3].find((i) => i !== primary && i !== secondary)!;
+    t.is(cluster.server(third).store.get(id)?.record.version, cluster.server(primary).store.get(id)!.record.version);
+    const next = await client.request(id, "get n");
+    t.deepEqual(decodeCookie(next.cookie), { primary, secondary: third });
+    t.is(next.text, "2");
+  } finally {
+    await Promise.all([client.close(), vip.close(), cluster.close()]);
+  }
+});
+
+test("a replica that cannot be reached makes the answer 'unavailable', never a stale copy; once it is known down, the loss is counted", async (t) => {
+  // Quick peer timeouts, so the server's "unavailable" beats the client's own timeout.
+  const cluster = await startCluster(3, { peerTimeoutMs: 100, peerRetries: 1 });
+  const vip = await startVip(cluster);
+  const client = await clientFor(vip, { timeoutMs: 900, retries: 1 });
+  try {
+    const id = SessionClient.newSessionId();
+    await client.request(id, "incr n");
+    await client.request(id, "incr n");
+    const { primary, secondary } = decodeCookie(client.jar.get(id)!.cookie);
+    const third = [1, 2, 3].find((i) => i !== primary && i !== secondary)!;
+    // The third server holds an old copy, as a former secondary would.
+    const old = cluster.server(primary).store.get(id)!.record;
+    cluster.server(third).store.put({ ...old, version: 1, secondary: asServer(third) });
+    await cluster.kill(primary);
+    await cluster.kill(secondary);
+    vip.live.delete(primary);
+    vip.live.delete(secondary);
+
+    const error = await t.throwsAsync(client.request(id, "incr n"), { instanceOf: ClientTimeoutError });
+    t.regex(error?.lastTransientError ?? "", /^unavailable: /);
+    t.is(cluster.server(third).store.get(id)!.record.version, 1, "the stale copy was not served");
+    t.is(client.counters.transientErrors, 2);
+
+    // Both replicas known down: the newer copy is gone for good, so the old one is served, the
+    // loss counted, and the version still moves past what the client had seen.
+    const seen = client.jar.get(id)!.version;
+    cluster.setStates({ [primary]: "down", [secondary]: "down" });
+    const served = await client.request(id, "incr n");
+    t.is(served.kind, "response");
+    t.true(served.version > seen);
+    t.is(cluster.server(third).stats.staleServed, 1);
   } finally {
     await Promise.all([client.close(), vip.close(), cluster.close()]);
   }

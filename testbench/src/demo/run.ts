@@ -42,11 +42,12 @@ type DemoStep = { readonly at: number; readonly label: string; readonly run: () 
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const view = new LiveView(options.out);
   const system = await options.startSystem(options.servers);
-  const ledger = new SessionLedger(
+  const metrics: RunMetrics = new RunMetrics({ answered: () => ledger.answered, failovers: () => ledger.failovers, serversUp: () => system.liveServers().length });
+  const ledger: SessionLedger = new SessionLedger(
     () => system.liveServers(),
     () => system.serverIds.filter((id) => system.serverState(id) === "draining"),
+    () => metrics.elapsedMs(),
   );
-  const metrics = new RunMetrics({ answered: () => ledger.answered, failovers: () => ledger.failovers, serversUp: () => system.liveServers().length });
   const events: string[] = [];
   const durationMs = options.durationS * 1000;
   let killedAt: number | undefined;

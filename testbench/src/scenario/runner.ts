@@ -168,11 +168,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const log = options.log ?? (() => undefined);
   const load = effectiveLoad(scenario, options.short);
   const system = await options.startSystem({ servers: scenario.topology.servers, replication: scenario.topology.replication, seed: options.seed });
-  const ledger = new SessionLedger(
+  const metrics: RunMetrics = new RunMetrics({ answered: () => ledger.answered, failovers: () => ledger.failovers, serversUp: () => system.liveServers().length });
+  const ledger: SessionLedger = new SessionLedger(
     () => system.liveServers(),
     () => system.serverIds.filter((id) => system.serverState(id) === "draining"),
+    () => metrics.elapsedMs(),
   );
-  const metrics = new RunMetrics({ answered: () => ledger.answered, failovers: () => ledger.failovers, serversUp: () => system.liveServers().length });
   const failoverTimesMs: number[] = [];
   const awaitingFailover = new Map<ServerId, number>();
   ledger.listeners.push((a: AnswerObservation) => {

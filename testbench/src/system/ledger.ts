@@ -26,11 +26,17 @@ export interface SessionRecord {
   finalCounter?: number;
 }
 
-export type Violation =
+export type Violation = (
   | { readonly kind: "lost"; readonly sessionId: bigint; readonly acked: number; readonly counter: number | "unreadable" }
   | { readonly kind: "version-regression"; readonly sessionId: bigint; readonly client: number; readonly seen: number; readonly got: number }
   | { readonly kind: "counter-skew"; readonly sessionId: bigint; readonly expected: number; readonly got: number }
-  | { readonly kind: "failover-to-secondary"; readonly sessionId: bigint; readonly oldCookie: number; readonly newCookie: number; readonly otherLive: readonly number[] };
+  | { readonly kind: "failover-to-secondary"; readonly sessionId: bigint; readonly oldCookie: number; readonly newCookie: number; readonly otherLive: readonly number[] }
+) & {
+  /** When it was seen, in ms on the ledger's clock (the run's elapsed time). */
+  readonly atMs: number;
+};
+
+type ViolationBody = Violation extends infer V ? (V extends unknown ? Omit<V, "atMs"> : never) : never;
 
 /** One answered increment, as the load generator hands it over. */
 export interface AnswerObservation {
@@ -69,7 +75,12 @@ export class SessionLedger {
   constructor(
     private readonly liveServers: () => readonly number[],
     private readonly drainingServers: () => readonly number[] = () => [],
+    private readonly clock: () => number = () => 0,
   ) {}
+
+  private violate(v: ViolationBody): void {
+    this.violations.push({ ...v, atMs: Math.round(this.clock()) } as Violation);
+  }
 
   open(sessionId: bigint, client: number): SessionRecord {
     const record: SessionRecord = { sessionId, client, acked: 0, highestVersion: 0, cookie: 0, failovers: 0, retries: 0, inDoubt: 0 };
@@ -83,12 +94,12 @@ export class SessionLedger {
     this.retried += a.retries;
     record.retries += a.retries;
     if (a.version < record.highestVersion) {
-      this.violations.push({ kind: "version-regression", sessionId: a.sessionId, client: a.client, seen: record.highestVersion, got: a.version });
+      this.violate({ kind: "version-regression", sessionId: a.sessionId, client: a.client, seen: record.highestVersion, got: a.version });
     }
     record.highestVersion = Math.max(record.highestVersion, a.version);
     // One increment outstanding per session, so the answer must be exactly the next count.
     if (a.counter !== record.acked + 1) {
-      this.violations.push({ kind: "counter-skew", sessionId: a.sessionId, expected: record.acked + 1, got: a.counter });
+      this.violate({ kind: "counter-skew", sessionId: a.sessionId, expected: record.acked + 1, got: a.counter });
     }
     record.acked++;
     if (!a.failover && a.cookieSent !== 0 && decodeCookie(a.cookieSent).secondary !== decodeCookie(a.cookieReceived).secondary) {
@@ -110,7 +121,7 @@ export class SessionLedger {
     if (after.primary !== before.secondary || this.drainingServers().includes(before.primary)) return;
     const otherLive = this.liveServers().filter((s) => s !== before.primary && s !== before.secondary);
     if (otherLive.length > 0) {
-      this.violations.push({ kind: "failover-to-secondary", sessionId: a.sessionId, oldCookie: a.cookieSent, newCookie: a.cookieReceived, otherLive });
+      this.violate({ kind: "failover-to-secondary", sessionId: a.sessionId, oldCookie: a.cookieSent, newCookie: a.cookieReceived, otherLive });
     }
   }
 
@@ -128,7 +139,7 @@ export class SessionLedger {
     if (!record) return;
     if (counter !== "unreadable") record.finalCounter = counter;
     if (counter === "unreadable" || counter < record.acked || counter > record.acked + record.inDoubt) {
-      this.violations.push({ kind: "lost", sessionId, acked: record.acked, counter });
+      this.violate({ kind: "lost", sessionId, acked: record.acked, counter });
     }
   }
 
@@ -144,7 +155,7 @@ export class SessionLedger {
 }
 
 export function describeViolation(v: Violation): string {
-  const sid = `session ${v.sessionId.toString(16).padStart(16, "0")}`;
+  const sid = `${(v.atMs / 1000).toFixed(2)}s session ${v.sessionId.toString(16).padStart(16, "0")}`;
   switch (v.kind) {
     case "lost":
       return `${sid}: counter ${v.counter} but ${v.acked} increments were acknowledged`;

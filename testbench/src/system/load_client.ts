@@ -20,7 +20,10 @@ export interface LoadClientOptions {
   readonly nextSessionId?: () => bigint;
 }
 
-/** Error answers (not applied: conflict, full, unknown) are retried as new requests this often at most. */
+/**
+ * Error answers (conflict, full, unknown session) are retried as new requests this often at
+ * most; an error on a first transmission means the increment was not applied.
+ */
 const MAX_ERROR_ANSWERS = 40;
 const ERROR_BACKOFF_MS = 25;
 
@@ -28,6 +31,8 @@ export class SessionLoadClient implements LoadClient {
   readonly index: number;
   readonly client: SessionClient;
   errorAnswers = 0;
+  /** The counter each session's last answer reported, to settle increments left in doubt. */
+  private readonly lastCounter = new Map<bigint, number>();
 
   constructor(private readonly options: LoadClientOptions) {
     this.index = options.index;
@@ -57,14 +62,26 @@ export class SessionLoadClient implements LoadClient {
       const cookieSent = this.cookieOf(session);
       const reply = await this.client.request(id, "incr c");
       retries += reply.attempts - 1;
+      const moved = (cookie: number): boolean => cookieSent !== NEW_SESSION_COOKIE && decodeCookie(cookieSent).primary !== decodeCookie(cookie).primary;
       if (reply.kind === "response") {
         const counter = Number(reply.text);
-        const moved = cookieSent !== NEW_SESSION_COOKIE && decodeCookie(cookieSent).primary !== decodeCookie(reply.cookie).primary;
-        return { counter, version: reply.version, cookieSent, cookieReceived: reply.cookie, failover: moved, retries };
+        this.lastCounter.set(session, counter);
+        return { counter, version: reply.version, cookieSent, cookieReceived: reply.cookie, failover: moved(reply.cookie), retries };
       }
-      // An error answer means the increment was not applied: send it again as a new request.
       this.errorAnswers++;
       if (errors >= MAX_ERROR_ANSWERS) throw new Error(`session ${session.toString(16)}: ${MAX_ERROR_ANSWERS} error answers, last '${reply.text}'`);
+      if (reply.attempts > 1) {
+        // An error answering a retransmission does not prove the first attempt was not applied
+        // (its answer may have been lost with a dying server): read the counter to find out.
+        const before = this.lastCounter.get(session) ?? 0;
+        const now = await this.read(session);
+        if (now.counter !== before) {
+          this.lastCounter.set(session, now.counter);
+          const cookie = this.cookieOf(session);
+          return { counter: now.counter, version: now.version, cookieSent, cookieReceived: cookie, failover: moved(cookie), retries };
+        }
+      }
+      // Not applied: send the increment again as a new request.
       await new Promise((r) => setTimeout(r, ERROR_BACKOFF_MS));
     }
   }

@@ -221,7 +221,12 @@ class EmbeddedSystem implements SystemHandle {
     if (log) controller.events.subscribe((e) => log(`controller: ${JSON.stringify(e, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))}`));
     await controller.start(STARTUP_TIMEOUT_MS);
     const expected = this.serverIds.filter((id) => this.slot(id).runState === "running").length;
-    await waitUntil(`the controller to see ${expected} servers up`, () => this.controllerUp() >= expected, STARTUP_TIMEOUT_MS);
+    try {
+      await waitUntil(`the controller to see ${expected} servers up`, () => this.controllerUp() >= expected, STARTUP_TIMEOUT_MS);
+    } catch (err) {
+      const recent = controller.events.recent(8).map((e) => `  ${JSON.stringify(e, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))}`);
+      throw new Error(`${(err as Error).message}; controller status ${JSON.stringify(controller.status().servers)}, recent events:\n${recent.join("\n")}`);
+    }
     await controller.idle();
   }
 

@@ -16,6 +16,7 @@ import { port } from "../../../bmv2/src/dataplane/index.ts";
 import { makeCookie, serverId, type ServerId } from "../../../runtime/src/wire/session_header.ts";
 import { CLIENT, CLIENT_PORT, SWITCH_MAC, VIP, clientRequest, requestAtServer, serverEndpoint, serverResponse } from "./topology.ts";
 import { DropReason, Names } from "./programmer.ts";
+import { SERVER_DOWN_DIGEST, sessionLbNames } from "../../../p4/contract.ts";
 import { compileSessionLb, expectOne, type Emitted } from "./rig.ts";
 
 const SWITCH_MAIN = fileURLToPath(new URL("../../../bmv2/src/switch_main.ts", import.meta.url));
@@ -46,7 +47,7 @@ const p4rtTest = (title: string, body: (t: ExecutionContext, m: Modules) => Prom
   else test.skip(`${title} [needs: ${loaded.reason.slice(0, 300)}]`, () => {});
 };
 
-const I = "SessionLbIngress";
+const N = sessionLbNames("v1model");
 const SERVERS = [1, 2, 3, 4].map(serverId);
 
 /** A switch with the pipeline pushed over P4Runtime and a primary client; `run` gets both, everything is closed after. */
@@ -75,35 +76,35 @@ function programUpdates(live: readonly ServerId[]): Update[] {
   const route = (prefix: number, prefixLen: number, p: number, dstMac: bigint) =>
     insert({
       type: "table_entry",
-      table: `${I}.forwarding.ipv4_lpm`,
+      table: N.tables.ipv4Lpm,
       match: { "hdr.ipv4.dst_addr": { value: BigInt(prefix), prefixLen } },
-      action: { kind: "action", action: { name: `${I}.forwarding.route`, params: { port: BigInt(p), src_mac: SWITCH_MAC, dst_mac: dstMac } } },
+      action: { kind: "action", action: { name: N.actions.route, params: { port: BigInt(p), src_mac: SWITCH_MAC, dst_mac: dstMac } } },
     });
   route(CLIENT.ip & 0xffffff00, 24, CLIENT_PORT, CLIENT.mac);
   insert({
     type: "table_entry",
-    table: `${I}.classify.vip`,
+    table: N.tables.vip,
     match: { "hdr.ipv4.dst_addr": BigInt(VIP.ip), "hdr.udp.dst_port": BigInt(VIP.port) },
-    action: { kind: "action", action: { name: `${I}.classify.set_vip` } },
+    action: { kind: "action", action: { name: N.actions.setVip } },
   });
   for (const id of SERVERS) {
     const s = serverEndpoint(id);
     route(s.ip, 32, s.switchPort, s.mac);
     insert({
       type: "table_entry",
-      table: `${I}.classify.server_source`,
+      table: N.tables.serverSource,
       match: { "hdr.ipv4.src_addr": BigInt(s.ip), "hdr.udp.src_port": BigInt(s.udpPort) },
-      action: { kind: "action", action: { name: `${I}.classify.from_server`, params: { server_id: BigInt(id), vip_addr: BigInt(VIP.ip), vip_port: BigInt(VIP.port) } } },
+      action: { kind: "action", action: { name: N.actions.fromServer, params: { server_id: BigInt(id), vip_addr: BigInt(VIP.ip), vip_port: BigInt(VIP.port) } } },
     });
     const target = { server_id: BigInt(id), server_addr: BigInt(s.ip), server_port: BigInt(s.udpPort) };
-    insert({ type: "action_profile_member", profile: Names.newSessionSelector, memberId: id, action: { name: `${I}.session_select.pick_new_server`, params: target } });
-    insert({ type: "action_profile_member", profile: Names.failoverSelector, memberId: id, action: { name: `${I}.failover.pick_failover_server`, params: target } });
+    insert({ type: "action_profile_member", profile: Names.newSessionSelector, memberId: id, action: { name: N.actions.pickNewServer, params: target } });
+    insert({ type: "action_profile_member", profile: Names.failoverSelector, memberId: id, action: { name: N.actions.pickFailoverServer, params: target } });
     if (live.includes(id)) {
       insert({
         type: "table_entry",
         table: Names.serverMap,
         match: { "meta.primary_id": BigInt(id) },
-        action: { kind: "action", action: { name: `${I}.session_select.set_primary`, params: { server_addr: BigInt(s.ip), server_port: BigInt(s.udpPort), generation: 1n } } },
+        action: { kind: "action", action: { name: N.actions.setPrimary, params: { server_addr: BigInt(s.ip), server_port: BigInt(s.udpPort), generation: 1n } } },
       });
     }
   }
@@ -171,14 +172,14 @@ p4rtTest("over P4Runtime: the failure timeout is set as a default action and the
   await withP4rtSwitch(m, async (handle, client) => {
     await client.write(programUpdates(SERVERS));
     await client.write([
-      { type: "INSERT", entity: { type: "digest_entry", digest: "server_down_digest_t", config: { maxTimeoutNs: 0n, maxListSize: 1, ackTimeoutNs: 1_000_000_000n } } },
+      { type: "INSERT", entity: { type: "digest_entry", digest: SERVER_DOWN_DIGEST, config: { maxTimeoutNs: 0n, maxListSize: 1, ackTimeoutNs: 1_000_000_000n } } },
       {
         type: "MODIFY",
         entity: {
           type: "table_entry",
           table: Names.detectConfig,
           isDefault: true,
-          action: { kind: "action", action: { name: `${I}.failure_detect.set_failure_timeout`, params: { timeout_us: 1n } } },
+          action: { kind: "action", action: { name: N.actions.setFailureTimeout, params: { timeout_us: 1n } } },
         },
       },
     ]);
@@ -199,10 +200,26 @@ p4rtTest("over P4Runtime: the failure timeout is set as a default action and the
     giveUp.abort();
     await events.return();
     if (!digest) return t.fail("no digest arrived within 5 s");
-    t.is(digest.digest, "server_down_digest_t");
+    t.is(digest.digest, SERVER_DOWN_DIGEST);
     t.is(digest.data.length, 1);
     t.is(digest.data[0]!.server_id, 1n);
     t.true(digest.data[0]!.detected_at! > digest.data[0]!.oldest_request_at!);
     t.is(await counterPackets(client, Names.serverMarkedDown, 1), 1n);
+    t.not(collect(handle, CLIENT_PORT, request(3))[0]?.port, 11, "server 1 stays down");
+
+    // The controller brings server 1 back with a new generation (no register write needed).
+    const s1 = serverEndpoint(serverId(1));
+    await client.write([
+      {
+        type: "MODIFY",
+        entity: {
+          type: "table_entry",
+          table: Names.serverMap,
+          match: { "meta.primary_id": 1n },
+          action: { kind: "action", action: { name: N.actions.setPrimary, params: { server_addr: BigInt(s1.ip), server_port: BigInt(s1.udpPort), generation: 2n } } },
+        },
+      },
+    ]);
+    t.is(collect(handle, CLIENT_PORT, request(4))[0]?.port, 11, "back on server 1");
   });
 });

@@ -6,49 +6,33 @@
 import type { ControlPlane, GroupHandle, MemberHandle } from "../../../bmv2/src/dataplane/api.ts";
 import type { ServerId } from "../../../runtime/src/wire/session_header.ts";
 import { CLIENT, CLIENT_PORT, SWITCH_MAC, VIP, serverEndpoint, type ServerEndpoint } from "./topology.ts";
+import { DropReason, LbEvent, sessionLbNames } from "../../../p4/contract.ts";
 
-const INGRESS = "SessionLbIngress";
+const N = sessionLbNames("v1model");
+
+/** The names the tests use, flattened from p4/contract.ts. */
 export const Names = {
-  vip: `${INGRESS}.classify.vip`,
-  serverSource: `${INGRESS}.classify.server_source`,
-  newSessionSelect: `${INGRESS}.session_select.new_session_select`,
-  newSessionSelector: `${INGRESS}.session_select.new_session_selector`,
-  serverMap: `${INGRESS}.session_select.server_map`,
-  failoverSelect: `${INGRESS}.failover.failover_select`,
-  failoverSelector: `${INGRESS}.failover.failover_selector`,
-  detectConfig: `${INGRESS}.failure_detect.detect_config`,
-  ipv4Lpm: `${INGRESS}.forwarding.ipv4_lpm`,
-  pendingSince: `${INGRESS}.failure_detect.pending_since`,
-  lastResponseAt: `${INGRESS}.failure_detect.last_response_at`,
-  downGeneration: `${INGRESS}.failure_detect.down_generation`,
-  serverRequests: `${INGRESS}.stats.server_requests`,
-  serverResponses: `${INGRESS}.stats.server_responses`,
-  serverFailovers: `${INGRESS}.stats.server_failovers`,
-  serverMarkedDown: `${INGRESS}.stats.server_marked_down`,
-  dropReasons: `${INGRESS}.stats.drop_reasons`,
-  events: `${INGRESS}.stats.events`,
+  vip: N.tables.vip,
+  serverSource: N.tables.serverSource,
+  newSessionSelect: N.tables.newSessionSelect,
+  newSessionSelector: N.selectors.newSession,
+  serverMap: N.tables.serverMap,
+  failoverSelect: N.tables.failoverSelect,
+  failoverSelector: N.selectors.failover,
+  detectConfig: N.tables.detectConfig,
+  ipv4Lpm: N.tables.ipv4Lpm,
+  pendingSince: N.registers.pendingSince,
+  lastResponseAt: N.registers.lastResponseAt,
+  downGeneration: N.registers.downGeneration,
+  serverRequests: N.counters.serverRequests,
+  serverResponses: N.counters.serverResponses,
+  serverFailovers: N.counters.serverFailovers,
+  serverMarkedDown: N.counters.serverMarkedDown,
+  dropReasons: N.counters.dropReasons,
+  events: N.counters.events,
 } as const;
 
-/** p4/shared/defines.p4 DROP_* */
-export const DropReason = {
-  NotIpv4: 1,
-  BadIpv4Header: 2,
-  BadIpv4Checksum: 3,
-  TtlExpired: 4,
-  NoRoute: 5,
-  SessionTruncated: 6,
-  SessionMissing: 7,
-  SessionBadMagic: 8,
-  SessionBadVersion: 9,
-  SessionBadType: 10,
-  Fragmented: 11,
-  NoLiveServer: 12,
-  FailoverStale: 13,
-} as const;
-export type DropReason = (typeof DropReason)[keyof typeof DropReason];
-
-/** p4/shared/defines.p4 EVENT_* */
-export const LbEvent = { InvalidCookie: 1, FailoverToSecondary: 2 } as const;
+export { DropReason, LbEvent };
 
 const exact = (value: number | bigint) => ({ kind: "exact", value: BigInt(value) }) as const;
 
@@ -59,23 +43,32 @@ export class LbProgrammer {
   private newSessionGroup: GroupHandle | undefined;
   private readonly generations = new Map<ServerId, number>();
 
-  constructor(readonly control: ControlPlane) {}
+  constructor(
+    readonly control: ControlPlane,
+    private readonly sessionPortsValueSet: string,
+  ) {}
+
+  /** Makes the parser look for the session header on this UDP port too. */
+  addSessionPort(udpPort: number): void {
+    this.control.valueSetAdd(this.sessionPortsValueSet, BigInt(udpPort), 0xffffn);
+  }
 
   route(prefix: number, prefixLength: number, port: number, dstMac: bigint): void {
     this.control.tableAdd(Names.ipv4Lpm, [{ kind: "lpm", value: BigInt(prefix), prefixLength }], {
       kind: "action",
-      call: { action: `${INGRESS}.forwarding.route`, args: [BigInt(port), SWITCH_MAC, dstMac] },
+      call: { action: N.actions.route, args: [BigInt(port), SWITCH_MAC, dstMac] },
     });
   }
 
   /** Client subnet route, the VIP, and for each server: host route, server_source, selector members. */
   setUp(servers: readonly ServerId[]): void {
     this.route(CLIENT.ip & 0xffffff00, 24, CLIENT_PORT, CLIENT.mac);
-    this.control.tableAdd(Names.vip, [exact(VIP.ip), exact(VIP.port)], {
-      kind: "action",
-      call: { action: `${INGRESS}.classify.set_vip`, args: [] },
-    });
+    this.addVip(VIP.ip, VIP.port);
     for (const id of servers) this.addServer(id);
+  }
+
+  addVip(address: number, udpPort: number): void {
+    this.control.tableAdd(Names.vip, [exact(address), exact(udpPort)], { kind: "action", call: { action: N.actions.setVip, args: [] } });
   }
 
   addServer(id: ServerId): void {
@@ -83,11 +76,11 @@ export class LbProgrammer {
     this.route(s.ip, 32, s.switchPort, s.mac);
     this.control.tableAdd(Names.serverSource, [exact(s.ip), exact(s.udpPort)], {
       kind: "action",
-      call: { action: `${INGRESS}.classify.from_server`, args: [BigInt(id), BigInt(VIP.ip), BigInt(VIP.port)] },
+      call: { action: N.actions.fromServer, args: [BigInt(id), BigInt(VIP.ip), BigInt(VIP.port)] },
     });
     const target = [BigInt(id), BigInt(s.ip), BigInt(s.udpPort)];
-    this.newSessionMembers.set(id, this.control.memberAdd(Names.newSessionSelector, { action: `${INGRESS}.session_select.pick_new_server`, args: target }));
-    this.failoverMembers.set(id, this.control.memberAdd(Names.failoverSelector, { action: `${INGRESS}.failover.pick_failover_server`, args: target }));
+    this.newSessionMembers.set(id, this.control.memberAdd(Names.newSessionSelector, { action: N.actions.pickNewServer, args: target }));
+    this.failoverMembers.set(id, this.control.memberAdd(Names.failoverSelector, { action: N.actions.pickFailoverServer, args: target }));
   }
 
   /** server_map entry: the controller considers the server up. */
@@ -96,7 +89,7 @@ export class LbProgrammer {
     this.generations.set(id, generation);
     const action = {
       kind: "action",
-      call: { action: `${INGRESS}.session_select.set_primary`, args: [BigInt(s.ip), BigInt(s.udpPort), BigInt(generation)] },
+      call: { action: N.actions.setPrimary, args: [BigInt(s.ip), BigInt(s.udpPort), BigInt(generation)] },
     } as const;
     const existing = this.control.tableFind(Names.serverMap, [exact(id)]);
     if (existing === undefined) this.control.tableAdd(Names.serverMap, [exact(id)], action);
@@ -153,7 +146,7 @@ export class LbProgrammer {
   }
 
   setFailureTimeout(micros: bigint): void {
-    this.control.tableSetDefault(Names.detectConfig, { action: `${INGRESS}.failure_detect.set_failure_timeout`, args: [micros] });
+    this.control.tableSetDefault(Names.detectConfig, { action: N.actions.setFailureTimeout, args: [micros] });
   }
 
   private member(members: Map<ServerId, MemberHandle>, id: ServerId): MemberHandle {

@@ -60,9 +60,12 @@ export class LbRig {
   readonly program: LbProgrammer;
   private now = START_MICROS;
 
-  constructor(readonly sw: SwitchModel) {
+  constructor(
+    readonly sw: SwitchModel,
+    bmv2Json: unknown,
+  ) {
     sw.onDigest((d) => this.digests.push(d));
-    this.program = new LbProgrammer(sw.control);
+    this.program = new LbProgrammer(sw.control, sessionPortsValueSet(bmv2Json));
   }
 
   /** Injects a frame and returns every frame the switch sent out, in order. */
@@ -117,6 +120,17 @@ export function lbTest(title: string, body: (t: ExecutionContext) => Promise<voi
   else test.skip(`${title} [needs the compiled program: ${compiledProgram.reason.slice(0, 300)}]`, body);
 }
 
+/**
+ * The BMv2 JSON name of the session_ports value set (the in-process control plane speaks JSON
+ * names; P4Runtime uses the P4Info name from p4/contract.ts).
+ */
+function sessionPortsValueSet(bmv2Json: unknown): string {
+  const sets = (bmv2Json as { parse_vsets?: { name: string }[] }).parse_vsets ?? [];
+  const found = sets.find((v) => v.name === "session_ports" || v.name.endsWith(".session_ports"));
+  if (!found) throw new Error(`the compiled program has no session_ports value set (parse_vsets: ${sets.map((v) => v.name).join(", ")})`);
+  return found.name;
+}
+
 /** A fresh switch with the program loaded and nothing programmed. */
 export async function newRig(): Promise<LbRig> {
   const program = await compileSessionLb();
@@ -124,7 +138,7 @@ export async function newRig(): Promise<LbRig> {
   let rig: LbRig | undefined;
   const sw = createSwitch({ clockMicros: () => rig?.clock ?? START_MICROS });
   sw.loadPipeline(program.bmv2Json);
-  rig = new LbRig(sw);
+  rig = new LbRig(sw, program.bmv2Json);
   return rig;
 }
 

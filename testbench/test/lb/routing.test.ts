@@ -1,5 +1,5 @@
 /** Traffic that is not a session: plain IPv4 routing by longest prefix, TTL, checksums, counted drops. */
-import { buildEthernetFrame, buildUdpFrame, EtherType, ipv4, mac, parseFrame } from "../../src/packet/index.ts";
+import { buildEthernetFrame, buildUdpFrame, encodeIpv4, EtherType, IpProtocol, ipv4, mac, parseFrame } from "../../src/packet/index.ts";
 import { CLIENT, CLIENT_PORT, SWITCH_MAC } from "./topology.ts";
 import { DropReason } from "./programmer.ts";
 import { expectNone, expectOne, lbTest } from "./rig.ts";
@@ -89,4 +89,16 @@ lbTest("broken IPv4 headers are dropped and counted: bad checksum, short header,
   optionsCutOff[14] = 0x4f;
   expectNone(t, rig.send(CLIENT_PORT, optionsCutOff));
   t.is(rig.drops(DropReason.BadIpv4Header), 4n);
+});
+
+lbTest("non-UDP IPv4 (ICMP) and later fragments are routed as plain IPv4", async (t) => {
+  const rig = await programmedRig();
+  rig.program.route(ipv4("192.168.0.0"), 16, FAR.port, FAR.mac);
+  const icmp = (ttl: number, fragOffset: number, src: bigint, dst: bigint) =>
+    buildEthernetFrame(
+      { src: src as typeof SWITCH_MAC, dst: dst as typeof SWITCH_MAC, etherType: EtherType.Ipv4 },
+      encodeIpv4({ src: CLIENT.ip, dst: ipv4("192.168.3.3"), protocol: IpProtocol.Icmp, ttl, fragOffset }, new Uint8Array([8, 0, 0xf7, 0xff, 0, 0, 0, 0])),
+    );
+  expectOne(t, rig.send(CLIENT_PORT, icmp(30, 0, CLIENT.mac, SWITCH_MAC)), FAR.port, icmp(29, 0, SWITCH_MAC, FAR.mac));
+  expectOne(t, rig.send(CLIENT_PORT, icmp(30, 100, CLIENT.mac, SWITCH_MAC)), FAR.port, icmp(29, 100, SWITCH_MAC, FAR.mac));
 });

@@ -1,4 +1,4 @@
-// expect: 14:9: error: cannot assign to this expression: it is not an l-value
+// expect: 14:9: error: cannot assign to this expression: 'K' is a constant
 #include <core.p4>
 #include <v1model.p4>
 header h_t { bit<8> a; bit<16> b; }
