@@ -57,14 +57,15 @@ export const KeyField = {
   secondaryId: "meta.secondary_id",
 } as const;
 
-/** The failure-detection registers: three on v1model, a register of pairs plus one on TNA (one access per packet). */
+/** The failure-detection registers; on TNA the pending time is a pair with its generation (one access per packet). */
 export interface V1modelFailureRegisters {
   readonly pendingSince: string;
   readonly lastResponseAt: string;
   readonly downGeneration: string;
 }
 export interface TnaFailureRegisters {
-  readonly serverState: string;
+  readonly pending: string;
+  readonly downGeneration: string;
   readonly lastResponseAt: string;
 }
 type FailureRegisters<A extends Arch> = A extends "v1model" ? V1modelFailureRegisters : TnaFailureRegisters;
@@ -75,7 +76,7 @@ export function sessionLbNames<A extends Arch>(arch: A) {
   const registers: V1modelFailureRegisters | TnaFailureRegisters =
     arch === "v1model"
       ? { pendingSince: q("failure_detect.pending_since"), lastResponseAt: q("failure_detect.last_response_at"), downGeneration: q("failure_detect.down_generation") }
-      : { serverState: q("failure_detect.server_state"), lastResponseAt: q("failure_detect.last_response_at") };
+      : { pending: q("failure_detect.pending"), downGeneration: q("failure_detect.down_generation"), lastResponseAt: q("failure_detect.last_response_at") };
   return {
     tables: {
       vip: q("classify.vip"),

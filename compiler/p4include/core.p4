@@ -41,6 +41,10 @@ extern packet_out {
 /* In a parser: when `check` is false, stop parsing with error `toSignal`. */
 extern void verify(in bool check, in error toSignal);
 
+/* Evaluated by the compiler: stops compilation with `message` when `check` is false. */
+extern bool static_assert(bool check, string message);
+extern bool static_assert(bool check);
+
 /* The action that does nothing; the usual default action of a table. */
 @noWarn("unused")
 action NoAction() {}

@@ -112,15 +112,18 @@ function sequence(prims: readonly Compiledprimitive[], n: number): Step {
       for (let i = 0; i < steps.length; i++) steps[i]!(s);
     };
   }
+  // Parallel arrays keep the dispatch loop monomorphic.
+  const steps = prims.map((p) => ("step" in p ? p.step : undefined));
+  const jumps = prims.map((p) => ("jump" in p ? p.jump : undefined));
   return (s) => {
     let pc = 0;
     let budget = 1 << 20;
     while (pc < n && budget-- > 0) {
-      const p = prims[pc]!;
-      if ("step" in p) {
-        p.step(s);
+      const step = steps[pc];
+      if (step !== undefined) {
+        step(s);
         pc++;
-      } else pc = p.jump(s);
+      } else pc = jumps[pc]!(s);
     }
   };
 }

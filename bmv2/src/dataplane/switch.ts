@@ -121,16 +121,23 @@ class SimpleSwitch implements SwitchModel {
         throw new SwitchError("INVALID_ARGUMENT", `BMv2 JSON does not parse: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
-    const program = loadProgram(json, {
-      now: this.now,
-      log: this.log,
-      dropPort: this.dropPort,
-      assertionFailed: (_s, where) => {
-        this.counts["assertion_failures"]!++;
-        this.log(`assertion failed: ${where}`);
-        throw new AssertionAbort(where);
-      },
-    });
+    let program: Program;
+    try {
+      program = loadProgram(json, {
+        now: this.now,
+        log: this.log,
+        dropPort: this.dropPort,
+        assertionFailed: (_s, where) => {
+          this.counts["assertion_failures"]!++;
+          this.log(`assertion failed: ${where}`);
+          throw new AssertionAbort(where);
+        },
+      });
+    } catch (e) {
+      // Whatever shape the JSON had, a failed load is the caller's bad argument.
+      if (e instanceof SwitchError) throw e;
+      throw new SwitchError("INVALID_ARGUMENT", `malformed BMv2 JSON: ${e instanceof Error ? e.message : String(e)}`);
+    }
     this.prog = program;
   }
 

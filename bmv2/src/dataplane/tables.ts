@@ -69,7 +69,13 @@ export interface TableConfig {
 export class MatchTable {
   private readonly entries = new Map<number, Entry>();
   private readonly exactIndex: Map<string | bigint, Entry> | undefined;
+  /** Tables keyed by one lpm field: entries by prefix length, then by masked value. */
+  private readonly lpmBuckets: Map<number, Map<bigint, Entry>> | undefined;
+  private lpmLengths: number[] = [];
+  private readonly lpmMasks: readonly bigint[] = [];
+  /** Other tables: entries in match order, and by (priority, key) for duplicate checks. */
   private ordered: Entry[] = [];
+  private readonly byKey = new Map<string, Entry>();
   private nextHandle = 1;
   private nextSeq = 0;
   /** What a miss runs (undefined: nothing). */
@@ -96,6 +102,11 @@ export class MatchTable {
     this.lpmIndex = keys.findIndex((k) => k.matchType === "lpm");
     this.rangeKey = keys.map((k) => k.matchType === "range");
     this.exactIndex = exactOnly ? new Map() : undefined;
+    if (keys.length === 1 && keys[0]!.matchType === "lpm") {
+      const w = keys[0]!.width;
+      this.lpmBuckets = new Map();
+      this.lpmMasks = Array.from({ length: w + 1 }, (_, len) => ((1n << BigInt(w)) - 1n) ^ ((1n << BigInt(w - len)) - 1n));
+    }
     this.defaultBound = config.initialDefault;
   }
 
@@ -132,6 +143,14 @@ export class MatchTable {
       let k = "";
       for (let i = 0; i < n; i++) k += (i === 0 ? "" : ",") + keys[i]!.read(s).toString();
       return this.exactIndex.get(k);
+    }
+    if (this.lpmBuckets) {
+      const k = keys[0]!.read(s);
+      for (const len of this.lpmLengths) {
+        const e = this.lpmBuckets.get(len)!.get(k & this.lpmMasks[len]!);
+        if (e) return e;
+      }
+      return undefined;
     }
     const key = new Array<bigint>(n);
     for (let i = 0; i < n; i++) key[i] = keys[i]!.read(s);
@@ -291,7 +310,7 @@ export class MatchTable {
     }
     if (this.exactIndex) {
       if (this.exactIndex.has(this.exactKeyOf(k.values))) this.fail("ALREADY_EXISTS", "an entry with this key already exists");
-    } else if (this.ordered.some((e) => e.priority === prio && this.canonicalOf(e) === k.canonical)) {
+    } else if (this.byKey.has(`${prio}|${k.canonical}`)) {
       this.fail("ALREADY_EXISTS", "an entry with this key and priority already exists");
     }
     if (this.entries.size >= this.maxSize) this.fail("RESOURCE_EXHAUSTED", `table is full (${this.maxSize} entries)`);
@@ -315,7 +334,10 @@ export class MatchTable {
     this.profile?.retain(action);
     this.entries.set(entry.handle, entry);
     if (this.exactIndex) this.exactIndex.set(this.exactKeyOf(k.values), entry);
-    else this.insertOrdered(entry);
+    else {
+      this.byKey.set(`${prio}|${k.canonical}`, entry);
+      this.insertOrdered(entry);
+    }
     return entry.handle;
   }
 
@@ -328,6 +350,15 @@ export class MatchTable {
     let i = this.ordered.length;
     while (i > 0 && before(entry, this.ordered[i - 1]!)) i--;
     this.ordered.splice(i, 0, entry);
+    if (this.lpmBuckets) {
+      let bucket = this.lpmBuckets.get(entry.prefixLength);
+      if (!bucket) {
+        bucket = new Map();
+        this.lpmBuckets.set(entry.prefixLength, bucket);
+        this.lpmLengths = [...this.lpmBuckets.keys()].sort((a, b) => b - a);
+      }
+      bucket.set(entry.values[0]!, entry);
+    }
   }
 
   private entry(handle: EntryHandle): Entry {
@@ -351,7 +382,18 @@ export class MatchTable {
     const e = this.entry(handle);
     this.entries.delete(handle);
     if (this.exactIndex) this.exactIndex.delete(this.exactKeyOf(e.values));
-    else this.ordered.splice(this.ordered.indexOf(e), 1);
+    else {
+      this.ordered.splice(this.ordered.indexOf(e), 1);
+      this.byKey.delete(`${e.priority}|${this.canonicalOf(e)}`);
+      const bucket = this.lpmBuckets?.get(e.prefixLength);
+      if (bucket) {
+        bucket.delete(e.values[0]!);
+        if (bucket.size === 0) {
+          this.lpmBuckets!.delete(e.prefixLength);
+          this.lpmLengths = this.lpmLengths.filter((l) => l !== e.prefixLength);
+        }
+      }
+    }
     this.profile?.release(e.action);
   }
 
@@ -364,7 +406,7 @@ export class MatchTable {
     }
     if (this.exactIndex) return this.exactIndex.get(this.exactKeyOf(k.values))?.handle;
     const prio = this.needsPriority ? (priority ?? 0) : 0;
-    return this.ordered.find((e) => e.priority === prio && this.canonicalOf(e) === k.canonical)?.handle;
+    return this.byKey.get(`${prio}|${k.canonical}`)?.handle;
   }
 
   view(): TableEntryView[] {
@@ -385,6 +427,9 @@ export class MatchTable {
     this.entries.clear();
     this.exactIndex?.clear();
     this.ordered = [];
+    this.byKey.clear();
+    this.lpmBuckets?.clear();
+    this.lpmLengths = [];
   }
 
   setDefault(call: ActionCall): void {

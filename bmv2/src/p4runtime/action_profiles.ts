@@ -9,9 +9,10 @@ import type { MemberHandle } from "../dataplane/api.ts";
 import { profileState, type GroupRecord, type PipelineContext, type ProfileState, type Undo } from "./context.ts";
 import type { Action, ActionProfileGroup, ActionProfileGroupMember, ActionProfileMember, UpdateType } from "./messages.ts";
 import type { P4InfoActionProfile } from "./p4info_index.ts";
+import { MIXED_MODES, profileHasOneShots } from "./one_shot.ts";
 import { invalidArgument, notFound, P4RuntimeError } from "./status.ts";
 import { callSwitch, toP4RuntimeError } from "./switch_calls.ts";
-import { actionToP4Runtime, INVALID_ID, translateAction } from "./table_entries.ts";
+import { actionToP4Runtime, INVALID_ID, translateAction } from "./action_calls.ts";
 
 function requireProfile(ctx: PipelineContext, id: number | undefined): P4InfoActionProfile {
   const profile = id ? ctx.index.actionProfiles.get(id) : undefined;
@@ -51,6 +52,7 @@ export function writeMember(ctx: PipelineContext, type: UpdateType, m: ActionPro
   const existing = state.members.get(memberId);
   switch (type) {
     case "INSERT": {
+      if (profileHasOneShots(ctx, profile.preamble.id)) throw invalidArgument(MIXED_MODES);
       const call = memberCall(ctx, profile, m.action);
       if (existing) throw new P4RuntimeError(grpc.status.ALREADY_EXISTS, `Duplicate member id: ${memberId}`);
       const handle = callSwitch(() => ctx.control.memberAdd(name, call));
@@ -115,12 +117,27 @@ function canonicalMembers(members: readonly ActionProfileGroupMember[]): ActionP
   return members.map((m) => ({ member_id: m.member_id ?? 0, weight: m.weight ?? 0 }));
 }
 
+/** Moves a group to the `next` membership; all or nothing. */
 function setGroupMembers(ctx: PipelineContext, name: string, group: GroupRecord, state: ProfileState, next: readonly ActionProfileGroupMember[]): void {
   const handleOf = (id: number | undefined) => state.members.get(id ?? 0)!.handle;
   const nextIds = new Set(next.map((m) => m.member_id));
-  for (const old of group.members) if (!nextIds.has(old.member_id)) ctx.control.groupRemoveMember(name, group.handle, handleOf(old.member_id));
   const oldIds = new Set(group.members.map((m) => m.member_id));
-  for (const m of next) if (!oldIds.has(m.member_id)) ctx.control.groupAddMember(name, group.handle, handleOf(m.member_id));
+  const done: (() => void)[] = [];
+  try {
+    for (const old of group.members) {
+      if (nextIds.has(old.member_id)) continue;
+      ctx.control.groupRemoveMember(name, group.handle, handleOf(old.member_id));
+      done.push(() => ctx.control.groupAddMember(name, group.handle, handleOf(old.member_id)));
+    }
+    for (const m of next) {
+      if (oldIds.has(m.member_id)) continue;
+      ctx.control.groupAddMember(name, group.handle, handleOf(m.member_id));
+      done.push(() => ctx.control.groupRemoveMember(name, group.handle, handleOf(m.member_id)));
+    }
+  } catch (err) {
+    for (const undo of done.reverse()) undo();
+    throw toP4RuntimeError(err);
+  }
   group.members = canonicalMembers(next);
 }
 
@@ -134,6 +151,7 @@ export function writeGroup(ctx: PipelineContext, type: UpdateType, g: ActionProf
   const maxGroupSize = profile.max_group_size ?? 0;
   switch (type) {
     case "INSERT": {
+      if (profileHasOneShots(ctx, profile.preamble.id)) throw invalidArgument(MIXED_MODES);
       const maxSize = g.max_size ?? 0;
       if (maxSize < 0 || (maxGroupSize > 0 && maxSize > maxGroupSize)) throw invalidArgument(`Group max_size ${maxSize} exceeds the profile's max_group_size ${maxGroupSize}`);
       checkGroupMembers(profile, state, g.members ?? [], maxSize);
@@ -143,9 +161,8 @@ export function writeGroup(ctx: PipelineContext, type: UpdateType, g: ActionProf
       try {
         setGroupMembers(ctx, name, record, state, g.members ?? []);
       } catch (err) {
-        for (const m of record.members) ctx.control.groupRemoveMember(name, handle, state.members.get(m.member_id ?? 0)!.handle);
         ctx.control.groupDelete(name, handle);
-        throw toP4RuntimeError(err);
+        throw err;
       }
       state.groups.set(groupId, record);
       return () => {
@@ -159,7 +176,7 @@ export function writeGroup(ctx: PipelineContext, type: UpdateType, g: ActionProf
       if ((g.max_size ?? 0) !== 0 && g.max_size !== existing.maxSize) throw invalidArgument("Cannot change the max_size of a group");
       checkGroupMembers(profile, state, g.members ?? [], existing.maxSize);
       const previous = existing.members;
-      callSwitch(() => setGroupMembers(ctx, name, existing, state, g.members ?? []));
+      setGroupMembers(ctx, name, existing, state, g.members ?? []);
       return () => setGroupMembers(ctx, name, existing, state, previous);
     }
     case "DELETE": {
@@ -168,10 +185,13 @@ export function writeGroup(ctx: PipelineContext, type: UpdateType, g: ActionProf
         throw new P4RuntimeError(grpc.status.FAILED_PRECONDITION, `Group ${groupId} is still referenced`);
       }
       const previous = existing.members;
-      callSwitch(() => {
-        setGroupMembers(ctx, name, existing, state, []);
+      setGroupMembers(ctx, name, existing, state, []);
+      try {
         ctx.control.groupDelete(name, existing.handle);
-      });
+      } catch (err) {
+        setGroupMembers(ctx, name, existing, state, previous);
+        throw toP4RuntimeError(err);
+      }
       state.groups.delete(groupId);
       return () => {
         const record: GroupRecord = { handle: ctx.control.groupCreate(name), members: [], maxSize: existing.maxSize };

@@ -4,9 +4,9 @@
  * not keep itself (member / group ids, replication and meter configs, value
  * set contents, per-entry controller metadata).
  */
-import type { ControlPlane, EntryHandle, GroupHandle, MemberHandle } from "../dataplane/api.ts";
+import type { ActionCall, ControlPlane, EntryAction, EntryHandle, GroupHandle, MemberHandle } from "../dataplane/api.ts";
 import type { P4InfoIndex } from "./p4info_index.ts";
-import type { Action, ActionProfileGroupMember, CloneSessionEntry, MeterConfig, MulticastGroupEntry, ValueSetEntry } from "./messages.ts";
+import type { Action, ActionProfileAction, ActionProfileGroupMember, CloneSessionEntry, MeterConfig, MulticastGroupEntry, ValueSetEntry } from "./messages.ts";
 
 /** Restores what one applied update changed (ROLLBACK_ON_ERROR / DATAPLANE_ATOMIC batches). */
 export type Undo = () => void;
@@ -27,6 +27,25 @@ export interface ProfileState {
   readonly groups: Map<number, GroupRecord>;
 }
 
+/** A checked one-shot action set: enough to (re)create its members and group. */
+export interface OneShotSet {
+  readonly profileId: number;
+  readonly profileName: string;
+  readonly calls: readonly ActionCall[];
+  /** Canonical form, for reads. */
+  readonly actions: readonly ActionProfileAction[];
+  readonly withSelector: boolean;
+}
+
+/** The hidden members (and group) behind a table entry programmed with a one-shot action set. */
+export interface OneShotRecord {
+  readonly set: OneShotSet;
+  /** What the table entry points at. */
+  readonly action: EntryAction;
+  readonly members: readonly MemberHandle[];
+  readonly group: GroupHandle | undefined;
+}
+
 export interface EntryExtras {
   readonly metadata: Uint8Array;
   readonly controllerMetadata: string;
@@ -43,6 +62,8 @@ export interface ShadowState {
   readonly valueSets: Map<number, ValueSetEntry>;
   /** Opaque per-entry fields the controller may read back, key `${tableName}/${handle}`. */
   readonly entryExtras: Map<string, EntryExtras>;
+  /** One-shot action sets by entry, key `${tableName}/${handle}`. */
+  readonly oneShots: Map<string, OneShotRecord>;
 }
 
 export function emptyShadowState(): ShadowState {
@@ -53,6 +74,7 @@ export function emptyShadowState(): ShadowState {
     meterConfigs: new Map(),
     valueSets: new Map(),
     entryExtras: new Map(),
+    oneShots: new Map(),
   };
 }
 

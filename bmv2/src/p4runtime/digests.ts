@@ -12,7 +12,7 @@ import type { Undo } from "./context.ts";
 import type { DigestEntry, P4Data, UpdateType } from "./messages.ts";
 import type { P4InfoDigest, P4InfoIndex } from "./p4info_index.ts";
 import { invalidArgument, notFound, P4RuntimeError } from "./status.ts";
-import { INVALID_ID } from "./table_entries.ts";
+import { INVALID_ID } from "./action_calls.ts";
 
 export interface DigestListMessage {
   readonly digest_id: number;

@@ -25,7 +25,8 @@ import type {
 import type { P4InfoCounterLike, P4InfoRegister, P4InfoTable } from "./p4info_index.ts";
 import { invalidArgument, notFound, P4RuntimeError } from "./status.ts";
 import { callSwitch, counterFromData, counterToData, meterFromConfig, meterToConfig } from "./switch_calls.ts";
-import { bitstring, entryToP4Runtime, INVALID_ID, lookupEntry, requireTable, tableViews } from "./table_entries.ts";
+import { bitstring, INVALID_ID } from "./action_calls.ts";
+import { entryToP4Runtime, lookupEntry, requireTable, tableViews } from "./table_entries.ts";
 
 function onlyModify(type: UpdateType, what: string): void {
   if (type === "UNSPECIFIED") throw invalidArgument("Update type is not set");
@@ -359,9 +360,23 @@ export function writeValueSet(ctx: PipelineContext, type: UpdateType, e: ValueSe
   const next = members.map((m) => valueSetKey(ctx, id, m.match ?? []));
   const previousEntry = ctx.shadow.valueSets.get(id);
   const previous = (previousEntry?.members ?? []).map((m) => valueSetKey(ctx, id, m.match ?? []));
+  const name = vs.preamble.name;
+  /** All or nothing: a failure part way puts back what was already changed. */
   const replace = (from: typeof next, to: typeof next): void => {
-    for (const k of from) ctx.control.valueSetRemove(vs.preamble.name, k.value, k.mask);
-    for (const k of to) ctx.control.valueSetAdd(vs.preamble.name, k.value, k.mask);
+    const done: (() => void)[] = [];
+    try {
+      for (const k of from) {
+        ctx.control.valueSetRemove(name, k.value, k.mask);
+        done.push(() => ctx.control.valueSetAdd(name, k.value, k.mask));
+      }
+      for (const k of to) {
+        ctx.control.valueSetAdd(name, k.value, k.mask);
+        done.push(() => ctx.control.valueSetRemove(name, k.value, k.mask));
+      }
+    } catch (err) {
+      for (const undo of done.reverse()) undo();
+      throw err;
+    }
   };
   callSwitch(() => replace(previous, next));
   ctx.shadow.valueSets.set(id, { value_set_id: id, members });

@@ -4,27 +4,20 @@
  * messages from trace 03/05) and turned into data-plane calls in JSON names.
  */
 import * as grpc from "@grpc/grpc-js";
-import type { ActionCall, EntryAction, MatchParam, TableEntryView } from "../dataplane/api.ts";
-import { bytesToBigint, canonicalBytes, fitsWidth, maxOfWidth } from "./bytes.ts";
-import { extrasKey, profileState, type PipelineContext, type Undo } from "./context.ts";
-import type { Action, FieldMatch, TableAction, TableEntry, UpdateType } from "./messages.ts";
+import type { EntryAction, EntryHandle, MatchParam, TableEntryView } from "../dataplane/api.ts";
+import { canonicalBytes, maxOfWidth } from "./bytes.ts";
+import { actionToP4Runtime, bitstring, INVALID_ID, translateAction } from "./action_calls.ts";
+import { extrasKey, type OneShotRecord, type OneShotSet, profileState, type PipelineContext, type Undo } from "./context.ts";
+import { checkActionSet, createOneShot, destroyOneShot } from "./one_shot.ts";
+import type { FieldMatch, TableAction, TableEntry, UpdateType } from "./messages.ts";
 import type { P4InfoIndex, P4InfoMatchField, P4InfoTable } from "./p4info_index.ts";
 import { invalidArgument, notFound, P4RuntimeError } from "./status.ts";
 import { callSwitch, counterFromData, counterToData, meterFromConfig, meterToConfig, toP4RuntimeError } from "./switch_calls.ts";
-
-export const INVALID_ID = "Invalid P4 id";
 
 export function requireTable(index: P4InfoIndex, tableId: number | undefined): P4InfoTable {
   const table = tableId ? index.tables.get(tableId) : undefined;
   if (!table) throw invalidArgument(INVALID_ID);
   return table;
-}
-
-/** Value of a bytestring that must fit `bitwidth` bits (leading zeros and short encodings accepted). */
-export function bitstring(bytes: Uint8Array | undefined, bitwidth: number): bigint {
-  const value = bytesToBigint(bytes ?? new Uint8Array());
-  if (!fitsWidth(value, bitwidth)) throw invalidArgument(`Bytestring provided does not fit within ${bitwidth} bits`);
-  return value;
 }
 
 const NEEDS_PRIORITY = new Set(["TERNARY", "RANGE", "OPTIONAL"]);
@@ -162,50 +155,16 @@ function adaptToSwitchKinds(ctx: PipelineContext, tableName: string, key: MatchP
   });
 }
 
-/** A direct action for `table`: known, allowed in the table (and in this position), with well-formed params. */
-export function translateAction(index: P4InfoIndex, table: P4InfoTable | undefined, action: Action, asDefault: boolean): ActionCall {
-  const info = action.action_id ? index.actions.get(action.action_id) : undefined;
-  if (!info) throw invalidArgument(INVALID_ID);
-  if (table) {
-    const ref = index.actionRef(table.preamble.id, info.preamble.id);
-    if (!ref) throw invalidArgument(`Action ${info.preamble.id} is not valid for table ${table.preamble.id}`);
-    if (asDefault && ref.scope === "TABLE_ONLY") throw invalidArgument(`Action ${info.preamble.id} cannot be the default action of table ${table.preamble.id}`);
-    if (!asDefault && ref.scope === "DEFAULT_ONLY") throw invalidArgument(`Action ${info.preamble.id} can only be the default action of table ${table.preamble.id}`);
-  }
-  return { action: info.preamble.name, args: translateParams(index, info.preamble.id, action) };
-}
+/** What an entry will execute: a ready data-plane action, or a one-shot action set still to be created. */
+type PreparedAction = { readonly kind: "ready"; readonly action: EntryAction } | { readonly kind: "one-shot"; readonly set: OneShotSet };
 
-export function translateParams(index: P4InfoIndex, actionId: number, action: Action): bigint[] {
-  const params = index.params(actionId);
-  const given = action.params ?? [];
-  if (given.length !== params.length) throw invalidArgument("Unexpected number of action parameters");
-  const byId = new Map<number, Uint8Array | undefined>();
-  for (const p of given) {
-    if (!params.some((d) => d.id === p.param_id)) throw invalidArgument("Unknown action parameter");
-    if (byId.has(p.param_id ?? 0)) throw invalidArgument("Duplicate action parameter");
-    byId.set(p.param_id ?? 0, p.value);
-  }
-  return params.map((d) => bitstring(byId.get(d.id), d.bitwidth));
-}
-
-/** The P4Runtime form of a data-plane action call (undefined when the P4Info does not know the action). */
-export function actionToP4Runtime(index: P4InfoIndex, call: ActionCall): Action | undefined {
-  const info = index.actions.get(call.action);
-  if (!info) return undefined;
-  const params = index.params(info.preamble.id);
-  return {
-    action_id: info.preamble.id,
-    params: params.map((p, i) => ({ param_id: p.id, value: canonicalBytes(call.args[i] ?? 0n) })),
-  };
-}
-
-function tableEntryAction(ctx: PipelineContext, table: P4InfoTable, action: TableAction): EntryAction {
+function prepareAction(ctx: PipelineContext, table: P4InfoTable, action: TableAction): PreparedAction {
   const tableId = table.preamble.id;
   const indirect = (table.implementation_id ?? 0) !== 0;
   const kind = action.type ?? (action.action ? "action" : undefined);
   if (kind === "action") {
     if (indirect) throw invalidArgument(`Cannot provide direct action for indirect table ${tableId}`);
-    return { kind: "action", call: translateAction(ctx.index, table, action.action ?? {}, false) };
+    return { kind: "ready", action: { kind: "action", call: translateAction(ctx.index, table, action.action ?? {}, false) } };
   }
   if (kind === "action_profile_member_id" || kind === "action_profile_group_id") {
     if (!indirect) throw invalidArgument(`Cannot provide action profile member / group for direct table ${tableId}`);
@@ -213,19 +172,24 @@ function tableEntryAction(ctx: PipelineContext, table: P4InfoTable, action: Tabl
     if (kind === "action_profile_member_id") {
       const member = profile.members.get(action.action_profile_member_id ?? 0);
       if (!member) throw invalidArgument("Invalid member / group id");
-      return { kind: "member", member: member.handle };
+      return { kind: "ready", action: { kind: "member", member: member.handle } };
     }
     const group = profile.groups.get(action.action_profile_group_id ?? 0);
     if (!group) throw invalidArgument("Invalid member / group id");
-    return { kind: "group", group: group.handle };
+    return { kind: "ready", action: { kind: "group", group: group.handle } };
   }
   if (kind === "action_profile_action_set") {
     if (!indirect) throw invalidArgument(`Cannot provide action profile action set for direct table ${tableId}`);
-    const profile = profileState(ctx.shadow, table.implementation_id!);
-    if (profile.members.size > 0 || profile.groups.size > 0) throw invalidArgument("Invalid attempt to mix action selector programming modes");
-    throw new P4RuntimeError(grpc.status.UNIMPLEMENTED, "One-shot action selector programming is not supported");
+    return { kind: "one-shot", set: checkActionSet(ctx, table, action.action_profile_action_set?.action_profile_actions ?? []) };
   }
   throw invalidArgument("Missing action in table entry");
+}
+
+/** Makes the data-plane objects a prepared action needs; the record (if any) must be kept with the entry. */
+function realize(ctx: PipelineContext, prepared: PreparedAction): { action: EntryAction; oneShot: OneShotRecord | undefined } {
+  if (prepared.kind === "ready") return { action: prepared.action, oneShot: undefined };
+  const oneShot = createOneShot(ctx, prepared.set);
+  return { action: oneShot.action, oneShot };
 }
 
 function findEntry(ctx: PipelineContext, tableName: string, key: MatchParam[], priority: number): TableEntryView | undefined {
@@ -286,40 +250,62 @@ export function writeTableEntry(ctx: PipelineContext, type: UpdateType, te: Tabl
   switch (type) {
     case "INSERT": {
       if (!te.action) throw invalidArgument("Missing action in table entry");
-      const action = tableEntryAction(ctx, table, te.action);
+      const prepared = prepareAction(ctx, table, te.action);
       // tableFind alone (no entry view) keeps bulk inserts linear.
       if (callSwitch(() => ctx.control.tableFind(name, key, priority)) !== undefined) {
         throw new P4RuntimeError(grpc.status.ALREADY_EXISTS, "Match entry exists, use MODIFY if you wish to change action");
       }
-      const handle = callSwitch(() => ctx.control.tableAdd(name, key, action, priority));
+      const { action, oneShot } = realize(ctx, prepared);
+      let handle: EntryHandle | undefined;
       try {
+        handle = ctx.control.tableAdd(name, key, action, priority);
         if (te.counter_data) ctx.control.directCounterWrite(name, handle, counterFromData(te.counter_data));
         if (te.meter_config) ctx.control.directMeterSet(name, handle, meterFromConfig(te.meter_config));
       } catch (err) {
-        ctx.control.tableDelete(name, handle);
+        if (handle !== undefined) ctx.control.tableDelete(name, handle);
+        if (oneShot) destroyOneShot(ctx, oneShot);
         throw toP4RuntimeError(err);
       }
-      ctx.shadow.entryExtras.set(extrasKey(name, handle), extras);
+      const added = handle;
+      ctx.shadow.entryExtras.set(extrasKey(name, added), extras);
+      if (oneShot) ctx.shadow.oneShots.set(extrasKey(name, added), oneShot);
       return () => {
-        ctx.control.tableDelete(name, handle);
-        ctx.shadow.entryExtras.delete(extrasKey(name, handle));
+        ctx.control.tableDelete(name, added);
+        if (oneShot) destroyOneShot(ctx, oneShot);
+        ctx.shadow.entryExtras.delete(extrasKey(name, added));
+        ctx.shadow.oneShots.delete(extrasKey(name, added));
       };
     }
     case "MODIFY": {
       if (!te.action) throw invalidArgument("Missing action in table entry");
-      const action = tableEntryAction(ctx, table, te.action);
+      const prepared = prepareAction(ctx, table, te.action);
       const old = findEntry(ctx, name, key, priority);
       if (!old) throw notFound("Cannot find match entry");
       if (old.isConst) throw new P4RuntimeError(grpc.status.PERMISSION_DENIED, "Cannot modify a const entry");
       const oldCounter = directCounter ? ctx.control.directCounterRead(name, old.handle) : undefined;
-      callSwitch(() => ctx.control.tableModify(name, old.handle, action));
+      const entryKey = extrasKey(name, old.handle);
+      const oldShot = ctx.shadow.oneShots.get(entryKey);
+      const { action, oneShot } = realize(ctx, prepared);
+      try {
+        ctx.control.tableModify(name, old.handle, action);
+      } catch (err) {
+        if (oneShot) destroyOneShot(ctx, oneShot);
+        throw toP4RuntimeError(err);
+      }
+      if (oldShot) destroyOneShot(ctx, oldShot);
+      if (oneShot) ctx.shadow.oneShots.set(entryKey, oneShot);
+      else ctx.shadow.oneShots.delete(entryKey);
       if (te.counter_data) ctx.control.directCounterWrite(name, old.handle, counterFromData(te.counter_data));
       // Per the spec an unset meter_config on MODIFY resets the meter.
       if (directMeter) ctx.control.directMeterSet(name, old.handle, te.meter_config ? meterFromConfig(te.meter_config) : undefined);
       const oldExtras = ctx.shadow.entryExtras.get(extrasKey(name, old.handle));
       ctx.shadow.entryExtras.set(extrasKey(name, old.handle), extras);
       return () => {
-        ctx.control.tableModify(name, old.handle, old.action);
+        const again = oldShot ? createOneShot(ctx, oldShot.set) : undefined;
+        ctx.control.tableModify(name, old.handle, again?.action ?? old.action);
+        if (oneShot) destroyOneShot(ctx, oneShot);
+        if (again) ctx.shadow.oneShots.set(entryKey, again);
+        else ctx.shadow.oneShots.delete(entryKey);
         if (oldCounter) ctx.control.directCounterWrite(name, old.handle, oldCounter);
         if (directMeter) ctx.control.directMeterSet(name, old.handle, old.meter);
         if (oldExtras) ctx.shadow.entryExtras.set(extrasKey(name, old.handle), oldExtras);
@@ -333,8 +319,15 @@ export function writeTableEntry(ctx: PipelineContext, type: UpdateType, te: Tabl
       callSwitch(() => ctx.control.tableDelete(name, old.handle));
       const oldExtras = ctx.shadow.entryExtras.get(extrasKey(name, old.handle));
       ctx.shadow.entryExtras.delete(extrasKey(name, old.handle));
+      const oldShot = ctx.shadow.oneShots.get(extrasKey(name, old.handle));
+      if (oldShot) {
+        destroyOneShot(ctx, oldShot);
+        ctx.shadow.oneShots.delete(extrasKey(name, old.handle));
+      }
       return () => {
-        const handle = ctx.control.tableAdd(name, old.key, old.action, old.priority);
+        const again = oldShot ? createOneShot(ctx, oldShot.set) : undefined;
+        const handle = ctx.control.tableAdd(name, old.key, again?.action ?? old.action, old.priority);
+        if (again) ctx.shadow.oneShots.set(extrasKey(name, handle), again);
         if (oldCounter) ctx.control.directCounterWrite(name, handle, oldCounter);
         if (old.meter) ctx.control.directMeterSet(name, handle, old.meter);
         if (oldExtras) ctx.shadow.entryExtras.set(extrasKey(name, handle), oldExtras);
@@ -346,7 +339,10 @@ export function writeTableEntry(ctx: PipelineContext, type: UpdateType, te: Tabl
 }
 
 /** The TableAction of an installed entry, with member / group handles mapped back to P4Runtime ids. */
-function entryActionToP4Runtime(ctx: PipelineContext, table: P4InfoTable, action: EntryAction): TableAction | undefined {
+function entryActionToP4Runtime(ctx: PipelineContext, table: P4InfoTable, view: TableEntryView): TableAction | undefined {
+  const oneShot = ctx.shadow.oneShots.get(extrasKey(table.preamble.name, view.handle));
+  if (oneShot) return { action_profile_action_set: { action_profile_actions: [...oneShot.set.actions] } };
+  const action = view.action;
   switch (action.kind) {
     case "action": {
       const a = actionToP4Runtime(ctx.index, action.call);
@@ -379,7 +375,7 @@ export function entryToP4Runtime(ctx: PipelineContext, table: P4InfoTable, view:
     priority: view.priority,
   };
   if (opts.withAction) {
-    const action = entryActionToP4Runtime(ctx, table, view.action);
+    const action = entryActionToP4Runtime(ctx, table, view);
     if (action) out.action = action;
   }
   const extras = ctx.shadow.entryExtras.get(extrasKey(name, view.handle));

@@ -22,7 +22,8 @@ test("table info describes keys, actions, size and attachments", (t) => {
   const { sw } = fixtureSwitch();
   const info = sw.control.tableInfo("ingress.t_exact");
   t.deepEqual(info.keys, [{ name: "hdr.h.dst", matchType: "exact", bitwidth: 8 }]);
-  t.deepEqual(info.actions, ["ingress.fwd", "ingress.drop"]);
+  t.deepEqual(info.actions, ["ingress.fwd", "ingress.drop", "ingress.fwd_color"]);
+  t.true(info.withMeters);
   t.is(info.size, 4);
   t.true(info.withCounters);
   t.false(info.constDefaultAction);

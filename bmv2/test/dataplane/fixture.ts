@@ -53,7 +53,7 @@ function table(name: string, key: unknown[], actions: [string, number][], extra:
 
 const constDefault = (id: number) => ({ default_entry: { action_id: id, action_const: true, action_data: [], action_entry_const: true } });
 
-export const ACTION = { fwd: 0, drop: 1, regAct: 2, cloneAct: 3, mcastAct: 4, digestAct: 5, meterAct: 6, markClone: 7, resubmit1: 8, resubmit2: 9, checkAct: 10 } as const;
+export const ACTION = { fwd: 0, drop: 1, regAct: 2, cloneAct: 3, mcastAct: 4, digestAct: 5, meterAct: 6, markClone: 7, resubmit1: 8, resubmit2: 9, checkAct: 10, fwdColor: 11 } as const;
 
 export function fixtureProgram(): Record<string, unknown> {
   const kindIs = (k: number, then: string, otherwise: string | null, name: string) => ({
@@ -100,7 +100,10 @@ export function fixtureProgram(): Record<string, unknown> {
     ],
     parse_vsets: [],
     deparsers: [{ name: "deparser", id: 0, order: ["h"], primitives: [] }],
-    meter_arrays: [{ name: "ingress.m", id: 0, is_direct: false, rate_count: 2, type: "packets", size: 2 }],
+    meter_arrays: [
+      { name: "ingress.m", id: 0, is_direct: false, rate_count: 2, type: "packets", size: 2 },
+      { name: "ingress.dm", id: 1, is_direct: true, binding: "ingress.t_exact", result_target: ["scalars", "color"], rate_count: 2, type: "packets", size: 4 },
+    ],
     counter_arrays: [
       { name: "ingress.cnt", id: 0, is_direct: false, size: 4 },
       { name: "ingress.t_exact_counter", id: 1, is_direct: true, binding: "ingress.t_exact" },
@@ -171,6 +174,12 @@ export function fixtureProgram(): Record<string, unknown> {
           prim("assign", field("standard_metadata", "egress_spec"), hex(1)),
         ],
       },
+      {
+        name: "ingress.fwd_color",
+        id: ACTION.fwdColor,
+        runtime_data: [{ name: "port", bitwidth: 9 }],
+        primitives: [prim("assign", field("standard_metadata", "egress_spec"), rt(0)), prim("assign", field("h", "val"), field("scalars", "color"))],
+      },
       { name: "egress.mark_clone", id: ACTION.markClone, runtime_data: [], primitives: [prim("assign", field("h", "kind"), hex(0xcc))] },
     ],
     pipelines: [
@@ -179,7 +188,7 @@ export function fixtureProgram(): Record<string, unknown> {
         id: 0,
         init_table: "c1",
         tables: [
-          table("ingress.t_exact", [{ match_type: "exact", name: "hdr.h.dst", target: ["h", "dst"], mask: null }], [["ingress.fwd", 0], ["ingress.drop", 1]], {
+          table("ingress.t_exact", [{ match_type: "exact", name: "hdr.h.dst", target: ["h", "dst"], mask: null }], [["ingress.fwd", 0], ["ingress.drop", 1], ["ingress.fwd_color", 11]], {
             with_counters: true,
             default_entry: { action_id: 1, action_const: false, action_data: [], action_entry_const: false },
           }),

@@ -108,3 +108,46 @@ test("random frames into every corpus program never throw nor hit an internal er
     t.is(sw.stats()["packets_in"], 40);
   }
 });
+
+test("randomly corrupted configs either load or fail with INVALID_ARGUMENT, never anything else", (t) => {
+  const base = corpus.length > 0 ? (JSON.parse(readFileSync(corpus.find((c) => c.name === "v1model-special-ops-bmv2")?.jsonFile ?? corpus[0]!.jsonFile, "utf8")) as Json) : fixtureProgram();
+  const garbage: unknown[] = [null, 42, -1, "x", [], {}, true, [null], { type: "field", value: 3 }];
+  let seed = 99;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const sw = createSwitch();
+  sw.loadPipeline(fixtureProgram());
+  let rejected = 0;
+  for (let i = 0; i < 150; i++) {
+    const config = structuredClone(base);
+    // Walk down a random path and replace what is there.
+    let node: unknown = config;
+    for (let depth = 0; depth < 8; depth++) {
+      const keys = node !== null && typeof node === "object" ? Object.keys(node) : [];
+      if (keys.length === 0) break;
+      const k = keys[rnd(keys.length)]!;
+      const child = (node as Record<string, unknown>)[k];
+      if (depth > 1 && rnd(3) === 0) {
+        (node as Record<string, unknown>)[k] = garbage[rnd(garbage.length)];
+        break;
+      }
+      node = child;
+    }
+    try {
+      sw.loadPipeline(config);
+      sw.loadPipeline(fixtureProgram());
+    } catch (e) {
+      t.true(e instanceof SwitchError && e.code === "INVALID_ARGUMENT", String(e));
+      rejected++;
+    }
+    const out: number[] = [];
+    const stop = sw.onEgress((p) => out.push(p));
+    sw.control.tableSetDefault("ingress.t_exact", { action: "ingress.fwd", args: [3n] });
+    sw.inject(port(0), frame(1, 1, 0));
+    stop();
+    t.deepEqual(out, [3], "the fixture pipeline still runs");
+  }
+  t.true(rejected > 0);
+});

@@ -27,12 +27,17 @@ test("exact table: hit forwards, miss runs the default (drop), direct counter co
 test("lpm: the longest matching prefix wins", (t) => {
   const { sw, send } = fixtureSwitch();
   sw.control.tableAdd("ingress.t_lpm", [{ kind: "lpm", value: 0x1200n, prefixLength: 8 }], fwd(1n));
-  sw.control.tableAdd("ingress.t_lpm", [{ kind: "lpm", value: 0x1234n, prefixLength: 16 }], fwd(2n));
+  const host = sw.control.tableAdd("ingress.t_lpm", [{ kind: "lpm", value: 0x1234n, prefixLength: 16 }], fwd(2n));
   sw.control.tableAdd("ingress.t_lpm", [{ kind: "lpm", value: 0x1230n, prefixLength: 12 }], fwd(3n));
   t.is(send(frame(0, 3, 0x1234))[0]?.[0], port(2));
   t.is(send(frame(0, 3, 0x1235))[0]?.[0], port(3));
   t.is(send(frame(0, 3, 0x12ff))[0]?.[0], port(1));
   t.deepEqual(send(frame(0, 3, 0x1300)), []);
+  t.is(sw.control.tableFind("ingress.t_lpm", [{ kind: "lpm", value: 0x1234n, prefixLength: 16 }]), host);
+  sw.control.tableDelete("ingress.t_lpm", host);
+  t.is(send(frame(0, 3, 0x1234))[0]?.[0], port(3), "falls back to the /12 once the /16 is gone");
+  sw.control.tableAdd("ingress.t_lpm", [{ kind: "lpm", value: 0n, prefixLength: 0 }], fwd(4n));
+  t.is(send(frame(0, 3, 0x1300))[0]?.[0], port(4), "a /0 entry matches everything");
 });
 
 test("ternary + range: the highest priority matching entry wins", (t) => {
@@ -161,4 +166,26 @@ test("log_msg formats its arguments; a failed assert drops the packet and is cou
   t.deepEqual(out, [1]);
   t.is(sw.stats()["assertion_failures"], 1);
   t.is(sw.stats()["internal_errors"], 0);
+});
+
+test("direct meters: each entry has its own meter, its color lands in the result field", (t) => {
+  let now = 0n;
+  const { sw, send } = fixtureSwitch(() => now);
+  const call = { kind: "action" as const, call: { action: "ingress.fwd_color", args: [2n] } };
+  const a = sw.control.tableAdd("ingress.t_exact", [{ kind: "exact", value: 1n }], call);
+  sw.control.tableAdd("ingress.t_exact", [{ kind: "exact", value: 2n }], call);
+  t.true(sw.control.tableInfo("ingress.t_exact").withMeters);
+  const tight = [
+    { infoRate: 0.000001, burstSize: 1 },
+    { infoRate: 0.000001, burstSize: 2 },
+  ] as const;
+  sw.control.directMeterSet("ingress.t_exact", a, tight);
+  const color = (dst: number) => send(frame(dst, 1, 0xffff))[0]?.[1].slice(4);
+  t.is(color(1), "0000", "green");
+  t.is(color(1), "0001", "yellow: committed bucket empty");
+  t.is(color(1), "0002", "red: peak bucket empty too");
+  t.is(color(2), "0000", "the other entry is unmetered");
+  t.deepEqual(sw.control.tableEntries("ingress.t_exact").find((e) => e.handle === a)?.meter, tight);
+  sw.control.directMeterSet("ingress.t_exact", a, undefined);
+  t.is(color(1), "0000");
 });

@@ -138,3 +138,45 @@ test("a rolled-back batch leaves members and groups as they were", async (t) => 
   const left = await p.read({ entities: [{ action_profile_member: {} }, { action_profile_group: {} }, { table_entry: { table_id: ECMP } }] });
   t.like(left, { ok: true, entities: [] });
 });
+
+test("one-shot action sets: the server makes the group, reads give the set back, modes do not mix", async (t) => {
+  const { rig, p, write } = await setup(t);
+  const set = (...ports: number[]) => ({
+    action_profile_action_set: {
+      action_profile_actions: ports.map((pt) => ({ action: { action_id: SET_PORT, params: [{ param_id: 1, value: Buffer.from([pt]) }] }, weight: 1 })),
+    },
+  });
+  t.like(await write("INSERT", ecmp("020000000001", set(1, 2))), { ok: true });
+  const seen = new Set<number>();
+  for (let i = 0; i < 16; i++) seen.add(egressOf(rig, "020000000001", (0x020000000100 + i).toString(16).padStart(12, "0"))[0]!);
+  t.true([...seen].every((pt) => pt === 1 || pt === 2) && seen.size > 0);
+  const read = await p.read({ entities: [{ table_entry: { table_id: ECMP } }] });
+  const got = read.ok ? read.entities[0]!["table_entry"].action : {};
+  t.is(got.type, "action_profile_action_set");
+  t.deepEqual(
+    got.action_profile_action_set.action_profile_actions.map((a: Msg) => [[...a["action"].params[0].value][0], a["weight"]]),
+    [
+      [1, 1],
+      [2, 1],
+    ],
+  );
+  t.deepEqual(firstError(await write("INSERT", member(1, 1))), [grpc.status.INVALID_ARGUMENT, "Invalid attempt to mix action selector programming modes"]);
+  t.deepEqual(firstError(await write("INSERT", ecmp("020000000002", set(1, 2, 3, 4, 5))))?.[0], grpc.status.RESOURCE_EXHAUSTED);
+  t.deepEqual(firstError(await write("INSERT", ecmp("020000000002", { action_profile_action_set: { action_profile_actions: [] } })))?.[0], grpc.status.INVALID_ARGUMENT);
+
+  t.like(await write("MODIFY", ecmp("020000000001", set(3))), { ok: true });
+  t.deepEqual(egressOf(rig, "020000000001"), [3]);
+  // A rolled-back MODIFY puts the previous action set back.
+  const rolled = await p.write({
+    election_id: eid(1),
+    atomicity: "ROLLBACK_ON_ERROR",
+    updates: [
+      { type: "MODIFY", entity: ecmp("020000000001", set(4)) },
+      { type: "INSERT", entity: ecmp("020000000001", set(5)) },
+    ],
+  });
+  t.like(rolled, { ok: false });
+  t.deepEqual(egressOf(rig, "020000000001"), [3]);
+  t.like(await write("DELETE", ecmp("020000000001", {})), { ok: true });
+  t.like(await write("INSERT", member(1, 1)), { ok: true }, "with no one-shot entry left, explicit members are fine again");
+});

@@ -1,6 +1,7 @@
 /** Trace 01 (arbitration) and 09 (Write without election id) against our server. */
 import * as grpc from "@grpc/grpc-js";
 import test from "ava";
+import { Arbiter, type ArbitrationPeer } from "../../src/p4runtime/arbitration.ts";
 import { eid, fixtureProgram, hex, startRig, type Msg } from "./harness.ts";
 
 const program = fixtureProgram("sel");
@@ -136,4 +137,34 @@ test("trace 09: writes without an election id", async (t) => {
   } finally {
     await rig.close();
   }
+});
+
+test("Arbiter unit: roles are separate elections, a primary that lowers its id hands over", (t) => {
+  const heard = new Map<string, string[]>();
+  const peer = (name: string): ArbitrationPeer => ({
+    sendArbitration: (u) => heard.set(name, [...(heard.get(name) ?? []), `${u.status.message}@${u.election_id.low}${u.role ? `/${u.role.name}` : ""}`]),
+  });
+  const arbiter = new Arbiter();
+  const a = peer("a");
+  const b = peer("b");
+  const r = peer("r");
+  t.deepEqual(arbiter.arbitrate(a, 0n, "", 5n), { ok: true });
+  t.deepEqual(arbiter.arbitrate(b, 0n, "", 3n), { ok: true });
+  t.deepEqual(arbiter.arbitrate(r, 0n, "ops", 1n), { ok: true });
+  t.true(arbiter.mayWrite(0n, "", 5n));
+  t.true(arbiter.mayWrite(0n, "ops", 1n));
+  t.false(arbiter.mayWrite(0n, "ops", 5n));
+  t.deepEqual(arbiter.arbitrate(a, 0n, "", 2n), { ok: true });
+  t.deepEqual(heard.get("a"), ["Is primary@5", "Is backup@3"]);
+  t.deepEqual(heard.get("b"), ["Is backup@5", "Is primary@3"]);
+  t.deepEqual(heard.get("r"), ["Is primary@1/ops"]);
+  t.is(arbiter.primaryPeer(0n), b);
+  t.deepEqual(arbiter.arbitrate(b, 7n, "", 9n), { ok: false, code: 9, message: "Arbitration update does not match the device / role of this stream" });
+  arbiter.leave(b);
+  t.is(arbiter.primaryPeer(0n), a);
+  t.deepEqual(heard.get("a"), ["Is primary@5", "Is backup@3", "Is primary@2"]);
+  arbiter.leave(a);
+  t.is(arbiter.primaryPeer(0n), undefined);
+  t.true(arbiter.mayWrite(0n, "", 0n), "no streams left: only a request without election id passes");
+  t.false(arbiter.mayWrite(0n, "", 2n));
 });

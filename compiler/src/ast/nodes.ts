@@ -10,11 +10,13 @@
  *     - every `Expr` has `type` (a semantic `Type`, lowercase `kind`, e.g. { kind: "bit", width: 8 });
  *       an integer literal (or constant expression of type `int`) used where a fixed-width type
  *       is expected has `type` set to that width type (the implicit cast P4 allows);
- *     - every `Expr` whose value is known at compile time has `constValue`;
  *     - every `PathExpr` has `ref` (the declaration it names), every `NamedTypeRef` has `ref`,
  *       and every `TypeRef` has `resolved` (its semantic type, typedefs followed);
  *     - every `CallExpr` has `target` (what is called) and `boundArgs` (arguments matched to
- *       parameters in declaration order, defaults filled in, named arguments reordered);
+ *       parameters in declaration order, named arguments reordered; an omitted optional
+ *       parameter has no `value`, read `param.defaultValue`); builtin methods (isValid, ...)
+ *       and table apply have empty `boundArgs` (push_front/pop_front keep their count in `args`);
+ *     - every scalar `Expr` whose value is known at compile time has `constValue`;
  *     - a `MemberExpr` naming an enum/error member has `ref` to the member declaration;
  *     - implicit conversions that change representation (serializable enum -> its underlying
  *       bit type) appear as an inserted `CastExpr` with `implicit: true`;
@@ -30,7 +32,14 @@
  *       (for `main`: the package with H and M bound); `Instantiation.boundArgs` binds
  *       constructor/package arguments (for `main`: each arg is a CallExpr whose target is
  *       `{ kind: "constructor", decl: <the ParserDecl/ControlDecl> }`);
- *     - a subexpression of type `infint` is a compile-time constant: read its `constValue`.
+ *     - a subexpression of type `infint` is a compile-time constant: read its `constValue`;
+ *     - `PathExpr.ref` kinds: Param, VarDecl, ConstDecl, Instantiation, ValueSetDecl, ActionDecl,
+ *       TableDecl, FunctionDecl, ExternFunctionDecl (the overload chosen), DeclaredId (match_kind
+ *       members), ParserState / BuiltinDecl accept|reject (transition targets), EnumDecl (target of
+ *       `Enum.Member`), ExternObjectDecl / ParserDecl / ControlDecl (callee of a constructor call);
+ *     - serializable enums have semantic type `serenum` (with `underlying`), plain ones `enum`;
+ *       typedefs are followed away (no typedef appears in a `Type`), `type` declarations are
+ *       `newtype`.
  * - Semantic types (`Type`) are distinct from syntactic types (`TypeRef`): `TypeRef` is what was
  *   written, `Type` is what it means. Aggregate semantic types point at their declaration node.
  * - Widths and sizes in `Type` are plain numbers (already evaluated); values are `bigint`.

@@ -9,7 +9,7 @@
 import type {
   ActionDecl, ActionRef, BlockStmt, CheckedProgram, ControlDecl, DeclaredId, ExternFunctionDecl, FunctionDecl,
   Instantiation, Keyset, Param, ParserDecl, Program, Stmt, TableDecl, TopLevelDecl, Type, TypeParam, SrcLoc,
-  ParserState, Expr,
+  ParserState, Expr, Declaration,
 } from "../ast/nodes.ts";
 import type { DiagnosticSink } from "../diagnostics/diagnostic.ts";
 import { ACCEPT, ExprChecker, REJECT, notWritableReason } from "./expressions.ts";
@@ -351,7 +351,7 @@ class Checker extends ExprChecker {
     this.checkBlock(d.apply, s, body);
   }
 
-  private declareLocal(scope: Scope, name: string, d: Parameters<Scope["declare"]>[1]): void {
+  private declareLocal(scope: Scope, name: string, d: Declaration): void {
     const own = scope.own(name);
     if (own !== undefined && own.some((x) => x.kind !== "Param" || d.kind === "Param")) {
       this.error(d.loc, `'${name}' is already declared in this scope`);

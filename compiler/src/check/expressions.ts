@@ -610,7 +610,9 @@ export class ExprChecker {
         callee.type = { kind: "function", decl: chosen };
         e.target = { kind: "externFunction", decl: chosen };
         const rt = this.resolveType(chosen.returnType, scope);
-        return this.bindCall(e, scope, { params: chosen.params, typeParams: chosen.typeParams, returnType: rt, bindings: new Map() }, explicitTypeArgs);
+        const result = this.bindCall(e, scope, { params: chosen.params, typeParams: chosen.typeParams, returnType: rt, bindings: new Map() }, explicitTypeArgs);
+        if (chosen.name === "static_assert") this.evaluateStaticAssert(e);
+        return result;
       }
       if (first.kind === "ExternObjectDecl" || first.kind === "ParserDecl" || first.kind === "ControlDecl") {
         return this.checkConstructorCall(e, first, explicitTypeArgs, scope);
@@ -622,6 +624,21 @@ export class ExprChecker {
     if (callee.kind === "MemberExpr") return this.checkMethodCall(e, callee, explicitTypeArgs, scope);
     this.error(callee.loc, "expression is not callable");
     return DONTCARE;
+  }
+
+  /** core.p4's static_assert runs at compile time: its value is known and a false check is an error. */
+  private evaluateStaticAssert(e: CallExpr): void {
+    const check = e.boundArgs?.[0]?.value;
+    if (check === undefined) return;
+    if (typeof check.constValue !== "boolean") {
+      this.error(check.loc, "static_assert needs a condition known at compile time");
+      return;
+    }
+    e.constValue = true;
+    if (!check.constValue) {
+      const message = e.boundArgs?.[1]?.value;
+      this.error(e.loc, `static assertion failed${message?.kind === "StringLiteral" ? `: ${message.value}` : ""}`);
+    }
   }
 
   /** `T(args)`; `typeArgsChecked` when the caller already resolved (and reported on) the type. */
@@ -639,12 +656,23 @@ export class ExprChecker {
         if (a !== undefined && a.kind !== "dontcare") bindings.set(p, a);
       });
       this.bindCall(e, scope, { params: chosen.params, typeParams: decl.typeParams, returnType: VOID, bindings }, []);
+      this.requireCompileTimeArgs(e);
       const inferred = decl.typeParams.map((p) => bindings.get(p) ?? DONTCARE);
       return { kind: "extern", decl, typeArgs: inferred };
     }
     e.target = { kind: "constructor", decl };
     this.bindCall(e, scope, { params: decl.ctorParams, typeParams: [], returnType: VOID, bindings: new Map() }, []);
+    this.requireCompileTimeArgs(e);
     return t;
+  }
+
+  /** Instances are made when the program is compiled, so constructor arguments must be known then. */
+  private requireCompileTimeArgs(e: CallExpr): void {
+    for (const b of e.boundArgs ?? []) {
+      if (b.value !== undefined && !isCompileTimeKnown(b.value)) {
+        this.error(b.value.loc, `constructor argument '${b.param.name}' must be a compile-time constant`);
+      }
+    }
   }
 
   private checkMethodCall(e: CallExpr, callee: Extract<Expr, { kind: "MemberExpr" }>, typeArgs: Type[], scope: Scope): Type {
@@ -938,6 +966,30 @@ export function notWritableReason(e: Expr): string | undefined {
     if (d?.kind === "Param" && (d.direction === "in" || d.direction === "none")) return `parameter '${root.name}' is read-only (direction ${d.direction === "in" ? "in" : "none"})`;
   }
   return "";
+}
+
+/** Values fixed when the program is compiled: constants, enum members, instances, constructor calls. */
+export function isCompileTimeKnown(e: Expr): boolean {
+  if (e.constValue !== undefined) return true;
+  switch (e.kind) {
+    case "StringLiteral":
+      return true;
+    case "MemberExpr":
+      return e.ref !== undefined;
+    case "PathExpr":
+      // Constructor parameters of the enclosing parser/control are compile-time values too.
+      return e.ref?.kind === "Instantiation" || e.ref?.kind === "ConstDecl" || (e.ref?.kind === "Param" && e.ref.direction === "none");
+    case "CallExpr":
+      return e.target?.kind === "constructor";
+    case "ListExpr":
+      return e.elements.every(isCompileTimeKnown);
+    case "StructInitExpr":
+      return e.fields.every((f) => isCompileTimeKnown(f.value));
+    case "CastExpr":
+      return isCompileTimeKnown(e.expr);
+    default:
+      return false;
+  }
 }
 
 /** Whether an expression denotes storage that can be written (assignment target, out argument). */

@@ -60,10 +60,8 @@ export function typeEquals(a: Type, b: Type): boolean {
       const o = b as typeof a;
       return a.decl === o.decl && a.typeArgs.length === o.typeArgs.length && a.typeArgs.every((x, i) => typeEquals(x, o.typeArgs[i]!));
     }
-    case "table": case "applyResult": case "actionEnum": {
-      const key = a.kind === "table" ? "decl" : "table";
-      return (a as unknown as Record<string, unknown>)[key] === (b as unknown as Record<string, unknown>)[key];
-    }
+    case "table": return a.decl === (b as typeof a).decl;
+    case "applyResult": case "actionEnum": return a.table === (b as typeof a).table;
     case "action": case "function": return a.decl === (b as typeof a).decl;
     case "valueSet": case "set": return typeEquals(a.element, (b as typeof a).element);
     case "structInit": {

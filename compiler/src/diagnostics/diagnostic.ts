@@ -29,12 +29,3 @@ export class DiagnosticSink {
   }
 }
 
-/**
- * Thrown inside a phase to abandon it after an error has been recorded; caught by the phase's
- * entry point. Never escapes the front end.
- */
-export class PhaseAbort extends Error {
-  constructor() {
-    super("phase aborted after a reported error");
-  }
-}

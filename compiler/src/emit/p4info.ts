@@ -99,7 +99,7 @@ export function emitP4Info(program: IrProgram): P4InfoObject {
           : {}),
         ...(t.actionProfile ? { implementation_id: id("actionProfile", profiles.find((p) => p.name === t.actionProfile)!.controlName) } : {}),
         ...(directResources.length > 0 ? { direct_resource_ids: directResources } : {}),
-        size: t.maxSize,
+        size: t.p4infoSize,
         ...(t.supportTimeout ? { idle_timeout_behavior: "NOTIFY_CONTROL" } : {}),
         ...(t.isConstTable ? { is_const_table: true } : {}),
         ...(t.entries.length > 0 ? { has_initial_entries: true } : {}),
@@ -172,6 +172,8 @@ export function emitP4Info(program: IrProgram): P4InfoObject {
       type_spec: { struct: { name: l.controlName } },
     }));
   }
+  // p4c fills type_info while translating tables and typed externs; other programs have none.
+  if (tables.length === 0 && program.learnLists.length === 0 && program.registerArrays.length === 0 && program.calculations.length === 0) return out;
   out["type_info"] =
     program.learnLists.length > 0
       ? {

@@ -259,8 +259,10 @@ export interface IrTable {
   readonly keys: readonly IrTableKey[];
   readonly type: "simple" | "indirect" | "indirect_ws";
   readonly actionProfile: string | null;
+  /** The BMv2 JSON max_size (p4c sizes constant-entry tables to their entries). */
   readonly maxSize: number;
-  /** Whether the source gave `size` (P4Info reports the default otherwise too). */
+  /** The P4Info size: the declared size, or the default. */
+  readonly p4infoSize: number;
   readonly withCounters: boolean;
   readonly directCounter: string | null;
   readonly directMeter: string | null;

@@ -5,7 +5,6 @@ import type {
   IrCalculation,
   IrChecksum,
   IrCounterArray,
-  IrExpr,
   IrFieldList,
   IrLearnList,
   IrMeterArray,
@@ -37,12 +36,11 @@ export class LowerContext {
   readonly profiles = new Map<string, Mutable<IrActionProfile> & { tables: string[] }>();
   readonly checksums: IrChecksum[] = [];
   readonly parseVsets: IrParseVset[] = [];
-  /** Direct meters get their result field from the `read` call in an action. */
-  readonly directMeterTargets = new Map<string, IrExpr>();
   private readonly usedNames = new Set<string>();
   private readonly keyOfObject = new WeakMap<object, number>();
   private nextObjectKey = 0;
   private nodeNumber = 0;
+  private readonly actionRanks = new Map<string, number[]>();
 
   constructor(readonly checked: CheckedProgram) {
     checked.errors.forEach((e, i) => this.errorCodes.set(e, i));
@@ -51,10 +49,6 @@ export class LowerContext {
   /** A program-unique name for a JSON object (actions, tables, calculations share one space in p4c). */
   uniqueName(hint: string): string {
     return unique(hint, this.usedNames);
-  }
-
-  reserveName(name: string): void {
-    this.usedNames.add(name);
   }
 
   /** A stable small number per object, to build map keys from declaration identities. */
@@ -72,7 +66,26 @@ export class LowerContext {
     return this.nodeNumber++;
   }
 
-  addAction(action: IrAction): void {
+  /**
+   * Records an action with where p4c would list it: per pipeline, source actions declared
+   * outside controls first (in declaration order), then the controls' own actions (in source
+   * order), then compiler-made ones. P4Info lists actions in the same order.
+   */
+  addAction(action: IrAction, rank: { readonly category: 0 | 1 | 2; readonly position: number }): void {
     this.actions.push(action);
+    this.actionRanks.set(action.name, [this.pipelineIndex, rank.category, rank.position, this.actions.length]);
+  }
+
+  /** Which of parser/ingress/egress/deparser is being lowered, for the action order. */
+  pipelineIndex = 0;
+
+  orderedActions(): IrAction[] {
+    const rank = (a: IrAction) => this.actionRanks.get(a.name) ?? [0, 0, 0, 0];
+    return [...this.actions].sort((a, b) => {
+      const ra = rank(a);
+      const rb = rank(b);
+      for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return ra[i]! - rb[i]!;
+      return 0;
+    });
   }
 }

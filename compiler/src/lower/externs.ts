@@ -2,16 +2,16 @@ import type { CallExpr, Expr, Instantiation } from "../ast/nodes.ts";
 import type { IrExpr } from "../ir/program.ts";
 import type { Env } from "./env.ts";
 import { boolToData, field, konst } from "./ir_build.ts";
-import type { FunctionFrame, Lowerer } from "./lowerer.ts";
+import type { Lowerer } from "./lowerer.ts";
 import type { NStmt } from "./nstmt.ts";
 import type { Loc } from "./storage.ts";
-import { LowerError, isBool, representation, resolved, scalarWidth, typeOf } from "./types.ts";
+import { LowerError, annotationNumber, isBool, representation, resolved, scalarWidth, typeOf } from "./types.ts";
 
 /**
  * v1model externs -> bmv2: stateful objects become register/counter/meter arrays and action
  * profiles, extern calls become the primitives simple_switch implements.
  */
-export function declareExtern(lowerer: Lowerer, inst: Instantiation, externName: string, name: string, env: Env): void {
+export function declareExtern(lowerer: Lowerer, inst: Instantiation, externName: string, name: string): void {
   const ctx = lowerer.ctx;
   const arg = (param: string): Expr | undefined => inst.boundArgs?.find((b) => b.param.name === param)?.value;
   const argNumber = (param: string): number => {
@@ -23,7 +23,7 @@ export function declareExtern(lowerer: Lowerer, inst: Instantiation, externName:
     return e?.kind === "MemberExpr" ? e.member : "";
   };
   const source = ctx.src.info(inst.loc, inst.name);
-  const idAnnotation = inst.annotations.find((a) => a.name === "id") ? Number(inst.annotations.find((a) => a.name === "id")!.tokens[0]?.text ?? 0) : null;
+  const idAnnotation = annotationNumber(inst.annotations, "id");
   const typeArgs = (() => {
     const t = resolved(inst.type);
     return t.kind === "extern" ? t.typeArgs : [];
@@ -60,7 +60,6 @@ export function declareExtern(lowerer: Lowerer, inst: Instantiation, externName:
       });
       return;
     default:
-      void env;
       throw new LowerError(inst.loc, `extern '${externName}' is not supported by the bmv2 back end`);
   }
 }
@@ -69,7 +68,7 @@ function unitOf(member: string): "packets" | "bytes" | "packets_and_bytes" {
   return member === "bytes" ? "bytes" : member === "packets_and_bytes" ? "packets_and_bytes" : "packets";
 }
 
-export function externCall(lowerer: Lowerer, call: CallExpr, env: Env, out: NStmt[], fn: FunctionFrame | null): void {
+export function externCall(lowerer: Lowerer, call: CallExpr, env: Env, out: NStmt[]): void {
   const target = call.target!;
   const args = (call.boundArgs ?? []).map((b) => b.value);
   const arg = (i: number): Expr => {
@@ -88,7 +87,6 @@ export function externCall(lowerer: Lowerer, call: CallExpr, env: Env, out: NStm
     return field(loc.header, loc.field);
   };
   const prim = (name: string, primArgs: IrExpr[]) => out.push(lowerer.prim(name, primArgs, call.loc));
-  void fn;
 
   if (target.kind === "parserApply") {
     if (lowerer.mode !== "parser") throw new LowerError(call.loc, "a parser can only be applied inside a parser");

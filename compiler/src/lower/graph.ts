@@ -100,7 +100,10 @@ export class GraphBuilder {
     const first = prims.find((p) => p.source)?.source;
     const hint = first ? lineActionName({ file: first.filename, line: first.line, col: first.column }) : "act";
     const actionName = this.ctx.uniqueName(hint);
-    this.ctx.addAction({ name: actionName, controlName: null, params: [], primitives: prims, source: null, idAnnotation: null, annotations: [] });
+    this.ctx.addAction(
+      { name: actionName, controlName: null, params: [], primitives: prims, source: null, idAnnotation: null, annotations: [] },
+      { category: 2, position: first ? first.line * 100000 + first.column : 0 },
+    );
     const tableName = this.ctx.uniqueName(`tbl_${actionName}`);
     this.tables.push(singleActionTable(tableName, actionName, [], next, first ?? null));
     return tableName;
@@ -116,6 +119,7 @@ function singleActionTable(name: string, action: string, data: IrActionCall["dat
     type: "simple",
     actionProfile: null,
     maxSize: 1024,
+    p4infoSize: 1024,
     withCounters: false,
     directCounter: null,
     directMeter: null,

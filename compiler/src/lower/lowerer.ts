@@ -14,10 +14,10 @@ import type {
   TableDecl,
   Type,
 } from "../ast/nodes.ts";
-import type { IrActionCall, IrExpr, IrPrimitive, IrRuntimeParam, SourceInfo } from "../ir/program.ts";
+import type { IrActionCall, IrExpr, IrPrimitive, IrRuntimeParam } from "../ir/program.ts";
 import { actionBodyPrimitives } from "./action_body.ts";
 import type { LowerContext } from "./context.ts";
-import { Env } from "./env.ts";
+import { Env, type Binding } from "./env.ts";
 import { declareExtern, externCall } from "./externs.ts";
 import { bool, boolToData, dataToBool, field, konst, op, truncate, twoComp, validOf } from "./ir_build.ts";
 import type { NStmt } from "./nstmt.ts";
@@ -496,7 +496,7 @@ export class Lowerer {
         return;
       }
       case "CallStmt":
-        this.callStmt(s.call, env, out, fn);
+        this.callStmt(s.call, env, out);
         return;
       case "IfStmt":
         this.ifStmt(s.cond, s.then, s.else, env, out, fn);
@@ -557,7 +557,7 @@ export class Lowerer {
     } else if (r.kind === "extern") {
       const name = this.controlPlaneName(s.annotations, s.name, env);
       env.bind(s, { b: "extern", name, decl: s, externName: r.decl.name });
-      declareExtern(this, s, r.decl.name, name, env);
+      declareExtern(this, s, r.decl.name, name);
     } else {
       throw new LowerError(s.loc, `cannot instantiate a ${r.kind} here`);
     }
@@ -740,7 +740,7 @@ export class Lowerer {
   // ----------------------------------------------------------------------------------------
   // Call statements
 
-  private callStmt(call: CallExpr, env: Env, out: NStmt[], fn: FunctionFrame | null): void {
+  private callStmt(call: CallExpr, env: Env, out: NStmt[]): void {
     const target = call.target;
     if (!target) throw new LowerError(call.loc, "internal: call was not resolved by the front end");
     switch (target.kind) {
@@ -764,7 +764,7 @@ export class Lowerer {
       case "externFunction":
       case "externMethod":
       case "parserApply":
-        externCall(this, call, env, out, fn);
+        externCall(this, call, env, out);
         return;
     }
   }
@@ -909,6 +909,8 @@ export class Lowerer {
     const main: NStmt[] = [];
     actionLowerer.block(decl.body.stmts, inner, main, { returnTo: null });
     body.push({ k: "scope", body: main }, ...copyOut);
+    const globalIndex = this.ctx.checked.program.decls.indexOf(decl);
+    const rank = globalIndex >= 0 ? { category: 0 as const, position: globalIndex } : { category: 1 as const, position: decl.loc.line * 100000 + decl.loc.col };
     this.ctx.addAction({
       name,
       controlName,
@@ -917,7 +919,7 @@ export class Lowerer {
       source: this.ctx.src.info(decl.loc, decl.name),
       idAnnotation: annotationNumber(decl.annotations, "id"),
       annotations: p4infoAnnotations(decl.annotations),
-    });
+    }, rank);
   }
 
   /** The IR name of a table applied from `env`, building the table on first use. */
@@ -936,13 +938,7 @@ export class Lowerer {
   primitive(opName: string, args: IrExpr[], at: Expr["loc"] | null, fragment?: string): IrPrimitive {
     return { op: opName, args, source: at ? this.ctx.src.info(at, fragment) : null };
   }
-
-  sourceOf(at: Expr["loc"]): SourceInfo {
-    return this.ctx.src.info(at);
-  }
 }
-
-export type Binding = NonNullable<ReturnType<Env["lookup"]>>;
 
 /** Where `return` in a function body sends its value. */
 export interface FunctionFrame {

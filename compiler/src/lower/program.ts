@@ -1,6 +1,6 @@
 import { basename } from "node:path";
 import type { CheckedProgram, ControlDecl, Expr, Param, ParserDecl, Type } from "../ast/nodes.ts";
-import type { IrConditional, IrDeparser, IrPipeline, IrProgram, IrTable } from "../ir/program.ts";
+import type { IrConditional, IrControllerHeader, IrDeparser, IrPipeline, IrProgram, IrTable } from "../ir/program.ts";
 import { coreErrors, v1modelFieldAliases } from "../ir/v1model.ts";
 import { LowerContext } from "./context.ts";
 import { Env } from "./env.ts";
@@ -9,7 +9,7 @@ import { Lowerer } from "./lowerer.ts";
 import type { NStmt } from "./nstmt.ts";
 import { lowerParser } from "./parser.ts";
 import type { Loc } from "./storage.ts";
-import { LowerError, annotationString, representation, resolved, typeOf } from "./types.ts";
+import { LowerError, annotationNumber, annotationString, representation, resolved, scalarWidth, typeOf } from "./types.ts";
 
 /** The six blocks of a V1Switch package, in its parameter order. */
 interface V1SwitchBlocks {
@@ -57,6 +57,7 @@ export function lowerProgram(checked: CheckedProgram, programFile: string): IrPr
   }
   const pipelines: IrPipeline[] = (["ingress", "egress"] as const).map((which) => {
     const decl = blocks[which];
+    ctx.pipelineIndex = which === "ingress" ? 1 : 2;
     const body: NStmt[] = [];
     lowerer.controlBody(decl, blockEnv(decl), body);
     const graph = new GraphBuilder(ctx);
@@ -78,11 +79,9 @@ export function lowerProgram(checked: CheckedProgram, programFile: string): IrPr
       conditionals: ordered.conditionals,
     };
   });
+  ctx.pipelineIndex = 3;
   const deparser = lowerDeparser(lowerer, blocks.deparser, blockEnv(blocks.deparser));
 
-  for (const m of ctx.meters) {
-    if (m.directTable) m.resultTarget = ctx.directMeterTargets.get(m.name) ?? m.resultTarget;
-  }
   const userErrors = checked.errors.map((e) => e.name);
   return {
     programName: basename(programFile),
@@ -104,13 +103,29 @@ export function lowerProgram(checked: CheckedProgram, programFile: string): IrPr
     registerArrays: ctx.registers,
     calculations: ctx.calculations,
     learnLists: ctx.learnLists,
-    actions: ctx.actions,
+    actions: ctx.orderedActions(),
     pipelines,
     checksums: ctx.checksums,
     externInstances: [],
     fieldAliases: v1modelFieldAliases,
-    controllerHeaders: [],
+    controllerHeaders: controllerHeaders(checked),
   };
+}
+
+/** Headers marked @controller_header("packet_in"/"packet_out") describe packet I/O metadata in P4Info. */
+function controllerHeaders(checked: CheckedProgram): IrControllerHeader[] {
+  return checked.program.decls.flatMap((d) => {
+    if (d.kind !== "HeaderDecl") return [];
+    const name = annotationString(d.annotations, "controller_header");
+    if (name === null) return [];
+    return [
+      {
+        name,
+        headerType: d.name,
+        fields: d.fields.map((f) => ({ name: f.name, bitwidth: scalarWidth(resolved(f.type), f.loc), idAnnotation: annotationNumber(f.annotations, "id") })),
+      },
+    ];
+  });
 }
 
 function v1switchBlocks(checked: CheckedProgram): V1SwitchBlocks {

@@ -47,7 +47,7 @@ export function buildTable(lowerer: Lowerer, decl: TableDecl, name: string, env:
   };
   for (const ref of props.find((p) => p.kind === "ActionsProperty")?.actions ?? []) {
     const scope = hasAnnotation(ref.annotations, "tableonly") ? "TABLE_ONLY" : hasAnnotation(ref.annotations, "defaultonly") ? "DEFAULT_ONLY" : "TABLE_AND_DEFAULT";
-    addRef(ref, scope, ref.annotations.map((a) => `@${a.name}`).filter((a) => a === "@tableonly" || a === "@defaultonly"));
+    addRef(ref, scope, ref.annotations.filter((a) => a.name !== "name" && a.name !== "id").map((a) => (a.tokens.length > 0 ? `@${a.name}(${a.tokens.map((x) => x.text).join("")})` : `@${a.name}`)));
   }
 
   const defaultProp = props.find((p) => p.kind === "DefaultActionProperty");
@@ -111,6 +111,7 @@ export function buildTable(lowerer: Lowerer, decl: TableDecl, name: string, env:
       actionProfile: implementation,
       // p4c sizes a table with constant entries and no `size` to exactly those entries.
       maxSize: typeof sizeValue === "bigint" ? Number(sizeValue) : entriesProp?.isConst ? entries.length : DEFAULT_SIZE,
+      p4infoSize: typeof sizeValue === "bigint" ? Number(sizeValue) : DEFAULT_SIZE,
       withCounters: directCounter !== null,
       directCounter,
       directMeter,

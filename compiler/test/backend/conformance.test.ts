@@ -1,6 +1,6 @@
 import test from "ava";
 import { v1modelCases } from "../../../testbench/src/conformance.ts";
-import { stfPassing, structureEqual } from "./conformance_baseline.ts";
+import { p4infoIdentical, stfPassing, structureEqual } from "./conformance_baseline.ts";
 import { evaluateCase } from "./evaluate.ts";
 
 // Every program of the p4c conformance corpus compiled by OUR compiler: its output compared
@@ -12,7 +12,7 @@ if (cases.length === 0) {
   test.skip("conformance corpus not found (set SLB_CONFORMANCE_DIR); builtin compiler not checked against p4c", () => {});
 }
 
-for (const c of cases.filter((x) => stfPassing.includes(x.name) || structureEqual.includes(x.name))) {
+for (const c of cases.filter((x) => stfPassing.includes(x.name) || structureEqual.includes(x.name) || p4infoIdentical.includes(x.name))) {
   test(`builtin compiler: ${c.name}`, (t) => {
     const o = evaluateCase(c);
     t.deepEqual(o.compileErrors, []);
@@ -21,6 +21,7 @@ for (const c of cases.filter((x) => stfPassing.includes(x.name) || structureEqua
       t.true(o.stfPassed);
     }
     if (structureEqual.includes(c.name)) t.deepEqual(o.structureDiffs, []);
+    if (p4infoIdentical.includes(c.name)) t.true(o.p4infoIdentical, "P4Info text identical to real p4c's");
   });
 }
 
@@ -35,8 +36,12 @@ if (cases.length > 0) {
     const compiled = outcomes.filter((o) => o.compiled).length;
     const same = outcomes.filter((o) => o.compiled && o.structureDiffs.length === 0).length;
     const stf = outcomes.filter((o) => o.stfPassed).length;
-    t.log(`compiled ${compiled}/${cases.length}, structure equal to p4c ${same}/${cases.length}, STF pass with our JSON ${stf}/${cases.length}`);
+    const identical = outcomes.filter((o) => o.p4infoIdentical).length;
+    t.log(
+      `compiled ${compiled}/${cases.length}, structure equal to p4c ${same}/${cases.length}, P4Info text identical ${identical}/${cases.length}, STF pass with our JSON ${stf}/${cases.length}`,
+    );
     t.true(stf >= stfPassing.length, "no regression below the baseline");
     t.true(same >= structureEqual.length, "no regression below the baseline");
+    t.true(identical >= p4infoIdentical.length, "no regression below the baseline");
   });
 }

@@ -58,6 +58,7 @@ function defaultActionProgram(): IrProgram {
     type: "simple" as const,
     actionProfile: null,
     maxSize: 1024,
+    p4infoSize: 1024,
     withCounters: false,
     directCounter: null,
     directMeter: null,

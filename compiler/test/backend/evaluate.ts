@@ -13,6 +13,8 @@ export interface CaseOutcome {
   readonly compiled: boolean;
   readonly compileErrors: readonly string[];
   readonly structureDiffs: readonly string[];
+  /** Our P4Info text is byte-identical to real p4c's. */
+  readonly p4infoIdentical: boolean;
   readonly stfPassed: boolean;
   readonly stfFailures: readonly string[];
 }
@@ -25,12 +27,14 @@ export function evaluateCase(c: V1modelCase): CaseOutcome {
       compiled: false,
       compileErrors: result.diagnostics.filter((d) => d.severity === "error").map(formatDiagnosticHeadline),
       structureDiffs: [],
+      p4infoIdentical: false,
       stfPassed: false,
       stfFailures: [],
     };
   }
   const realJson = JSON.parse(readFileSync(c.jsonFile, "utf8"));
-  const realP4Info = parseP4InfoText(readFileSync(c.p4infoFile, "utf8"));
+  const realP4InfoText = readFileSync(c.p4infoFile, "utf8");
+  const realP4Info = parseP4InfoText(realP4InfoText);
   const ourJson = JSON.parse(JSON.stringify(result.bmv2Json));
   const structureDiffs = [...compareBmv2Json(ourJson, realJson), ...compareP4Info(result.p4info, realP4Info)];
   let stfPassed = false;
@@ -44,5 +48,5 @@ export function evaluateCase(c: V1modelCase): CaseOutcome {
   } catch (err) {
     stfFailures = [`switch rejected our JSON: ${(err as Error).message}`];
   }
-  return { name: c.name, compiled: true, compileErrors: [], structureDiffs, stfPassed, stfFailures };
+  return { name: c.name, compiled: true, compileErrors: [], structureDiffs, p4infoIdentical: result.p4infoText === realP4InfoText, stfPassed, stfFailures };
 }

@@ -64,6 +64,10 @@ test("externs.p4 compiles to the bmv2 objects of its externs", (t) => {
   t.is(info.direct_counters[0].direct_table_id, info.tables.find((tb: J) => tb.preamble.name === "I.fwd").preamble.id);
   t.is(info.counters[0].spec.unit, "BOTH");
   t.is(info.meters[0].preamble.id >>> 24, 0x14);
+  t.deepEqual(
+    info.controller_packet_metadata.map((h: J) => [h.preamble.name, h.preamble.id >>> 24, h.preamble.annotations, h.metadata.map((m: J) => [m.id, m.name, m.bitwidth])]),
+    [["packet_in", 0x04, ['@controller_header("packet_in")'], [[1, "ingress_port", 9], [2, "pad", 7]]]],
+  );
 });
 
 test("register write then read returns the value, and the indexed counter counts both probes", (t) => {
@@ -73,8 +77,8 @@ test("register write then read returns the value, and the indexed counter counts
   t.is(out.length, 2);
   t.is(out[1]!.port, 3);
   t.is(probeValue(out[1]!.frame), 0xdeadbeef);
-  t.is(sw.registerRead("I.store", 5), 0xdeadbeefn);
-  const seen = sw.counterRead("I.seen", 5);
+  t.is(sw.control.registerRead("I.store", 5), 0xdeadbeefn);
+  const seen = sw.control.counterRead("I.seen", 5);
   t.is(seen.packets, 2n);
   t.is(seen.bytes, 48n);
 });
@@ -103,22 +107,22 @@ test("a table with a direct counter forwards by its entry and counts hits", (t) 
   const plain = new Uint8Array(frame.slice(0, 14));
   plain[12] = 0x08;
   plain[13] = 0x00;
-  const handle = sw.tableAdd("I.fwd", [{ kind: "exact", value: 0x0a0000000001n }], { kind: "action", call: { action: "I.forward_counted", args: [4n] } });
+  const handle = sw.control.tableAdd("I.fwd", [{ kind: "exact", value: 0x0a0000000001n }], { kind: "action", call: { action: "I.forward_counted", args: [4n] } });
   sw.inject(port(1), plain);
   sw.inject(port(1), plain);
   t.deepEqual(
     out.map((o) => o.port),
     [4, 4],
   );
-  t.is(sw.directCounterRead("I.fwd", handle).packets, 2n);
+  t.is(sw.control.directCounterRead("I.fwd", handle).packets, 2n);
 });
 
 test("an action selector spreads by the selector key over a group's members", (t) => {
   const { sw, out } = freshSwitch();
-  const a = sw.memberAdd("I.pool", { action: "I.forward", args: [6n] });
-  const group = sw.groupCreate("I.pool");
-  sw.groupAddMember("I.pool", group, a);
-  sw.tableAdd("I.spread", [{ kind: "exact", value: 2n }], { kind: "group", group });
+  const a = sw.control.memberAdd("I.pool", { action: "I.forward", args: [6n] });
+  const group = sw.control.groupCreate("I.pool");
+  sw.control.groupAddMember("I.pool", group, a);
+  sw.control.tableAdd("I.spread", [{ kind: "exact", value: 2n }], { kind: "group", group });
   sw.inject(port(1), probe(6, 2));
   t.deepEqual(
     out.map((o) => o.port),

@@ -313,3 +313,16 @@ test("several errors are reported in one run", (t) => {
     "type mismatch in assignment: expected 'bool', found 'int'",
   ]);
 });
+
+test("constructor arguments must be known at compile time", (t) => {
+  t.deepEqual(errors("", "register<bit<32>>(m.z) r; apply { }"), ["constructor argument 'size' must be a compile-time constant"]);
+  t.deepEqual(errors("const bit<32> N = 64;", "register<bit<32>>(N) r; counter(N * 2, CounterType.bytes) c; apply { }"), []);
+});
+
+test("static_assert is evaluated while compiling", (t) => {
+  const p = ok("const bool checked = static_assert(V1MODEL_VERSION >= 20200408, \"new v1model\");", "apply { }");
+  const c = p.program.decls.find((d) => d.kind === "ConstDecl" && d.name === "checked");
+  t.is(c?.kind === "ConstDecl" ? c.value.constValue : undefined, true);
+  t.deepEqual(errors("const bool b = static_assert(8w1 == 8w2, \"widths differ\");", "apply { }"), ["static assertion failed: widths differ"]);
+  t.deepEqual(errors("", "apply { static_assert(m.x == 1); }"), ["static_assert needs a condition known at compile time"]);
+});

@@ -232,9 +232,10 @@ export class Controller {
     this.epoch = Math.max(this.epoch, ...[...initialProbes.values()].map((o) => o.epoch ?? 0));
     this.pushedMembershipKey = "";
     this.active = true;
+    // Probing starts before the first write so that a failed write (retried later) cannot leave the pool unwatched.
+    this.monitor.start();
     await this.reconcile("start-up", true);
     await this.pushMembershipIfChanged(initialProbes);
-    this.monitor.start();
   }
 
   private async probeAllOnce(): Promise<Map<ServerId, ProbeOutcome>> {

@@ -485,11 +485,21 @@ export function entityIdentity(schema: P4Schema, entity: Entity): string {
       return stable({ t: e.table_id, m: e.match, p: e.priority ?? 0, d: e.is_default_action ?? false });
     }
     case "action_profile_member":
-      return stable({ ap: entity.profile && schema.actionProfiles.get(entity.profile).preamble.id, m: entity.memberId });
+      return stable({ ap: schema.actionProfiles.get(entity.profile).preamble.id, m: entity.memberId });
     case "action_profile_group":
       return stable({ ap: schema.actionProfiles.get(entity.profile).preamble.id, g: entity.groupId });
-    default:
-      return stable(encodeEntity(schema, { ...entity, ...("data" in entity ? { data: undefined } : {}) } as Entity));
+    case "counter_entry":
+      return stable({ c: schema.counters.get(entity.counter).preamble.id, i: entity.index ?? -1 });
+    case "direct_counter_entry":
+      return stable({ dc: entityIdentity(schema, entity.entry) });
+    case "register_entry":
+      return stable({ r: schema.registers.get(entity.register).preamble.id, i: entity.index ?? -1 });
+    case "digest_entry":
+      return stable({ d: schema.digests.get(entity.digest).preamble.id });
+    case "multicast_group_entry":
+      return stable({ mc: entity.groupId });
+    case "clone_session_entry":
+      return stable({ cs: entity.sessionId });
   }
 }
 

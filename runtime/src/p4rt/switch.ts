@@ -97,17 +97,26 @@ export class Switch extends EventEmitter {
    * Opens the stream and sends our arbitration; resolves with our role once the switch answers.
    * Afterwards the stream is kept open (re-opened after failures) until close().
    * Fetches the P4Info from the switch when none was given and a pipeline is loaded.
+   * Rejects after `timeoutMs` (or at the first failure when reconnecting is off); the Switch
+   * keeps retrying in the background until close().
    */
   async connect(timeoutMs = 10_000): Promise<Role> {
     const role = await new Promise<Role>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const done = (): void => {
+        clearTimeout(timer);
         this.off("event", onEvent);
+      };
+      const timer = setTimeout(() => {
+        done();
         reject(new Error(`no arbitration answer from ${this.address} within ${timeoutMs} ms`));
       }, timeoutMs);
       const onEvent = (e: SwitchEvent): void => {
+        if (e.kind === "disconnected" && e.retryInMs < 0) {
+          done();
+          reject(new Error(`cannot connect to ${this.address}: ${e.reason}`));
+        }
         if (e.kind !== "arbitration") return;
-        clearTimeout(timer);
-        this.off("event", onEvent);
+        done();
         resolve(e.role);
       };
       this.on("event", onEvent);

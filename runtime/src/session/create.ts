@@ -35,10 +35,15 @@ export async function createServer(options: CreateServerOptions): Promise<Sessio
       data = stack.openPort(options.dataPort ?? DEFAULT_VIP_PORT);
       const peerPort = stack.openPort(options.peerPort ?? DEFAULT_PEER_PORT);
       // The host (and its wire socket) goes away with the last port the server closes.
-      peer = { ...peerPort, local: peerPort.local, close: async () => {
-        await peerPort.close();
-        await stack.close();
-      } };
+      peer = {
+        local: peerPort.local,
+        send: (dst, payload) => peerPort.send(dst, payload),
+        onReceive: (handler) => peerPort.onReceive(handler),
+        close: async () => {
+          await peerPort.close();
+          await stack.close();
+        },
+      };
       opened.push(data, peer);
     } else {
       const ip = options.bindIp ?? "127.0.0.1";

@@ -111,7 +111,7 @@ export interface SessionServerStats {
   /** Sessions a version check found out of date on the secondary and the primary re-sent. */
   resyncs: number;
   handoffs: number;
-  /** Sessions this server dropped because a version check showed another server had taken them over. */
+  /** Sessions this server stopped being primary of because a version check showed another server had taken them over. */
   relinquished: number;
   expired: number;
   rejectedFull: number;
@@ -310,15 +310,14 @@ export class SessionServer {
     await this.applyAndAnswer(src, header, payload, record, pairChanged, cached);
   }
 
-  /** Answers a RETRY-flagged request from the answer cache; false when it was never answered. */
+  /** Answers a RETRY-flagged request for a session this server is primary of from the answer cache; false when it was never answered. */
   private answerRetry(src: Endpoint, header: SessionHeader, record: SessionRecord): boolean {
     if ((header.flags & Flags.Retry) === 0) return false;
     const cached = record.answers.find((a) => a.requestId === header.requestId);
     if (!cached) return false;
     this.stats.retriesAnswered++;
     this.store.touch(record.id);
-    const cookie = record.primary === this.id ? pairCookie(this.id, record.secondary) : header.cookie;
-    this.sendAnswer(src, header, cached, cookie, record.version);
+    this.sendAnswer(src, header, cached, pairCookie(this.id, record.secondary), record.version);
     return true;
   }
 
@@ -344,17 +343,19 @@ export class SessionServer {
    * Makes sure the copy served is at least as new as the version the client has seen, and on a
    * takeover consults the replicas the cookie names (the new primary fetches from the
    * secondary). A replica that is only suspected here is still asked (it may hold the only
-   * copy); one the controller marks down, or the primary the switch failed over from, is not.
+   * copy), after the others; one the controller marks down is not. The primary the switch failed
+   * over from is asked last, only when no one else has what the client saw (in async mode it may
+   * be alive after all, holding updates the secondary has not got yet).
    * Never serves an older copy while some replica could not be asked: that is `unavailable`
    * (the client retries), since the newer copy may well exist.
    */
   private async freshCopy(header: SessionHeader, named: { primary: number; secondary: number }, stored: SessionRecord | undefined, failover: boolean): Promise<FreshCopy> {
     if (stored && stored.version >= header.sessionVersion && stored.primary === this.id) return { kind: "copy", record: stored };
     const candidates = [named.secondary, named.primary, stored?.secondary ?? 0, stored?.primary ?? 0].filter(
-      (id, i, all) => id !== this.id && isServerId(id) && all.indexOf(id) === i && !(failover && id === named.primary) && !this.membership.isDown(id),
+      (id, i, all) => id !== this.id && isServerId(id) && all.indexOf(id) === i && !this.membership.isDown(id),
     );
-    // Peers that answered lately first, so a dead one costs its timeouts only when nothing else has the copy.
-    const sources = [...candidates.filter((id) => !this.membership.suspected(id)), ...candidates.filter((id) => this.membership.suspected(id))];
+    const rank = (id: number): number => (failover && id === named.primary ? 2 : this.membership.suspected(id) ? 1 : 0);
+    const sources = [...candidates].sort((a, b) => rank(a) - rank(b));
     let best = stored;
     let unreachable = 0;
     for (const source of sources) {
@@ -477,12 +478,13 @@ export class SessionServer {
   }
 
   /**
-   * Sends the record to its secondary; when that one fails (timeout, full, error) picks another
-   * and copies the session there. Returns the secondary that holds it, 0 when none would.
+   * Sends the record to its secondary (picking one if it has none); when that one fails
+   * (timeout, full, error) picks another and copies the session there. Returns the secondary
+   * that holds it, 0 when none would.
    */
   private async replicate(record: SessionRecord): Promise<ReplicaId> {
     const tried: number[] = [];
-    let target: ReplicaId = record.secondary;
+    let target: ReplicaId = record.secondary !== 0 ? record.secondary : (this.membership.pickSecondary(record.id) ?? 0);
     while (target !== 0) {
       const endpoint = this.membership.peerEndpoint(target);
       if (endpoint) {
@@ -523,6 +525,7 @@ export class SessionServer {
   // ---- peer port ----
 
   private async onPeerRequest(_src: Endpoint, request: PeerRequest): Promise<PeerReply> {
+    this.membership.heardFrom(request.from);
     switch (request.kind) {
       case "put": {
         if (request.session.state.length > this.maxStateBytes) return { kind: "put_ack", rid: request.rid, outcome: "full", version: this.store.get(request.session.id)?.record.version ?? 0 };
@@ -634,8 +637,9 @@ export class SessionServer {
 
   /**
    * The secondary says another server is the session's primary now (this server was failed over
-   * while paused or partitioned). Confirmed with a fresh read, the local copy is dropped: the
-   * new primary is authoritative, and this stale one must not resync the secondary over it.
+   * while paused or partitioned). Confirmed with a fresh read, this server stops acting as
+   * primary: its copy keeps its (stale) version and state but names the new pair, so it is never
+   * pushed over the newer one, and a request that still reaches it refreshes it first.
    */
   private relinquish(id: SessionId, secondary: ServerId): Promise<void> {
     return this.inSessionOrder(id, async () => {
@@ -644,7 +648,7 @@ export class SessionServer {
       if (!mine || mine.primary !== this.id || !endpoint) return;
       const reply = await this.rpc.call(endpoint, { kind: "get", from: this.id, sessionId: id }, this.peerCall);
       if (reply?.kind !== "get_reply" || !reply.session || reply.session.primary === this.id) return;
-      this.store.delete(id);
+      this.store.setPair(id, reply.session.primary, reply.session.secondary);
       this.stats.relinquished++;
     });
   }

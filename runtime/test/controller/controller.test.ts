@@ -107,6 +107,10 @@ test("drain: out of new sessions and server_map, told to servers as draining; un
     t.deepEqual(vipGroup?.type === "action_profile_group" ? vipGroup.members!.map((m) => m.memberId).sort() : [], [1, 3]);
     t.is((await bench.read(LB_NAMES.serverSource)).length, 3, "responses from the draining server still get SNAT");
     t.deepEqual(bench.fakes.get(1)!.lastMembership()?.servers.find((s) => s.id === 2)?.state, "draining");
+    // Through the switch: a session on 2 (secondary 1) moves to 3, flagged FAILOVER; a session on 1 stays.
+    t.deepEqual(bench.routeRequest(2, 1, 0x42n), { port: 3, dst: "10.0.0.3", failover: true });
+    t.deepEqual(bench.routeRequest(1, 2, 0x43n), { port: 1, dst: "10.0.0.1", failover: false });
+    for (let session = 1n; session <= 20n; session++) t.not(bench.routeRequest(0, 0, session)?.dst, "10.0.0.2", "no new session lands on 2");
     t.is((await c.drain(2, false)).mode, "up");
     t.deepEqual(primaryIds(await bench.read(LB_NAMES.serverMap)), [1, 2, 3]);
   } finally {
@@ -136,7 +140,10 @@ test("a server added at run time is routed at once and takes sessions once its p
     t.deepEqual(extra.lastMembership()?.servers.map((s) => s.id), [1, 2, 4]);
     await c.removeServer(4);
     t.deepEqual(primaryIds(await bench.read(LB_NAMES.serverMap)), [1, 2]);
-    t.is((await bench.read(LB_NAMES.failoverSelect)).length, 2);
+    t.deepEqual(await bench.readAll(member(LB_NAMES.failoverSelector, 4)), [], "a removed server is picked by no group");
+    const [retired] = await bench.readAll(group(LB_NAMES.failoverSelector, 4));
+    t.deepEqual(retired?.type === "action_profile_group" ? retired.members!.map((m) => m.memberId).sort() : [], [1, 2], "sessions naming it as secondary can still fail over");
+    t.false(c.serverList().some((s) => s.id === 4));
   } finally {
     extra.close();
     await bench.close();

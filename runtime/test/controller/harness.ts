@@ -7,8 +7,9 @@ import { createSwitch } from "../../../bmv2/src/dataplane/index.ts";
 import { port as portNumber } from "../../../bmv2/src/dataplane/api.ts";
 import { startP4RuntimeServer, type P4RuntimeServer } from "../../../bmv2/src/p4runtime/server.ts";
 import { ipv4, mac } from "../../../testbench/src/packet/address.ts";
-import { buildUdpFrame } from "../../../testbench/src/packet/frame.ts";
-import { makeCookie, MessageType, serverId as wireServerId, type SessionId } from "../../src/wire/session_header.ts";
+import { buildUdpFrame, parseFrame } from "../../../testbench/src/packet/frame.ts";
+import { formatIpv4 } from "../../../testbench/src/packet/address.ts";
+import { Flags, makeCookie, NEW_SESSION_COOKIE, MessageType, serverId as wireServerId, type SessionId } from "../../src/wire/session_header.ts";
 import { parseTopology, type TopologyConfig } from "../../src/controller/config.ts";
 import { Controller } from "../../src/controller/controller.ts";
 import type { ControllerEvent, ControllerEventKind } from "../../src/controller/event_log.ts";
@@ -42,8 +43,10 @@ export interface Bench {
   clockUs: bigint;
   /** A read-only P4Runtime client (lowest election id: always backup). */
   readonly observer: Switch;
-  /** Sends a request from the client through the switch. */
+  /** Sends a request from the client through the switch; primary 0 sends a new session (cookie 0). */
   sendRequest(primary: number, secondary: number, sessionId: bigint): void;
+  /** Sends a request and returns where the switch sent it: egress port, destination address, FAILOVER flag (undefined: dropped). */
+  routeRequest(primary: number, secondary: number, sessionId: bigint): { port: number; dst: string; failover: boolean } | undefined;
   controller(electionId?: bigint, health?: Partial<TopologyConfig["health"]>): Controller;
   read(table: string): Promise<TableEntry[]>;
   readAll(entity: Entity): Promise<Entity[]>;
@@ -92,6 +95,20 @@ export async function startBench(serverIds: readonly number[], health: Partial<T
       clock.now = v;
     },
     observer,
+    routeRequest(primary, secondary, sessionId) {
+      const out: { port: number; frame: Uint8Array }[] = [];
+      const off = model.onEgress((p, frame) => out.push({ port: p, frame }));
+      try {
+        bench.sendRequest(primary, secondary, sessionId);
+      } finally {
+        off();
+      }
+      const first = out[0];
+      if (!first) return undefined;
+      const parsed = parseFrame(first.frame);
+      const flags = parsed.session?.ok ? parsed.session.message.header.flags : 0;
+      return { port: first.port, dst: parsed.ipv4 ? formatIpv4(parsed.ipv4.dst) : "?", failover: (flags & Flags.Failover) !== 0 };
+    },
     sendRequest(primary, secondary, sessionId) {
       const frame = buildUdpFrame({
         ethernet: { dst: mac(VIP.mac), src: mac(CLIENT.mac) },
@@ -99,7 +116,7 @@ export async function startBench(serverIds: readonly number[], health: Partial<T
         udp: { srcPort: CLIENT.port, dstPort: VIP.port },
         payload: {
           kind: "session",
-          header: { type: MessageType.Request, flags: 0, cookie: makeCookie(wireServerId(primary), wireServerId(secondary)), sessionId: sessionId as SessionId, sessionVersion: 1, requestId: 1 },
+          header: { type: MessageType.Request, flags: 0, cookie: primary === 0 ? NEW_SESSION_COOKIE : makeCookie(wireServerId(primary), wireServerId(secondary)), sessionId: sessionId as SessionId, sessionVersion: 1, requestId: 1 },
         },
       });
       model.inject(portNumber(10), frame);

@@ -175,3 +175,19 @@ test("roles arbitrate separately: each role has its own primary", async (t) => {
     await running.stop();
   }
 });
+
+test("connecting to nothing fails fast without reconnect, and names the address", async (t) => {
+  const { createServer } = await import("node:net");
+  const port = await new Promise<number>((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const sw = new Switch({ address: `127.0.0.1:${port}`, reconnect: false });
+  try {
+    await t.throwsAsync(sw.connect(5_000), { message: new RegExp(`cannot connect to 127\\.0\\.0\\.1:${port}`) });
+  } finally {
+    sw.close();
+  }
+});

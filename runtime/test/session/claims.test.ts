@@ -153,7 +153,7 @@ test("the periodic timer runs the version check by itself", async (t) => {
   }
 });
 
-test("a primary that was failed over while unreachable finds out in its version check and lets go, without overwriting the secondary", async (t) => {
+test("a primary that was failed over while unreachable finds out in its version check and steps down, without overwriting the secondary", async (t) => {
   const cluster = await startCluster(3);
   const vip = await startVip(cluster);
   const client = await clientFor(vip);
@@ -170,7 +170,11 @@ test("a primary that was failed over while unreachable finds out in its version 
 
     await cluster.server(primary).runVersionCheck();
     t.is(cluster.server(primary).stats.relinquished, 1);
-    t.is(cluster.server(primary).store.get(id), undefined);
+    const demoted = cluster.server(primary).store.get(id)!.record;
+    t.is(demoted.primary as number, newPrimary, "its copy now names the new primary");
+    t.is(demoted.version, oldCopy.version, "and keeps its old version, so it is refreshed before any use");
+    await cluster.server(primary).runVersionCheck();
+    t.is(cluster.server(primary).stats.versionChecksSent, 1, "no longer checks a session it is not primary of");
     t.is(cluster.server(primary).stats.resyncs, 0, "the stale copy was not pushed over the newer one");
     t.is(cluster.server(secondary).store.get(id)!.record.primary as number, newPrimary);
     t.is(await counterOf(client, id), 2);

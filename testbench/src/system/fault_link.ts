@@ -38,8 +38,12 @@ function ipv4Addresses(frame: Uint8Array): { readonly src: number; readonly dst:
   return { src: view.getUint32(14 + 12), dst: view.getUint32(14 + 16) };
 }
 
+export type FrameDirection = "to-switch" | "from-switch";
+
 export class FaultLink implements FrameLink {
   fault: WireFault = NO_FAULT;
+  /** Sees every frame that crosses (after the faults), for tests that check what is on the wire. */
+  tap: ((direction: FrameDirection, frame: Uint8Array) => void) | undefined;
   readonly counters: FaultCounters = { passed: 0, lost: 0, delayed: 0, blackholed: 0, partitioned: 0 };
   /** IPs this host may not exchange frames with (32-bit numbers). */
   private readonly partitionedFrom = new Set<number>();
@@ -51,7 +55,7 @@ export class FaultLink implements FrameLink {
     private readonly inner: FrameLink,
     private readonly random: () => number = Math.random,
   ) {
-    inner.onFrame((frame) => this.cross(frame, (f) => this.handler?.(f)));
+    inner.onFrame((frame) => this.cross(frame, "from-switch", (f) => this.handler?.(f)));
   }
 
   get local(): Endpoint {
@@ -59,7 +63,7 @@ export class FaultLink implements FrameLink {
   }
 
   send(frame: Uint8Array): void {
-    this.cross(frame, (f) => this.inner.send(f));
+    this.cross(frame, "to-switch", (f) => this.inner.send(f));
   }
 
   onFrame(handler: FrameHandler): void {
@@ -87,8 +91,12 @@ export class FaultLink implements FrameLink {
     await this.inner.close();
   }
 
-  private cross(frame: Uint8Array, deliver: (frame: Uint8Array) => void): void {
+  private cross(frame: Uint8Array, direction: FrameDirection, deliver: (frame: Uint8Array) => void): void {
     if (this.closed) return;
+    const tapped = (f: Uint8Array): void => {
+      this.tap?.(direction, f);
+      deliver(f);
+    };
     const fault = this.fault;
     if (fault.blackhole) {
       this.counters.blackholed++;
@@ -111,12 +119,12 @@ export class FaultLink implements FrameLink {
       const copy = frame.slice();
       const timer = setTimeout(() => {
         this.pending.delete(timer);
-        if (!this.closed) deliver(copy);
+        if (!this.closed) tapped(copy);
       }, fault.delayMs);
       this.pending.add(timer);
       return;
     }
     this.counters.passed++;
-    deliver(frame);
+    tapped(frame);
   }
 }

@@ -6,7 +6,10 @@
  * and every fault is real: sockets closed, state dropped, frames dropped on the wire.
  */
 import { HostStack } from "../../../runtime/src/hoststack/stack.ts";
+import type { SwitchModel } from "../../../bmv2/src/dataplane/api.ts";
 import { Controller } from "../../../runtime/src/controller/controller.ts";
+import type { SessionServer } from "../../../runtime/src/session/server.ts";
+import type { DatagramTransport } from "../../../runtime/src/transport/datagram.ts";
 import type { ServerConfig, ServerId as ControllerServerId, TopologyConfig } from "../../../runtime/src/controller/config.ts";
 import { formatMac } from "../../../runtime/src/hoststack/ethernet.ts";
 import { parseIpv4 } from "../../../runtime/src/transport/endpoint.ts";
@@ -52,7 +55,7 @@ async function waitUntil(what: string, predicate: () => boolean, timeoutMs: numb
   }
 }
 
-class EmbeddedSystem implements SystemHandle {
+export class EmbeddedSystem implements SystemHandle {
   readonly serverIds: ServerId[];
   readonly replication: "sync" | "async";
   private readonly slots = new Map<ServerId, ServerSlot>();
@@ -242,8 +245,9 @@ class EmbeddedSystem implements SystemHandle {
     await this.startSwitch(reuse);
   }
 
-  async newClient(): Promise<LoadClient> {
-    const index = this.clients.length;
+  /** A client host on the next free client port: its stack and the wire's fault shim. */
+  private attachClientHost(): { readonly index: number; readonly stack: HostStack; readonly link: FaultLink } {
+    const index = this.clientLinks.length;
     const address = clientAddress(index);
     const wire = this.hostWires.get(address.switchPort);
     if (!wire) throw new RangeError(`no client port left: this system was started with ${this.options.maxClients ?? 8} client ports`);
@@ -251,6 +255,11 @@ class EmbeddedSystem implements SystemHandle {
     if (this.clientFault) link.fault = this.clientFault;
     this.clientLinks.push(link);
     const stack = new HostStack({ link: detachable(link), mac: address.mac, ip: parseIpv4(address.ip)!, gatewayMac: GATEWAY_MAC });
+    return { index, stack, link };
+  }
+
+  async newClient(): Promise<LoadClient> {
+    const { index, stack } = this.attachClientHost();
     const client = new SessionLoadClient({
       index,
       transport: stack.openPort(0),
@@ -260,6 +269,36 @@ class EmbeddedSystem implements SystemHandle {
     });
     this.clients.push(client);
     return client;
+  }
+
+  /** A bare UDP port on a new client host behind the switch (for tests that speak a protocol by hand). */
+  openRawClient(): { readonly transport: DatagramTransport; readonly link: FaultLink; readonly close: () => Promise<void> } {
+    const { stack, link } = this.attachClientHost();
+    return { transport: stack.openPort(0), link, close: () => stack.close() };
+  }
+
+  /** The fault shim of client `index`'s wire (to tap what the client sends). */
+  clientLink(index: number): FaultLink {
+    const link = this.clientLinks[index];
+    if (!link) throw new RangeError(`no client ${index}`);
+    return link;
+  }
+
+  /** The live server object on slot `id` (undefined while killed), for tests that look inside. */
+  serverObject(id: ServerId): SessionServer | undefined {
+    return this.slot(id).server;
+  }
+
+  serverLink(id: ServerId): FaultLink {
+    return this.slot(id).link;
+  }
+
+  switchModel(): SwitchModel {
+    return this.switchOrThrow().model;
+  }
+
+  controllerObject(): Controller | undefined {
+    return this.controller;
   }
 
   stats(): Record<string, number> {
@@ -300,7 +339,7 @@ class EmbeddedSystem implements SystemHandle {
   }
 }
 
-export async function startEmbeddedSystem(options: SystemOptions): Promise<SystemHandle> {
+export async function startEmbeddedSystem(options: SystemOptions): Promise<EmbeddedSystem> {
   const program = await compileLbProgram();
   const system = new EmbeddedSystem(options, program);
   try {

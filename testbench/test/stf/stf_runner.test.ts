@@ -127,3 +127,12 @@ test("multicast commands build groups from nodes", (t) => {
   t.deepEqual(seen, []);
   t.notThrows(() => sw.control.multicastGroupDelete(7));
 });
+
+test("a data-less expect accepts any number of packets on its port", (t) => {
+  const sw = tinySwitch();
+  const r = runStf(["add t 1 h.b:0x**&&&0x00 fwd(port:1)", "expect 1", "packet 0 05", "packet 0 06"].join("\n"), sw);
+  t.deepEqual(r.failures, []);
+  t.is(r.packetsReceived, 2);
+  const mixed = runStf(["expect 1", "expect 1 05", "packet 0 05"].join("\n"), sw);
+  t.regex(mixed.failures.join("\n"), /both with and without/);
+});

@@ -17,7 +17,14 @@ header probe_t {
     bit<8>  flags;
 }
 
+@controller_header("packet_in")
+header packet_in_t {
+    @id(1) bit<9> ingress_port;
+    @id(2) bit<7> pad;
+}
+
 struct headers_t {
+    packet_in_t cpu;
     eth_t   eth;
     probe_t probe;
 }
@@ -102,6 +109,7 @@ control C(inout headers_t hdr, inout meta_t meta) { apply { } }
 
 control D(packet_out pkt, in headers_t hdr) {
     apply {
+        pkt.emit(hdr.cpu);
         pkt.emit(hdr.eth);
         pkt.emit(hdr.probe);
     }

@@ -1,62 +1,83 @@
 /*
- * FailureDetect for TNA: the v1model rules (see p4/v1model/include/control/failure_detect.p4)
- * on one register of pairs per server, because Tofino lets a packet touch a register once:
- * pending_since (switch time in 1.024 us units, 0 = nothing pending) and down_generation.
- * Each of record / check / clear is a RegisterAction on that register; a packet runs one.
- * last_response_at is a separate register (only responses write it).
+ * FailureDetect for TNA: the v1model rules (p4/v1model/include/control/failure_detect.p4)
+ * shaped for Tofino, where a packet touches each register once and a register action can
+ * test two conditions. Per server:
+ *  - pending: the oldest unanswered request's time and the generation it was recorded at.
+ *    A record at another generation counts as nothing pending, so a generation bump from the
+ *    controller (or a response, which zeroes the generation) starts the clock afresh, and a
+ *    timeout resets it. New-session picks record with GENERATION_UNKNOWN (their generation is
+ *    not looked up), which the next check of that server as a primary also treats as fresh.
+ *  - down_generation: the generation at which the switch marked the server down.
+ *  - last_response_at: when it last answered.
+ * Times are ingress_mac_tstamp[41:10] (1.024 us units, 32 bits).
  */
-struct server_state_t {
-    bit<32> pending_since;
-    bit<32> down_generation;
+struct pending_t {
+    bit<32> since;
+    bit<32> generation;
 }
 
-/* Outcome of a check, as returned by the register action. */
-#define VERDICT_UP 8w0
-#define VERDICT_DOWN 8w1
-#define VERDICT_NEWLY_DOWN 8w2
+#define GENERATION_UNKNOWN 32w0xFFFFFFFF
 
 control FailureDetect(inout local_metadata_t meta) {
-    Register<server_state_t, bit<16>>(SERVER_INDEX_COUNT) server_state;
+    Register<pending_t, bit<16>>(SERVER_INDEX_COUNT) pending;
+    Register<bit<32>, bit<16>>(SERVER_INDEX_COUNT) down_generation;
     Register<bit<32>, bit<16>>(SERVER_INDEX_COUNT) last_response_at;
-    bit<32> timeout_tna;
 
-    RegisterAction<server_state_t, bit<16>, bit<32>>(server_state) record_request = {
-        void apply(inout server_state_t value, out bit<32> previous) {
-            previous = value.pending_since;
-            if (value.pending_since == 32w0) {
-                value.pending_since = meta.now_tna;
+    bit<32> generation;
+    bit<32> deadline;
+
+    /* Returns the pending time if it is older than the deadline (and resets), else 0. */
+    RegisterAction<pending_t, bit<16>, bit<32>>(pending) check_pending = {
+        void apply(inout pending_t value, out bit<32> overdue_since) {
+            overdue_since = 32w0;
+            if (value.generation != generation) {
+                value.since = meta.now_tna;
+                value.generation = generation;
+            } else if (value.since < deadline) {
+                overdue_since = value.since;
+                value.generation = 32w0;
             }
         }
     };
 
-    RegisterAction<server_state_t, bit<16>, bit<8>>(server_state) check_primary = {
-        void apply(inout server_state_t value, out bit<8> verdict) {
-            if (value.down_generation != 32w0 && value.down_generation == (bit<32>)meta.primary_generation) {
-                verdict = VERDICT_DOWN;
-            } else if (value.pending_since == 32w0) {
-                value.pending_since = meta.now_tna;
-                verdict = VERDICT_UP;
-            } else if (timeout_tna != 32w0 && meta.primary_generation != 16w0
-                       && meta.now_tna - value.pending_since > timeout_tna) {
-                value.down_generation = (bit<32>)meta.primary_generation;
-                value.pending_since = 32w0;
-                verdict = VERDICT_NEWLY_DOWN;
-            } else {
-                verdict = VERDICT_UP;
+    RegisterAction<pending_t, bit<16>, bit<32>>(pending) record_pending = {
+        void apply(inout pending_t value) {
+            if (value.generation == 32w0) {
+                value.since = meta.now_tna;
+                value.generation = GENERATION_UNKNOWN;
             }
         }
     };
 
-    RegisterAction<server_state_t, bit<16>, bit<32>>(server_state) clear_pending = {
-        void apply(inout server_state_t value, out bit<32> previous) {
-            previous = value.pending_since;
-            value.pending_since = 32w0;
+    RegisterAction<pending_t, bit<16>, bit<32>>(pending) clear_pending = {
+        void apply(inout pending_t value) {
+            value.generation = 32w0;
+        }
+    };
+
+    /* Returns 1 if the server is marked down at the current generation. */
+    RegisterAction<bit<32>, bit<16>, bit<1>>(down_generation) is_down = {
+        void apply(inout bit<32> value, out bit<1> down) {
+            down = 1w0;
+            if (value == generation) {
+                down = 1w1;
+            }
+        }
+    };
+
+    /* Marks the server down at the current generation; returns 1 if it already was. */
+    RegisterAction<bit<32>, bit<16>, bit<1>>(down_generation) mark_down = {
+        void apply(inout bit<32> value, out bit<1> was_down) {
+            was_down = 1w0;
+            if (value == generation) {
+                was_down = 1w1;
+            }
+            value = generation;
         }
     };
 
     RegisterAction<bit<32>, bit<16>, bit<32>>(last_response_at) note_response = {
-        void apply(inout bit<32> value, out bit<32> previous) {
-            previous = value;
+        void apply(inout bit<32> value) {
             value = meta.now_tna;
         }
     };
@@ -75,20 +96,28 @@ control FailureDetect(inout local_metadata_t meta) {
 
     apply {
         if (meta.detect_op == DETECT_RECORD) {
-            record_request.execute(meta.detect_index);
-        } else if (meta.detect_op == DETECT_CHECK) {
+            record_pending.execute(meta.detect_index);
+        } else if (meta.detect_op == DETECT_CHECK && meta.primary_generation != 16w0) {
             detect_config.apply();
-            timeout_tna = meta.failure_timeout[31:0];
-            bit<8> verdict = check_primary.execute(meta.detect_index);
-            if (verdict != VERDICT_UP) {
-                meta.needs_failover = true;
+            generation = (bit<32>)meta.primary_generation;
+            bit<32> timeout = meta.failure_timeout[31:0];
+            /* timeout 0 disables marking; so does the first timeout after power-up */
+            if (timeout == 32w0 || meta.now_tna < timeout) {
+                deadline = 32w0;
+            } else {
+                deadline = meta.now_tna - timeout;
             }
-            if (verdict == VERDICT_NEWLY_DOWN) {
-                meta.marked_down = true;
-                meta.down_digest.server_id = meta.detect_index;
-                meta.down_digest.detected_at = (bit<48>)meta.now_tna;
-                /* a register action returns one value (the verdict), so the pending time is not known here */
-                meta.down_digest.oldest_request_at = 48w0;
+            bit<32> overdue_since = check_pending.execute(meta.detect_index);
+            if (overdue_since != 32w0) {
+                meta.needs_failover = true;
+                if (mark_down.execute(meta.detect_index) == 1w0) {
+                    meta.marked_down = true;
+                    meta.down_digest.server_id = meta.detect_index;
+                    meta.down_digest.detected_at = (bit<48>)meta.now_tna;
+                    meta.down_digest.oldest_request_at = (bit<48>)overdue_since;
+                }
+            } else if (is_down.execute(meta.detect_index) == 1w1) {
+                meta.needs_failover = true;
             }
         } else if (meta.detect_op == DETECT_CLEAR) {
             clear_pending.execute(meta.detect_index);

@@ -100,7 +100,9 @@ export const compileCommand: Command = {
   async run(args) {
     const a = parseCompileArgs(args);
     const target = a.arch === "tna" ? "tofino" : "bmv2";
-    const compiler: CompilerChoice = a.compiler === "auto" ? (realCompilerAvailable(target, a.compilerPath) ? "p4c" : "builtin") : a.compiler;
+    // TNA needs the Tofino compiler: with auto it is asked for even when absent, so the error says so.
+    const compiler: CompilerChoice =
+      a.compiler === "auto" ? (target === "tofino" || realCompilerAvailable(target, a.compilerPath) ? "p4c" : "builtin") : a.compiler;
     const result: CompileResult = compileFileWith(compiler, a.file, {
       includeDirs: a.includeDirs,
       defines: a.defines,
@@ -124,7 +126,8 @@ export const compileCommand: Command = {
     const p4infoOut = a.p4info ?? `${stem}.p4info.txtpb`;
     if (target === "bmv2") writeFileSync(jsonOut, JSON.stringify(result.bmv2Json, null, 2) + "\n");
     writeFileSync(p4infoOut, result.p4infoText);
-    console.error(`slb compile: ${compiler} compiler wrote ${target === "bmv2" ? `${jsonOut} and ` : ""}${p4infoOut}`);
+    const tofinoDir = target === "tofino" ? (result.bmv2Json as { outputDir?: string }).outputDir : undefined;
+    console.error(`slb compile: ${compiler} compiler wrote ${target === "bmv2" ? `${jsonOut} and ` : ""}${p4infoOut}${tofinoDir ? ` (Tofino build in ${tofinoDir})` : ""}`);
     return 0;
   },
 };

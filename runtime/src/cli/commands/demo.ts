@@ -2,7 +2,8 @@ import { writeFileSync } from "node:fs";
 import { type Command, UsageError, optionInt, optionString, parseArgs } from "../command.ts";
 import { formatSummary, runDemo } from "../../../../testbench/src/demo/run.ts";
 import { renderTimelineSvg } from "../../../../testbench/src/plot/svg.ts";
-import { realToolsStatus, startEmbeddedSystem, startRealSystem } from "../../../../testbench/src/system/orchestrator.ts";
+import type { SystemHandle } from "../../../../testbench/src/system/handle.ts";
+import { type SystemOptions, realToolsStatus, startEmbeddedSystem, startRealSystem } from "../../../../testbench/src/system/orchestrator.ts";
 
 export const demoCommand: Command = {
   name: "demo",
@@ -31,7 +32,7 @@ export const demoCommand: Command = {
     const durationS = optionInt(parsed, "duration", 30);
     if (servers < 3) throw new UsageError("--servers must be at least 3 (one dies, one drains, sessions need a primary and a secondary)");
     if (durationS < 4) throw new UsageError("--duration must be at least 4 seconds");
-    let startSystem = startEmbeddedSystem;
+    let startSystem: (options: SystemOptions) => Promise<SystemHandle> = startEmbeddedSystem;
     if (parsed.options.has("real")) {
       const status = realToolsStatus();
       if (!status.available) {
