@@ -11,6 +11,7 @@ import {
   type DataFn,
   type ExprContext,
   type HeaderRef,
+  type LValue,
 } from "./expr.ts";
 import { asArray, asInt, asObject, asString, invalid, parseHexstr, type JsonObject } from "./json.ts";
 import type { Layout } from "./layout.ts";
@@ -100,9 +101,9 @@ export function compileAction(env: ActionEnv, raw: unknown, path: string): Compi
 }
 
 /** A compiled primitive: a plain step, or a jump (returns the next primitive index). */
-type Compiledprimitive = { readonly step: Step } | { readonly jump: (s: PacketState) => number };
+type CompiledPrimitive = { readonly step: Step } | { readonly jump: (s: PacketState) => number };
 
-function sequence(prims: readonly Compiledprimitive[], n: number): Step {
+function sequence(prims: readonly CompiledPrimitive[], n: number): Step {
   if (prims.every((p) => "step" in p)) {
     const steps = prims.map((p) => (p as { step: Step }).step);
     if (steps.length === 0) return () => {};
@@ -149,7 +150,7 @@ function intParam(p: JsonObject, i: number, path: string): number {
   return Number(parseHexstr(o["value"], `${path}.parameters[${i}].value`));
 }
 
-export function compilePrimitive(env: ActionEnv, ctx: ExprContext, p: JsonObject, path: string, _index = 0): Compiledprimitive {
+export function compilePrimitive(env: ActionEnv, ctx: ExprContext, p: JsonObject, path: string, index = 0): CompiledPrimitive {
   const op = asString(p["op"], `${path}.op`);
   const pp = (i: number): string => `${path}.parameters[${i}]`;
   const layout = env.layout;
@@ -158,7 +159,7 @@ export function compilePrimitive(env: ActionEnv, ctx: ExprContext, p: JsonObject
     case "modify_field": {
       const dst = lvalue(ctx, param(p, 0, path), pp(0));
       const src = compile(ctx, param(p, 1, path), pp(1));
-      if (dst.varbit) return { step: assignVarbit(env, dst, src, pp(1)) };
+      if (dst.varbit) return { step: assignVarbit(dst, src, pp(1)) };
       const read = asData(src, pp(1));
       // An unsigned field copied into an unsigned field at least as wide needs no truncation.
       if (src.k === "lv" && !src.lv.varbit && !src.lv.signed && !dst.signed && src.lv.width <= dst.width) {
@@ -171,12 +172,12 @@ export function compilePrimitive(env: ActionEnv, ctx: ExprContext, p: JsonObject
     case "assign_VL": {
       const dst = lvalue(ctx, param(p, 0, path), pp(0));
       const src = compile(ctx, param(p, 1, path), pp(1));
-      return { step: assignVarbit(env, dst, src, pp(1)) };
+      return { step: assignVarbit(dst, src, pp(1)) };
     }
     case "assign_header": {
       const dst = headerRef(ctx, param(p, 0, path), pp(0));
       const src = headerRef(ctx, param(p, 1, path), pp(1));
-      const copy = headerCopier(env, dst);
+      const copy = rawHeaderCopy(env);
       return { step: (s) => copy(s, dst.fn(s), src.fn(s)) };
     }
     case "assign_union": {
@@ -240,7 +241,7 @@ export function compilePrimitive(env: ActionEnv, ctx: ExprContext, p: JsonObject
     case "_jump_if_zero": {
       const cond = asData(compile(ctx, param(p, 0, path), pp(0)), pp(0));
       const target = intParam(p, 1, path);
-      const next = _index + 1;
+      const next = index + 1;
       return { jump: (s) => (cond(s) === 0n ? target : next) };
     }
     case "modify_field_with_hash_based_offset": {
@@ -385,13 +386,13 @@ function register(env: ActionEnv, name: string, path: string): RegisterArray {
   return r;
 }
 
-function assignVarbit(env: ActionEnv, dst: ReturnType<typeof lvalue>, src: Compiled, path: string): Step {
+/** Assignment to a varbit field also carries the source's current length. */
+function assignVarbit(dst: LValue, src: Compiled, path: string): Step {
   if (src.k !== "lv") {
     const read = asData(src, path);
     return (s) => dst.write(s, read(s));
   }
   const srcLv = src.lv;
-  void env;
   return (s) => {
     dst.write(s, srcLv.read(s));
     const dh = dst.header(s);
@@ -417,10 +418,6 @@ function rawHeaderCopy(env: ActionEnv): (s: PacketState, dst: number, src: numbe
     s.valid[dst] = 1;
     for (const o of d.siblings) s.valid[o] = 0;
   };
-}
-
-function headerCopier(env: ActionEnv, _dst: HeaderRef): (s: PacketState, dst: number, src: number) => void {
-  return rawHeaderCopy(env);
 }
 
 /** setValid: an invalid header becomes valid with zeroed fields (and the packet-length register grows). */

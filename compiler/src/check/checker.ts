@@ -590,7 +590,9 @@ class Checker extends ExprChecker {
         this.checkSwitch(st, scope, body);
         return;
       case "ReturnStmt":
-        if (st.value === undefined) {
+        if (body.kind === "parser") {
+          this.error(st.loc, "'return' is not allowed in a parser");
+        } else if (st.value === undefined) {
           if (body.kind === "function" && body.returnType.kind !== "void") this.error(st.loc, "return without a value in a function that returns a value");
         } else if (body.kind !== "function" || body.returnType.kind === "void") {
           this.error(st.value.loc, "return with a value outside a function that returns a value");

@@ -181,7 +181,6 @@ export function externCall(lowerer: Lowerer, call: CallExpr, env: Env, out: NStm
         const t = call.inferredTypeArgs?.[0] ?? typeOf(call);
         const width = totalWidth(t, call);
         const temp = lowerer.ctx.storage.scalar("tmp", { kind: "bit", width }, call.loc);
-        if (temp.k !== "field") throw new Error("internal: scalar is not a field");
         prim("assign", [field(temp.header, temp.field), { kind: "lookahead", offset: 0, width }]);
         return;
       }
@@ -318,7 +317,7 @@ function learnList(lowerer: Lowerer, data: Expr, env: Env, out: NStmt[]): number
     if (e.kind === "field") return e;
     // bmv2 learn lists hold fields only: computed values go through a scalar.
     const temp = ctx.storage.scalar("digest_tmp", { kind: "bit", width: 32 }, data.loc);
-    const f = field((temp as { header: string }).header, (temp as { field: string }).field);
+    const f = field(temp.header, temp.field);
     out.push(lowerer.prim("assign", [f, e], data.loc));
     return f;
   });

@@ -101,7 +101,6 @@ export class Lowerer {
         if (trueStmts.length === 0 && falseStmts.length === 0) return { kind: "ternary", cond, ifTrue, ifFalse };
         // A branch with effects runs only when chosen.
         const temp = this.ctx.storage.scalar("tmp", t, e.loc);
-        if (temp.k !== "field") throw new Error("internal: scalar is not a field");
         const dest = field(temp.header, temp.field);
         const set = (v: IrExpr) => this.prim("assign", [dest, isBool(t) ? boolToData(v) : v], e.loc);
         out.push({ k: "if", cond, then: [...trueStmts, set(ifTrue)], else: [...falseStmts, set(ifFalse)], source: this.ctx.src.info(e.loc) });
@@ -125,7 +124,6 @@ export class Lowerer {
     const stackType = representation(typeOf(ix.target));
     if (stackType.kind !== "stack") throw new LowerError(ix.loc, "only header stacks can be indexed");
     const temp = this.ctx.storage.scalar("index", typeOf(ix.index), ix.loc);
-    if (temp.k !== "field") throw new Error("internal: scalar is not a field");
     const dest = field(temp.header, temp.field);
     out.push(this.prim("assign", [dest, this.rv(ix.index, env, out)], ix.loc));
     return { index: dest, size: stackType.size };
@@ -227,7 +225,7 @@ export class Lowerer {
     // t.apply().hit / .miss used as a value: apply the table and remember the outcome.
     if ((e.member === "hit" || e.member === "miss") && e.target.kind === "CallExpr" && e.target.target?.kind === "tableApply") {
       const flag = this.ctx.storage.scalar("tmp", { kind: "bool" }, e.loc);
-      const f = flag as { header: string; field: string };
+      const f = flag;
       const set = (v: bigint): NStmt[] => [this.prim("assign", [field(f.header, f.field), konst(v, 1)], e.loc)];
       const table = this.tableName(e.target.target.table, env);
       out.push({ k: "applyHit", table, hit: set(e.member === "hit" ? 1n : 0n), miss: set(e.member === "hit" ? 0n : 1n) });
@@ -260,7 +258,6 @@ export class Lowerer {
       if (rightStmts.length === 0) return op(operator === "&&" ? "and" : "or", l, r);
       // The right side has effects: evaluate it only when the left side does not decide.
       const flag = this.ctx.storage.scalar("tmp", { kind: "bool" }, e.loc);
-      if (flag.k !== "field") throw new Error("internal: scalar is not a field");
       const f = field(flag.header, flag.field);
       out.push(this.prim("assign", [f, boolToData(l)], e.loc));
       const evalRight = [...rightStmts, this.prim("assign", [f, boolToData(r)], e.loc)];

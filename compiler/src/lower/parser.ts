@@ -197,7 +197,6 @@ function selectKey(lowerer: Lowerer, e: Expr, env: Env, body: NStmt[]): IrExpr {
   if (v.kind === "op" && v.op === "d2b" && (v.right.kind === "field" || v.right.kind === "lookahead")) return v.right;
   const t = typeOf(e);
   const temp = lowerer.ctx.storage.scalar("tmp", t, e.loc);
-  if (temp.k !== "field") throw new Error("internal: scalar is not a field");
   const dest = field(temp.header, temp.field);
   body.push(lowerer.prim("assign", [dest, isBool(t) ? boolToData(v) : v], e.loc));
   return dest;
@@ -222,7 +221,6 @@ function splitState(
     const s = body[i]!;
     if (s.k === "if") {
       const condField = lowerer.ctx.storage.scalar("tmp", { kind: "bit", width: 1 }, at);
-      if (condField.k !== "field") throw new Error("internal: scalar is not a field");
       const condExpr = field(condField.header, condField.field);
       ops.push({ op: { op: "set", dest: condExpr, value: boolToData(s.cond) }, source: s.source });
       const join = fresh(`${name}_join`);

@@ -20,6 +20,8 @@ type LayoutMember =
   | { readonly kind: "field"; readonly field: string; readonly type: Type }
   | { readonly kind: "struct"; readonly members: ReadonlyMap<string, LayoutMember>; readonly type: Type };
 
+export type FieldLoc = Extract<Loc, { k: "field" }>;
+
 export const SCALARS = "scalars";
 export const STANDARD_METADATA = "standard_metadata";
 
@@ -36,7 +38,7 @@ export class Storage {
   private readonly layouts = new Map<HeaderDecl, ReadonlyMap<string, LayoutMember>>();
 
   /** A unique scalar field for a value of `type`, named after `hint`. */
-  scalar(hint: string, type: Type, loc: SrcLoc): Loc {
+  scalar(hint: string, type: Type, loc: SrcLoc): FieldLoc {
     const name = unique(hint, this.usedScalarNames);
     this.scalarFields.push({ name, width: scalarWidth(type, loc), signed: isSigned(type), varbit: false });
     return { k: "field", header: SCALARS, field: name, type };

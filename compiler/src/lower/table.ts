@@ -147,7 +147,6 @@ function keyTarget(lowerer: Lowerer, e: Expr, env: Env, out: NStmt[], width: num
   if (v.kind === "field") return { target: v, maskValue: null };
   if (v.kind === "op" && v.op === "d2b" && v.right.kind === "field") return { target: v.right, maskValue: null };
   const temp = lowerer.ctx.storage.scalar("key", { kind: "bit", width }, e.loc);
-  if (temp.k !== "field") throw new Error("internal: scalar storage is not a field");
   const dest = field(temp.header, temp.field);
   out.push(lowerer.prim("assign", [dest, v.kind === "op" && ["==", "!=", "<", ">", "<=", ">=", "and", "or", "not", "d2b"].includes(v.op) ? { kind: "op", op: "b2d", left: null, right: v } : v], e.loc));
   return { target: dest, maskValue: null };

@@ -47,7 +47,16 @@ const typeParams: P<TypeParam[]> = apply(
 // ---------------------------------------------------------------------------------------------
 // Statements
 
-const callExpr: P<CallExpr> = where(expr, (e) => e.kind === "CallExpr", "method call") as P<CallExpr>;
+/** `target = value;` or `call(...);` — one expression parse serves both. */
+const assignOrCall: P<Stmt> = apply(
+  where(
+    seq(expr, alt_sc(kmid(sym("="), expr, semi), apply(semi, () => undefined))),
+    ([e, value]) => value !== undefined || e.kind === "CallExpr",
+    "assignment or method call",
+  ),
+  ([e, value]): Stmt =>
+    value !== undefined ? { kind: "AssignStmt", loc: e.loc, target: e, value } : { kind: "CallStmt", loc: e.loc, call: e as CallExpr },
+);
 
 export const constDecl: P<ConstDecl> = apply(
   seq(annotations, sym("const"), typeRef, nameTok, sym("="), expr, semi),
@@ -92,8 +101,7 @@ stmt.setPattern(
     apply(seq(sym("exit"), semi), ([t]): Stmt => ({ kind: "ExitStmt", loc: loc(t) })),
     constDecl,
     varDecl,
-    apply(seq(expr, sym("="), expr, semi), ([target, , value]): Stmt => ({ kind: "AssignStmt", loc: target.loc, target, value })),
-    apply(seq(callExpr, semi), ([call]): Stmt => ({ kind: "CallStmt", loc: call.loc, call })),
+    assignOrCall,
   ),
 );
 

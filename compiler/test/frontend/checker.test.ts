@@ -326,3 +326,12 @@ test("static_assert is evaluated while compiling", (t) => {
   t.deepEqual(errors("const bool b = static_assert(8w1 == 8w2, \"widths differ\");", "apply { }"), ["static assertion failed: widths differ"]);
   t.deepEqual(errors("", "apply { static_assert(m.x == 1); }"), ["static_assert needs a condition known at compile time"]);
 });
+
+test("exit and return are rejected where P4 forbids them", (t) => {
+  const inParser = (stmt: string) =>
+    runFrontendOnText("t.p4", program("", "apply { }").replace("state start { pk.extract(hdr.h);", `state start { pk.extract(hdr.h); ${stmt}`)).diagnostics.map((d) => d.message);
+  t.deepEqual(inParser("exit;"), ["'exit' is not allowed in a parser"]);
+  t.deepEqual(inParser("return;"), ["'return' is not allowed in a parser"]);
+  t.deepEqual(errors("", "action a() { return; } apply { if (m.f) { exit; } a(); return; }"), []);
+  t.deepEqual(errors("", "action a() { return 1; } apply { a(); }"), ["return with a value outside a function that returns a value"]);
+});

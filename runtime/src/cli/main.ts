@@ -1,9 +1,38 @@
 import { type Command, UsageError } from "./command.ts";
+import { benchCommand } from "./commands/bench.ts";
+import { clientCommand } from "./commands/client.ts";
+import { compileCommand } from "./commands/compile.ts";
+import { controllerCommand } from "./commands/controller.ts";
+import { countersCommand } from "./commands/counters.ts";
+import { demoCommand } from "./commands/demo.ts";
+import { drainCommand } from "./commands/drain.ts";
+import { eventsCommand } from "./commands/events.ts";
 import { netCommand } from "./commands/net.ts";
+import { scenarioCommand } from "./commands/scenario.ts";
+import { serverCommand } from "./commands/server.ts";
+import { serversCommand } from "./commands/servers.ts";
+import { statusCommand } from "./commands/status.ts";
+import { switchCommand } from "./commands/switch.ts";
 import { versionCommand } from "./commands/version.ts";
 
 /** Every subcommand, in the order `slb --help` lists them. */
-const commands: readonly Command[] = [netCommand, versionCommand];
+const commands: readonly Command[] = [
+  compileCommand,
+  switchCommand,
+  controllerCommand,
+  serverCommand,
+  clientCommand,
+  statusCommand,
+  serversCommand,
+  drainCommand,
+  countersCommand,
+  eventsCommand,
+  demoCommand,
+  scenarioCommand,
+  benchCommand,
+  netCommand,
+  versionCommand,
+];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -14,7 +14,8 @@
  *   "health":   { "intervalMs": 500, "timeoutMs": 200, "rise": 2, "fall": 3 },
  *   "failure":  { "responseTimeoutUs": 200000 },
  *   "admin":    "127.0.0.1:9100",
- *   "eventLog": "controller-events.jsonl"
+ *   "eventLog": "controller-events.jsonl",
+ *   "stateFile": "controller-state.json"
  * }
  *
  * Relative paths are resolved against the config file's directory.
@@ -77,6 +78,8 @@ export interface TopologyConfig {
   /** host:port of the admin API and /metrics. */
   readonly admin: string;
   readonly eventLog?: string;
+  /** Where the controller keeps what the switch cannot tell a restarted controller (drains, removed servers). */
+  readonly stateFile?: string;
 }
 
 export class ConfigError extends Error {
@@ -204,6 +207,7 @@ export function parseTopology(raw: unknown, baseDir: string): TopologyConfig {
     failure: { responseTimeoutUs: intAt(failure.responseTimeoutUs ?? 200_000, "failure.responseTimeoutUs", 1, 2 ** 47) },
     admin: typeof o.admin === "string" ? o.admin : DEFAULT_ADMIN,
     ...(typeof o.eventLog === "string" ? { eventLog: resolve(baseDir, o.eventLog) } : {}),
+    ...(typeof o.stateFile === "string" ? { stateFile: resolve(baseDir, o.stateFile) } : {}),
   };
 }
 

@@ -24,6 +24,7 @@ import { desiredLbState, DROP_REASONS, LB_NAMES, LB_SCOPE, type ServerMode, type
 import { probeOverUdp, pushOverUdp, type Membership, type MembershipPusher } from "./membership.ts";
 import { ControllerMetrics } from "./controller_metrics.ts";
 import { ensurePipeline, type Pipeline } from "./pipeline.ts";
+import { readMemory, writeMemory } from "./state_file.ts";
 import { applyPlan, configureUnreadableDigests, planReconcile, readOwnedState, type ReconcilePlan } from "./reconcile.ts";
 
 export interface ControllerOptions {
@@ -124,7 +125,9 @@ export class Controller {
     this.events = options.events ?? new EventLog(options.topology.eventLog);
     this.prober = options.prober ?? probeOverUdp;
     this.pusher = options.pusher ?? pushOverUdp;
-    for (const s of options.topology.servers) this.servers.set(s.id, { config: s, drained: false, generation: 1 });
+    const memory = readMemory(options.topology.stateFile);
+    for (const s of options.topology.servers) this.servers.set(s.id, { config: s, drained: memory.drained.includes(s.id), generation: 1 });
+    for (const id of memory.retired) if (!this.servers.has(id as ServerId)) this.retired.add(id);
     this.monitor = new HealthMonitor(options.topology.health, this.prober, {
       change: (c) => this.onHealthChange(c),
       probe: (s, o) => this.onProbe(s, o),
@@ -419,6 +422,7 @@ export class Controller {
       if (r.drained !== drained) {
         r.drained = drained;
         if (!drained) r.generation = nextGeneration(r.generation);
+        this.remember();
         this.events.record(drained ? "server_drained" : "server_undrained", { server: id });
         await this.applyChange(`server ${id} ${drained ? "drained" : "undrained"}`);
       }
@@ -432,6 +436,7 @@ export class Controller {
       if (this.servers.has(config.id)) throw new ConflictError(`server ${config.id} already exists`);
       const record: ServerRecord = { config, drained: false, generation: 1 };
       this.retired.delete(config.id);
+      this.remember();
       this.servers.set(config.id, record);
       this.monitor.add(config, "down");
       this.events.record("server_added", { server: config.id, ip: config.ip });
@@ -447,10 +452,18 @@ export class Controller {
       this.requireServer(id);
       this.servers.delete(id as ServerId);
       this.retired.add(id);
+      this.remember();
       this.monitor.remove(id as ServerId);
       this.metrics.serverUp.set({ server: id }, 0);
       this.events.record("server_removed", { server: id });
       await this.applyChange(`server ${id} removed`);
+    });
+  }
+
+  private remember(): void {
+    writeMemory(this.topology.stateFile, {
+      drained: [...this.servers.values()].filter((r) => r.drained).map((r) => r.config.id),
+      retired: [...this.retired],
     });
   }
 

@@ -62,7 +62,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   try {
     const run = await startLoad(system, ledger, metrics, {
       clients: options.clients ?? 2,
-      sessionsPerClient: options.sessionsPerClient ?? 64,
+      sessionsPerClient: options.sessionsPerClient ?? 16,
       updates: Number.POSITIVE_INFINITY,
     });
     const primaryOfFirst = (): ServerId => {
@@ -128,6 +128,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       const text = await step.run();
       metrics.event(text);
       events.push(`${(metrics.elapsedMs() / 1000).toFixed(1)}s ${text}`);
+      if (!view.interactive) view.note(`[${(metrics.elapsedMs() / 1000).toFixed(1)}s] ${text}`);
     }
     await new Promise((r) => setTimeout(r, Math.max(0, durationMs - metrics.elapsedMs())));
     run.stop();
