@@ -1,7 +1,7 @@
 /** Paths of the two programs and a lazy handle on our compiler, so a half-built compiler skips these tests instead of crashing them. */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { CompileResult } from "../../compiler/src/driver/result.ts";
+import type { CompileOptions, CompileResult } from "../../compiler/src/driver/result.ts";
 import type { FrontendResult } from "../../compiler/src/frontend.ts";
 
 export const V1MODEL_PROGRAM = fileURLToPath(new URL("../v1model/session_lb.p4", import.meta.url));
@@ -14,11 +14,11 @@ const FRONTEND = fileURLToPath(new URL("../../compiler/src/frontend.ts", import.
 
 export type Available<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
 
-export async function compileV1model(): Promise<Available<CompileResult & { ok: true }>> {
+export async function compileV1model(defines: Readonly<Record<string, string>> = {}): Promise<Available<CompileResult & { ok: true }>> {
   if (!existsSync(COMPILER)) return { ok: false, reason: "compiler/src/index.ts does not exist yet" };
   try {
-    const api = (await import(COMPILER)) as { compileFile: (file: string) => CompileResult };
-    const result = api.compileFile(V1MODEL_PROGRAM);
+    const api = (await import(COMPILER)) as { compileFile: (file: string, opts: CompileOptions) => CompileResult };
+    const result = api.compileFile(V1MODEL_PROGRAM, { defines });
     if (!result.ok) {
       return { ok: false, reason: result.diagnostics.map((d) => `${d.loc.file}:${d.loc.line}:${d.loc.col}: ${d.message}`).join("; ") };
     }

@@ -119,7 +119,13 @@ export class PipelineState {
         undos.push(this.applyOne(updates[i]!));
       } catch (err) {
         const e = toP4RuntimeError(err);
-        for (const undo of undos.reverse()) undo();
+        for (const undo of undos.reverse()) {
+          try {
+            undo();
+          } catch {
+            // One undo failing must not leave the earlier updates applied: keep unwinding.
+          }
+        }
         return updates.map((_, k) =>
           k === i
             ? { ok: false, code: e.code, message: e.message }

@@ -46,6 +46,7 @@ export const TO_OBJECT_OPTIONS: protobuf.IConversionOptions = {
 
 let packageDefinition: protoLoader.PackageDefinition | undefined;
 let root: protobuf.Root | undefined;
+let clientConstructor: grpc.ServiceClientConstructor | undefined;
 
 /** The proto-loader package definition (for grpc.loadPackageDefinition or a Server). */
 export function p4runtimePackageDefinition(): protoLoader.PackageDefinition {
@@ -76,8 +77,8 @@ interface P4RuntimeGrpcPackage {
 
 /** The generated client constructor: `new (p4runtimeClientConstructor())(addr, grpc.credentials.createInsecure())`. */
 export function p4runtimeClientConstructor(): grpc.ServiceClientConstructor {
-  const pkg = grpc.loadPackageDefinition(p4runtimePackageDefinition()) as unknown as P4RuntimeGrpcPackage;
-  return pkg.p4.v1.P4Runtime;
+  clientConstructor ??= (grpc.loadPackageDefinition(p4runtimePackageDefinition()) as unknown as P4RuntimeGrpcPackage).p4.v1.P4Runtime;
+  return clientConstructor;
 }
 
 /** The service definition to register on a grpc.Server. */

@@ -2,6 +2,8 @@
  * TableEntry writes and reads: P4Runtime match keys and actions checked
  * against the P4Info (spec section "TableEntry" and real simple_switch_grpc's
  * messages from trace 03/05) and turned into data-plane calls in JSON names.
+ * Entries of indirect tables point at members, groups, or a one-shot action
+ * set whose hidden members and group live as long as the entry.
  */
 import * as grpc from "@grpc/grpc-js";
 import type { EntryAction, EntryHandle, MatchParam, TableEntryView } from "../dataplane/api.ts";

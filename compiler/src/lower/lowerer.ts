@@ -224,8 +224,7 @@ export class Lowerer {
     }
     // t.apply().hit / .miss used as a value: apply the table and remember the outcome.
     if ((e.member === "hit" || e.member === "miss") && e.target.kind === "CallExpr" && e.target.target?.kind === "tableApply") {
-      const flag = this.ctx.storage.scalar("tmp", { kind: "bool" }, e.loc);
-      const f = flag;
+      const f = this.ctx.storage.scalar("tmp", { kind: "bool" }, e.loc);
       const set = (v: bigint): NStmt[] => [this.prim("assign", [field(f.header, f.field), konst(v, 1)], e.loc)];
       const table = this.tableName(e.target.target.table, env);
       out.push({ k: "applyHit", table, hit: set(e.member === "hit" ? 1n : 0n), miss: set(e.member === "hit" ? 0n : 1n) });

@@ -150,25 +150,32 @@ test("a server added at run time is routed at once and takes sessions once its p
   }
 });
 
-test("a restarted controller keeps the pipeline and rewrites nothing", async (t) => {
+test("a restarted controller keeps the pipeline, rewrites nothing, and remembers drains in its state file", async (t) => {
+  const { mkdtempSync, rmSync, readFileSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const dir = mkdtempSync(join(tmpdir(), "slb-ctl-state-"));
+  const stateFile = join(dir, "state.json");
   const bench = await startBench([1, 2, 3]);
   try {
-    const first = bench.controller();
+    const first = bench.controller(10n, {}, { stateFile });
     await first.start();
     await first.drain(3);
+    t.deepEqual(JSON.parse(readFileSync(stateFile, "utf8")), { drained: [3], retired: [] });
     first.stop();
-    const second = bench.controller();
+    const second = bench.controller(10n, {}, { stateFile });
     const kept = nextEvent(second, "pipeline_kept");
     const reconciled = nextEvent(second, "reconciled");
     await second.start();
     await kept;
     const r = await reconciled;
     t.is(r.reason, "start-up");
-    // Drain is controller memory; the restarted controller sees 3 absent from server_map and adopts it as down.
     t.is(Number(r.inserts) + Number(r.modifies) + Number(r.deletes), 0, "adopted state equals the switch's");
     t.deepEqual(primaryIds(await bench.read(LB_NAMES.serverMap)), [1, 2]);
+    t.is(second.serverList().find((s) => s.id === 3)?.mode, "draining", "the drain survived the restart");
   } finally {
     await bench.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -47,7 +47,7 @@ export interface Bench {
   sendRequest(primary: number, secondary: number, sessionId: bigint): void;
   /** Sends a request and returns where the switch sent it: egress port, destination address, FAILOVER flag (undefined: dropped). */
   routeRequest(primary: number, secondary: number, sessionId: bigint): { port: number; dst: string; failover: boolean } | undefined;
-  controller(electionId?: bigint, health?: Partial<TopologyConfig["health"]>): Controller;
+  controller(electionId?: bigint, health?: Partial<TopologyConfig["health"]>, topology?: Partial<TopologyConfig>): Controller;
   read(table: string): Promise<TableEntry[]>;
   readAll(entity: Entity): Promise<Entity[]>;
   /** Stops the switch and starts an empty one on the same port; resolves with a client to read it. */
@@ -121,8 +121,13 @@ export async function startBench(serverIds: readonly number[], health: Partial<T
       });
       model.inject(portNumber(10), frame);
     },
-    controller(electionId = 10n, override = {}) {
-      const c = new Controller({ topology: { ...topology, health: { ...topology.health, ...override } }, pipeline, electionId, reconnect: { initialMs: 20, maxMs: 200 } });
+    controller(electionId = 10n, override = {}, topologyOverride = {}) {
+      const c = new Controller({
+        topology: { ...topology, ...topologyOverride, health: { ...topology.health, ...override } },
+        pipeline,
+        electionId,
+        reconnect: { initialMs: 20, maxMs: 200 },
+      });
       controllers.push(c);
       return c;
     },
