@@ -2,32 +2,18 @@ import {
   DROP_PORT,
   SwitchError,
   port as toPort,
-  type ActionCall,
-  type ActionParamInfo,
-  type CloneSessionConfig,
   type ControlPlane,
-  type CounterValue,
   type Digest,
   type DigestListener,
   type EgressListener,
-  type EntryAction,
-  type EntryHandle,
-  type GroupHandle,
-  type MatchParam,
-  type MemberHandle,
-  type MeterConfig,
   type PortNumber,
   type SwitchModel,
   type SwitchOptions,
-  type TableEntryView,
-  type TableInfo,
 } from "./api.ts";
-import type { ActionProfile } from "./action_profile.ts";
 import { Control } from "./control.ts";
 import { ReplicationEngine } from "./pre.ts";
 import { loadProgram, type Program } from "./program.ts";
 import { NOT_REQUESTED, PacketState } from "./state.ts";
-import type { MatchTable } from "./tables.ts";
 
 /**
  * simple_switch: ingress (parser, verify checksums, ingress control), the
@@ -56,11 +42,19 @@ interface EgressJob {
   readonly port: PortNumber;
 }
 
-export function createSwitch(options: SwitchOptions = {}): SwitchModel & { readonly program: Program | undefined } {
+/** Our simple_switch: the SwitchModel contract plus what the model itself can tell. */
+export interface SimpleSwitchModel extends SwitchModel {
+  /** The compiled program (tests and tools inspect it), undefined before the first load. */
+  readonly program: Program | undefined;
+  /** The CPU port (simple_switch --cpu-port): frames leaving through it are packet-ins. */
+  readonly cpuPort: PortNumber | undefined;
+}
+
+export function createSwitch(options: SwitchOptions = {}): SimpleSwitchModel {
   return new SimpleSwitch(options);
 }
 
-class SimpleSwitch implements SwitchModel {
+class SimpleSwitch implements SimpleSwitchModel {
   private prog: Program | undefined;
   private readonly pre = new ReplicationEngine();
   private readonly egressListeners = new Set<EgressListener>();

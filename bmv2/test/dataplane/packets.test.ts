@@ -1,6 +1,6 @@
 import test from "ava";
 import { port, type Digest } from "../../src/dataplane/api.ts";
-import { createSwitch } from "../../src/dataplane/index.ts";
+import { createSwitch, measureInjectRate } from "../../src/dataplane/index.ts";
 import { fixtureProgram, frame } from "./fixture.ts";
 import { fixtureSwitch } from "./harness.ts";
 
@@ -188,4 +188,14 @@ test("direct meters: each entry has its own meter, its color lands in the result
   t.deepEqual(sw.control.tableEntries("ingress.t_exact").find((e) => e.handle === a)?.meter, tight);
   sw.control.directMeterSet("ingress.t_exact", a, undefined);
   t.is(color(1), "0000");
+});
+
+test("measureInjectRate drives inject in a loop and counts what came out", (t) => {
+  const { sw } = fixtureSwitch();
+  sw.control.tableAdd("ingress.t_exact", [{ kind: "exact", value: 1n }], fwd(2n));
+  const rate = measureInjectRate(sw, port(0), [frame(1, 1, 0), frame(9, 1, 0)], 100, 10);
+  t.is(rate.packets, 100);
+  t.is(rate.framesOut, 50, "every other frame misses and is dropped");
+  t.true(rate.seconds >= 0);
+  t.throws(() => measureInjectRate(sw, port(0), [], 1));
 });

@@ -138,12 +138,3 @@ export function unify(pattern: Type, actual: Type, params: readonly TypeParam[],
   }
 }
 
-/** True when `t` mentions a type variable (or `_`) that is still unknown. */
-export function hasFreeVariables(t: Type): boolean {
-  switch (t.kind) {
-    case "typeVar": case "dontcare": return true;
-    case "stack": return hasFreeVariables(t.element);
-    case "tuple": case "list": return t.elements.some(hasFreeVariables);
-    default: return false;
-  }
-}

@@ -38,6 +38,3 @@ export const p4Lexer = buildLexer<Tk>([
   [true, /^./g, Tk.Invalid],
 ]);
 
-export function isKeyword(text: string): boolean {
-  return (KEYWORDS as readonly string[]).includes(text);
-}

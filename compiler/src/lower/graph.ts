@@ -14,8 +14,43 @@ export class GraphBuilder {
   readonly tables: IrTable[] = [];
   readonly conditionals: IrConditional[] = [];
   private readonly placed = new Set<string>();
+  /** Source order of statements (pre-order), so nodes can be listed in program order like p4c's. */
+  private readonly stmtRank = new Map<NStmt, number>();
+  private readonly nodeRank = new Map<string, number>();
 
   constructor(private readonly ctx: LowerContext) {}
+
+  /** Builds a whole control body; returns the first node (null: empty pipeline). */
+  pipeline(body: readonly NStmt[]): string | null {
+    let counter = 0;
+    const number = (stmts: readonly NStmt[]): void => {
+      for (const s of stmts) {
+        this.stmtRank.set(s, counter++);
+        if (s.k === "if") {
+          number(s.then);
+          number(s.else);
+        } else if (s.k === "applySwitch") {
+          for (const c of s.cases) number(c.body);
+        } else if (s.k === "applyHit") {
+          number(s.hit);
+          number(s.miss);
+        } else if (s.k === "scope") {
+          number(s.body);
+        }
+      }
+    };
+    number(body);
+    return this.build(body, null, null);
+  }
+
+  /** Tables and conditionals in program order. */
+  ordered(): { tables: IrTable[]; conditionals: IrConditional[] } {
+    const rank = (name: string) => this.nodeRank.get(name) ?? Number.MAX_SAFE_INTEGER;
+    return {
+      tables: [...this.tables].sort((a, b) => rank(a.name) - rank(b.name)),
+      conditionals: [...this.conditionals].sort((a, b) => rank(a.name) - rank(b.name)),
+    };
+  }
 
   build(stmts: readonly NStmt[], next: string | null, returnTo: string | null): string | null {
     let cur = next;
@@ -25,7 +60,7 @@ export class GraphBuilder {
         let j = i;
         while (j > 0 && stmts[j - 1]!.k === "prim") j--;
         const prims = stmts.slice(j, i + 1).map((p) => (p as { prim: IrPrimitive }).prim);
-        cur = this.actionTable(prims, cur);
+        cur = this.actionTable(prims, cur, this.stmtRank.get(stmts[j]!));
         i = j;
         continue;
       }
@@ -39,6 +74,7 @@ export class GraphBuilder {
           }
           const name = this.ctx.uniqueName(`node_${this.ctx.nextNodeNumber()}`);
           this.conditionals.push({ name, source: s.source, expression: s.cond, trueNext: t, falseNext: f });
+          this.rankNode(name, s);
           cur = name;
           break;
         }
@@ -54,23 +90,24 @@ export class GraphBuilder {
             for (const a of c.actions) byAction.set(a, entry);
           }
           for (const ref of build.table.actions) if (!byAction.has(ref.action)) byAction.set(ref.action, defaultNext);
-          cur = this.placeTable(s.table, { baseDefaultNext: cur, nextTables: { kind: "byAction", next: byAction } });
+          cur = this.placeTable(s.table, { baseDefaultNext: cur, nextTables: { kind: "byAction", next: byAction } }, this.stmtRank.get(s));
           break;
         }
         case "applyHit": {
           const hit = this.build(s.hit, cur, returnTo);
           const miss = this.build(s.miss, cur, returnTo);
-          cur = this.placeTable(s.table, { baseDefaultNext: cur, nextTables: { kind: "hitMiss", hit, miss } });
+          cur = this.placeTable(s.table, { baseDefaultNext: cur, nextTables: { kind: "hitMiss", hit, miss } }, this.stmtRank.get(s));
           break;
         }
         case "callAction": {
           const name = this.ctx.uniqueName(`tbl_${s.call.action.split(".").pop()}`);
           this.tables.push(singleActionTable(name, s.call.action, s.call.data, cur, s.source));
+          this.rankNode(name, s);
           cur = name;
           break;
         }
         case "exit":
-          cur = this.actionTable([{ op: "exit", args: [], source: s.source }], null);
+          cur = this.actionTable([{ op: "exit", args: [], source: s.source }], null, this.stmtRank.get(s));
           break;
         case "return":
           cur = returnTo;
@@ -85,18 +122,25 @@ export class GraphBuilder {
     return cur;
   }
 
-  private placeTable(name: string, next: Pick<IrTable, "baseDefaultNext" | "nextTables">): string {
+  private rankNode(name: string, s: NStmt): void {
+    const r = this.stmtRank.get(s);
+    if (r !== undefined) this.nodeRank.set(name, r);
+  }
+
+  private placeTable(name: string, next: Pick<IrTable, "baseDefaultNext" | "nextTables">, rank: number | undefined): string {
     const build = this.ctx.tables.get(name)!;
     if (this.placed.has(name)) throw new Error(`table '${name}' is applied more than once; bmv2 gives each table one place in the pipeline`);
     this.placed.add(name);
     this.tables.push({ ...build.table, ...next });
+    if (rank !== undefined) this.nodeRank.set(name, rank);
     if (build.keyStmts.length === 0) return name;
+    if (rank !== undefined) for (const ks of build.keyStmts) this.stmtRank.set(ks, rank - 0.5);
     // Keys that are not plain fields are computed just before the lookup.
     return this.build(build.keyStmts, name, name) ?? name;
   }
 
   /** A compiler-made action holding `prims`, in a keyless table whose default runs it. */
-  private actionTable(prims: IrPrimitive[], next: string | null): string {
+  private actionTable(prims: IrPrimitive[], next: string | null, rank: number | undefined): string {
     const first = prims.find((p) => p.source)?.source;
     const hint = first ? lineActionName({ file: first.filename, line: first.line, col: first.column }) : "act";
     const actionName = this.ctx.uniqueName(hint);
@@ -106,6 +150,7 @@ export class GraphBuilder {
     );
     const tableName = this.ctx.uniqueName(`tbl_${actionName}`);
     this.tables.push(singleActionTable(tableName, actionName, [], next, first ?? null));
+    if (rank !== undefined) this.nodeRank.set(tableName, rank);
     return tableName;
   }
 }

@@ -27,6 +27,7 @@ import {
   LowerError,
   annotationNumber,
   annotationString,
+  hasAnnotation,
   isBool,
   isScalar,
   isSigned,
@@ -865,7 +866,7 @@ export class Lowerer {
       // One declaration bound to different storage is several bmv2 actions sharing a control-plane name.
       name = this.ctx.uniqueName(qualified);
       this.ctx.actionKeys.set(key, name);
-      this.buildAction(decl, callEnv, directional, name, qualified, runtime);
+      this.buildAction(decl, callEnv, directional, name, hasAnnotation(decl.annotations, "hidden") ? null : qualified, runtime);
     }
     const data = runtime.map((p) => {
       const arg = bound.find((b) => b.param === p)?.value;
@@ -882,7 +883,7 @@ export class Lowerer {
   }
 
   /** Directional parameters get copy-in/copy-out through temporaries, as P4 specifies. */
-  private buildAction(decl: ActionDecl, callEnv: Env, directional: Param[], name: string, controlName: string, runtime: Param[]): void {
+  private buildAction(decl: ActionDecl, callEnv: Env, directional: Param[], name: string, controlName: string | null, runtime: Param[]): void {
     const inner = callEnv.child();
     const params: IrRuntimeParam[] = runtime.map((p, index) => {
       const t = resolved(p.type);

@@ -1,6 +1,6 @@
 import { basename } from "node:path";
 import type { CheckedProgram, ControlDecl, Expr, Param, ParserDecl, Type } from "../ast/nodes.ts";
-import type { IrConditional, IrControllerHeader, IrDeparser, IrPipeline, IrProgram, IrTable } from "../ir/program.ts";
+import type { IrControllerHeader, IrDeparser, IrPipeline, IrProgram } from "../ir/program.ts";
 import { coreErrors, v1modelFieldAliases } from "../ir/v1model.ts";
 import { LowerContext } from "./context.ts";
 import { Env } from "./env.ts";
@@ -63,13 +63,13 @@ export function lowerProgram(checked: CheckedProgram, programFile: string): IrPr
     const graph = new GraphBuilder(ctx);
     let initTable: string | null;
     try {
-      initTable = graph.build(body, null, null);
+      initTable = graph.pipeline(body);
     } catch (err) {
       if (err instanceof LowerError) throw err;
       throw new LowerError(decl.loc, (err as Error).message);
     }
     const tableNames = new Set(graph.tables.map((t) => t.name));
-    const ordered = executionOrder(initTable, graph.tables, graph.conditionals);
+    const ordered = graph.ordered();
     return {
       name: which,
       source: ctx.src.info(decl.loc, decl.name),
@@ -200,33 +200,3 @@ function lowerDeparser(lowerer: Lowerer, decl: ControlDecl, env: Env): IrDeparse
   return { name: "deparser", source: lowerer.ctx.src.info(decl.loc, "deparser"), order, primitives };
 }
 
-/** Nodes listed in the order a packet can reach them (depth first from the start), as p4c lists them. */
-function executionOrder(init: string | null, tables: readonly IrTable[], conditionals: readonly IrConditional[]): { tables: IrTable[]; conditionals: IrConditional[] } {
-  const tableByName = new Map(tables.map((t) => [t.name, t]));
-  const condByName = new Map(conditionals.map((c) => [c.name, c]));
-  const seen = new Set<string>();
-  const orderedTables: IrTable[] = [];
-  const orderedConds: IrConditional[] = [];
-  const visit = (name: string | null): void => {
-    if (name === null || seen.has(name)) return;
-    seen.add(name);
-    const t = tableByName.get(name);
-    if (t) {
-      orderedTables.push(t);
-      const nexts = t.nextTables.kind === "hitMiss" ? [t.nextTables.hit, t.nextTables.miss] : [...t.nextTables.next.values()];
-      for (const n of [...nexts, t.baseDefaultNext]) visit(n);
-      return;
-    }
-    const c = condByName.get(name);
-    if (c) {
-      orderedConds.push(c);
-      visit(c.trueNext);
-      visit(c.falseNext);
-    }
-  };
-  visit(init);
-  return {
-    tables: [...orderedTables, ...tables.filter((t) => !seen.has(t.name))],
-    conditionals: [...orderedConds, ...conditionals.filter((c) => !seen.has(c.name))],
-  };
-}

@@ -100,7 +100,8 @@ export function buildTable(lowerer: Lowerer, decl: TableDecl, name: string, env:
     tableEntry(lowerer, entry, i, keys.filter((k) => k.matchType !== "selector"), env, keyStmts, actionNames),
   );
 
-  const controlName = name;
+  // @hidden tables work like any other but are not shown to the control plane.
+  const controlName = hasAnnotation(decl.annotations, "hidden") ? null : name;
   return {
     table: {
       name,

@@ -26,10 +26,6 @@ export class SourceMap {
     this.lines.push(origin);
   }
 
-  get lineCount(): number {
-    return this.lines.length;
-  }
-
   /** Maps a 1-based (line, col) of the preprocessed text to its original location. */
   locate(outLine: number, outCol: number): SrcLoc {
     const origin = this.lines[Math.min(Math.max(outLine, 1), this.lines.length) - 1];

@@ -77,3 +77,17 @@ test("generic functions reject an argument that fixes T differently from the res
   const bad = readFileSync(file, "utf8").replace("m.x = id(m.x);", "m.x = id(m.y);");
   t.deepEqual(runFrontendOnText(file, bad).diagnostics.map((d) => d.message), ["type mismatch in assignment: expected 'bit<8>', found 'bit<16>'"]);
 });
+
+test("serializable enums in headers, selects, keys, comparisons, casts and switches", (t) => {
+  const r = runFrontend(join(import.meta.dirname, "good", "serializable_enums.p4"));
+  t.deepEqual(r.diagnostics, [], formatFrontendDiagnostics(r));
+  const p = r.program!;
+  t.deepEqual(auditAnnotations(p.program), []);
+  const v4 = parser(p, "P").states[1]!.transition;
+  if (v4?.kind !== "SelectTransition") return t.fail();
+  const ks = v4.cases[0]!.keyset;
+  t.is(ks.kind === "ExprKeyset" ? `${ks.expr.kind}:${ks.expr.constValue}:${typeToString(ks.expr.type!)}` : "", "CastExpr:34525:bit<16>");
+  const [toEnum, toBits] = control(p, "I").apply.stmts;
+  t.is(toEnum?.kind === "AssignStmt" ? toEnum.value.kind : "", "MemberExpr");
+  t.is(toBits?.kind === "AssignStmt" && toBits.value.kind === "CastExpr" ? toBits.value.implicit : false, true);
+});

@@ -20,7 +20,7 @@ import type { MemberServer } from "../wire/control.ts";
 import { type ServerConfig, type ServerId, type TopologyConfig } from "./config.ts";
 import { EventLog } from "./event_log.ts";
 import { HealthMonitor, type Health, type HealthChange, type ProbeOutcome, type Prober } from "./health.ts";
-import { desiredLbState, DROP_REASONS, LB_NAMES, LB_SCOPE, type ServerMode, type ServerView } from "./lb_program.ts";
+import { desiredLbState, DROP_REASONS, LB_NAMES, LB_SCOPE, timeUnitsPerUs, type ServerMode, type ServerView } from "./lb_program.ts";
 import { probeOverUdp, pushOverUdp, type Membership, type MembershipPusher } from "./membership.ts";
 import { ControllerMetrics } from "./controller_metrics.ts";
 import { ensurePipeline, type Pipeline } from "./pipeline.ts";
@@ -325,7 +325,10 @@ export class Controller {
 
   /** Reads the owned state back and writes the difference; returns the plan that was applied. */
   private async reconcile(reason: string, startUp = false): Promise<ReconcilePlan> {
-    const desired = desiredLbState(this.topology, this.views(), [...this.retired]);
+    const desired = desiredLbState(this.topology, this.views(), {
+      retiredSecondaries: [...this.retired],
+      timeUnitsPerUs: timeUnitsPerUs(this.pipeline.p4info.pkg_info?.arch),
+    });
     const current = await readOwnedState(this.sw, LB_SCOPE);
     const plan = planReconcile(this.sw.schema, desired, current);
     await applyPlan(this.sw, plan);

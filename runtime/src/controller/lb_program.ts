@@ -94,12 +94,24 @@ function routeEntry(prefix: string, port: number, srcMac: string, dstMac: string
   });
 }
 
-/**
- * `retiredSecondaries`: ids of servers removed at run time. Sessions may still name them as
- * secondary, so their failover groups stay (holding live servers only) for those sessions'
- * next failover.
- */
-export function desiredLbState(topology: LbTopology, servers: readonly ServerView[], retiredSecondaries: readonly number[] = []): DesiredState {
+export interface LbExtras {
+  /**
+   * Ids of servers removed at run time. Sessions may still name them as secondary, so their
+   * failover groups stay (holding live servers only) for those sessions' next failover.
+   */
+  readonly retiredSecondaries?: readonly number[];
+  /** Switch time units per microsecond: 1 on v1model (microseconds), 1000 on TNA (nanoseconds). */
+  readonly timeUnitsPerUs?: number;
+}
+
+/** Switch time units per microsecond for a program's architecture (P4Info pkg_info.arch). */
+export function timeUnitsPerUs(arch: string | undefined): number {
+  return arch === "tna" || arch === "t2na" ? 1000 : 1;
+}
+
+export function desiredLbState(topology: LbTopology, servers: readonly ServerView[], extras: LbExtras = {}): DesiredState {
+  const retiredSecondaries = extras.retiredSecondaries ?? [];
+  const timeoutInSwitchUnits = topology.failure.responseTimeoutUs * (extras.timeUnitsPerUs ?? 1);
   const vip = topology.vip;
   const sorted = [...servers].sort((a, b) => a.config.id - b.config.id);
   const live = sorted.filter((s) => s.mode === "up");
@@ -107,7 +119,7 @@ export function desiredLbState(topology: LbTopology, servers: readonly ServerVie
 
   entities.push(tableEntry(LB_NAMES.vip, { match: { "hdr.ipv4.dst_addr": vip.ip, "hdr.udp.dst_port": vip.port }, action: action(LB_NAMES.setVip) }));
   entities.push(
-    tableEntry(LB_NAMES.detectConfig, { isDefault: true, action: action(LB_NAMES.setFailureTimeout, { timeout_us: topology.failure.responseTimeoutUs }) }),
+    tableEntry(LB_NAMES.detectConfig, { isDefault: true, action: action(LB_NAMES.setFailureTimeout, { timeout_us: timeoutInSwitchUnits }) }),
   );
 
   entities.push({ type: "digest_entry", digest: LB_NAMES.downDigest, config: DOWN_DIGEST_CONFIG });

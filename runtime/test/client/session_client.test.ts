@@ -27,7 +27,7 @@ function response(request: SessionHeader, fields: Partial<SessionHeader>, payloa
 test("the client retransmits with the same request id and the RETRY flag, and keeps the cookie and version of the answer", async (t) => {
   const cookie = makeCookie(serverId(3), serverId(7));
   const vip = await fakeVip((h, n) => (n < 3 ? undefined : [response(h, { cookie, sessionVersion: 4 }, "4")]));
-  const client = new SessionClient({ transport: await openUdpTransport(), vip: vip.transport.local, timeoutMs: 30, retries: 4 });
+  const client = new SessionClient({ transport: await openUdpTransport(), vip: vip.transport.local, timeoutMs: 100, backoff: 1, retries: 4 });
   try {
     const id = SessionClient.newSessionId();
     const reply = await client.request(id, "incr n");
@@ -112,7 +112,7 @@ test("transient error answers are retried with the same request id; only a final
   const cookie = makeCookie(serverId(2), serverId(3));
   const unavailable = (h: SessionHeader) => encodeSessionMessage({ ...h, type: MessageType.Error, flags: 0 }, new TextEncoder().encode("unavailable: replica silent"));
   const vip = await fakeVip((h, n) => [n <= 2 ? unavailable(h) : response(h, { cookie, sessionVersion: 8 }, "8")]);
-  const client = new SessionClient({ transport: await openUdpTransport(), vip: vip.transport.local, timeoutMs: 20, retries: 4 });
+  const client = new SessionClient({ transport: await openUdpTransport(), vip: vip.transport.local, timeoutMs: 250, backoff: 1, retries: 4 });
   try {
     const id = SessionClient.newSessionId();
     const reply = await client.request(id, "incr n");
@@ -122,7 +122,7 @@ test("transient error answers are retried with the same request id; only a final
     t.is(client.counters.transientErrors, 2);
 
     const stuck = await fakeVip((h) => [unavailable(h)]);
-    const stuckClient = new SessionClient({ transport: await openUdpTransport(), vip: stuck.transport.local, timeoutMs: 10, retries: 2 });
+    const stuckClient = new SessionClient({ transport: await openUdpTransport(), vip: stuck.transport.local, timeoutMs: 100, backoff: 1, retries: 2 });
     const error = await t.throwsAsync(stuckClient.request(id, "incr n"), { instanceOf: ClientTimeoutError });
     t.is(error?.lastTransientError, "unavailable: replica silent");
     t.is(stuck.seen.length, 3);

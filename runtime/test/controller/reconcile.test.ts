@@ -4,7 +4,7 @@ import type { Entity, TableEntry, Update } from "../../src/p4rt/entities.ts";
 import { decodeEntity, encodeEntity } from "../../src/p4rt/codec.ts";
 import { decodeMessage, encodeMessage } from "../../../bmv2/src/p4runtime/proto.ts";
 import { parseTopology, type ServerConfig } from "../../src/controller/config.ts";
-import { desiredLbState, LB_NAMES, type ServerView } from "../../src/controller/lb_program.ts";
+import { desiredLbState, LB_NAMES, timeUnitsPerUs, type ServerView } from "../../src/controller/lb_program.ts";
 import { planReconcile } from "../../src/controller/reconcile.ts";
 import { lbP4Info } from "./lb_p4info_fixture.ts";
 
@@ -131,4 +131,20 @@ test("a digest the switch cannot read back is left out of the diff (configured b
   const plan = planReconcile(schema, desired, { entities: [], unreadableDigests: new Set([LB_NAMES.downDigest]) });
   t.false(plan.batches.flat().some((u) => u.entity.type === "digest_entry"));
   t.is(plan.inserts + plan.modifies, desired.entities.length - 1);
+});
+
+test("the failure timeout is written in the switch's time units (microseconds on v1model, nanoseconds on TNA)", (t) => {
+  const timeout = (units: number): unknown => {
+    const e = desiredLbState(topology, views({}), { timeUnitsPerUs: units }).entities.find((x) => x.type === "table_entry" && x.table === LB_NAMES.detectConfig);
+    return e?.type === "table_entry" && e.action?.kind === "action" ? e.action.action.params?.["timeout_us"] : undefined;
+  };
+  t.is(timeout(timeUnitsPerUs("v1model")), topology.failure.responseTimeoutUs);
+  t.is(timeout(timeUnitsPerUs("tna")), topology.failure.responseTimeoutUs * 1000);
+});
+
+test("removed servers keep a failover group of live servers for sessions naming them as secondary", (t) => {
+  const desired = desiredLbState(topology, views({}), { retiredSecondaries: [9] });
+  const g = desired.entities.find((e) => e.type === "action_profile_group" && e.profile === LB_NAMES.failoverSelector && e.groupId === 9);
+  t.deepEqual(g?.type === "action_profile_group" ? g.members?.map((m) => m.memberId) : undefined, [1, 2, 3]);
+  t.true(desired.entities.some((e) => e.type === "table_entry" && e.table === LB_NAMES.failoverSelect && e.match?.["meta.secondary_id"] === 9));
 });

@@ -114,8 +114,8 @@ export async function replicationThroughput(mode: ReplicationMode, sessions = 64
     const driven = await drive(pair, sessions, ms, answeredAt);
     const out: Measurement[] = [{ metric: `${mode} updates/s (one pair, ${sessions} sessions)`, value: driven.updates / driven.seconds, unit: "updates/s" }];
     if (mode === "async" && lags.length > 0) {
-      out.push({ metric: "async replication lag p50", value: percentile(lags, 50)!, unit: "ms", detail: { samples: lags.length } });
-      out.push({ metric: "async replication lag p99", value: percentile(lags, 99)!, unit: "ms" });
+      out.push({ metric: "async loss window p50 (answer -> secondary applied)", value: percentile(lags, 50)!, unit: "ms", detail: { samples: lags.length } });
+      out.push({ metric: "async loss window p99", value: percentile(lags, 99)!, unit: "ms" });
     }
     return out;
   } finally {
@@ -146,9 +146,10 @@ export async function asyncLossWindow(sessions = 64, ms = 1000): Promise<Measure
   await Promise.all([pair.primary.close(), pair.secondary.close()]);
   const rate = driven.updates / driven.seconds;
   return [
-    { metric: "async: acknowledged updates lost on primary crash", value: lostUpdates, unit: "updates", detail: { sessions, sessionsBehind } },
-    { metric: "async: sessions behind at crash", value: sessionsBehind, unit: `of ${driven.acked.size}` },
-    { metric: "async loss window (lost / rate)", value: rate > 0 ? (lostUpdates / rate) * 1000 : 0, unit: "ms" },
+    // The crashed primary's last puts are already in the kernel when its sockets close, so an
+    // in-process crash loses little; the window above is what a machine crash would lose.
+    { metric: "async: acked updates lost, primary sockets closed under load", value: lostUpdates, unit: "updates", detail: { sessions, sessionsBehind, ratePerSec: Math.round(rate) } },
+    { metric: "async: sessions behind after that crash", value: sessionsBehind, unit: `of ${driven.acked.size}` },
   ];
 }
 

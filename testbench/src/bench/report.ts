@@ -35,7 +35,7 @@ export function measured(...measurements: Measurement[]): BenchOutcome {
 
 function formatValue(v: number): string {
   if (!Number.isFinite(v)) return String(v);
-  if (Math.abs(v) >= 100) return Math.round(v).toLocaleString("en-US");
+  if (Math.abs(v) >= 100 || Number.isInteger(v)) return Math.round(v).toLocaleString("en-US");
   return v.toFixed(Math.abs(v) >= 10 ? 1 : 2);
 }
 

@@ -75,7 +75,7 @@ function counter(sys: EmbeddedSystem, name: string, index: number): bigint {
   return sys.switchModel().control.counterRead(`${P}stats.${name}`, index).packets;
 }
 
-test("1. primary and secondary both hold the session", (t) =>
+test.serial("1. primary and secondary both hold the session", (t) =>
   withSystem(t, 101, async (sys) => {
     const client = await sys.newClient();
     const ids = replicated(client, await sessions(client, 12, 3));
@@ -94,7 +94,7 @@ test("1. primary and secondary both hold the session", (t) =>
     }
   }));
 
-test("2. the request carries a cookie naming primary and secondary", (t) =>
+test.serial("2. the request carries a cookie naming primary and secondary", (t) =>
   withSystem(t, 102, async (sys) => {
     const client = await sys.newClient();
     const [id] = await sessions(client, 1, 1);
@@ -112,7 +112,7 @@ test("2. the request carries a cookie naming primary and secondary", (t) =>
     t.is(delivered!.header.cookie, request!.header.cookie);
   }));
 
-test("3. primary down: the switch picks a new primary that is not the secondary", (t) =>
+test.serial("3. primary down: the switch picks a new primary that is not the secondary", (t) =>
   withSystem(t, 103, async (sys) => {
     const client = await sys.newClient();
     const ids = await sessions(client, 24, 1);
@@ -140,7 +140,7 @@ test("3. primary down: the switch picks a new primary that is not the secondary"
     t.true(counter(sys, "server_failovers", victim.server) > 0n, "the switch counted failovers for the dead primary");
   }));
 
-test("4. the secondary sends the session to the new primary, which answers and syncs the secondary", (t) =>
+test.serial("4. the secondary sends the session to the new primary, which answers and syncs the secondary", (t) =>
   withSystem(t, 104, async (sys) => {
     const client = await sys.newClient();
     const ids = await sessions(client, 16, 3);
@@ -167,7 +167,7 @@ test("4. the secondary sends the session to the new primary, which answers and s
     t.is(synced.primary, now.primary, "and knows the new primary");
   }));
 
-test("5. the client sent the request before the failure was known (no client-side reroute)", (t) =>
+test.serial("5. the client sent the request before the failure was known (no client-side reroute)", (t) =>
   withSystem(t, 105, async (sys) => {
     const client = await sys.newClient();
     const ids = await sessions(client, 16, 1);
@@ -189,7 +189,7 @@ test("5. the client sent the request before the failure was known (no client-sid
     t.not(decodeCookie(answer.cookieReceived).primary, victim.server, "yet a new primary answered");
   }));
 
-test("6. selection is automatic: with no controller, the switch marks the primary down and fails over by itself", (t) =>
+test.serial("6. selection is automatic: with no controller, the switch marks the primary down and fails over by itself", (t) =>
   withSystem(t, 106, async (sys) => {
     const client = await sys.newClient();
     const ids = await sessions(client, 24, 1);
@@ -209,7 +209,7 @@ test("6. selection is automatic: with no controller, the switch marks the primar
     for (const id of victim.ids) t.not(pair(client, id).primary, victim.server);
   }));
 
-test("7. version numbers: lower or equal versions are not applied; stale copies are refreshed", (t) =>
+test.serial("7. version numbers: lower or equal versions are not applied; stale copies are refreshed", (t) =>
   withSystem(t, 107, async (sys) => {
     const client = await sys.newClient();
     const ids = await sessions(client, 16, 3);
@@ -262,7 +262,7 @@ test("7. version numbers: lower or equal versions are not applied; stale copies 
     t.true(sys.serverObject(primary)!.store.get(id as SessionId)!.record.version >= answer.version - 1);
   }));
 
-test("8. primary and secondary compare versions periodically, in batches", (t) =>
+test.serial("8. primary and secondary compare versions periodically, in batches", (t) =>
   withSystem(t, 108, async (sys) => {
     const client = await sys.newClient();
     await sessions(client, 24, 1);
@@ -280,7 +280,7 @@ test("8. primary and secondary compare versions periodically, in batches", (t) =
     t.true(entries > messages, `batched: ${entries} sessions in ${messages} messages`);
   }));
 
-test("9. an out-of-sync secondary is brought back by the primary", (t) =>
+test.serial("9. an out-of-sync secondary is brought back by the primary", (t) =>
   withSystem(t, 109, async (sys) => {
     const client = await sys.newClient();
     const ids = await sessions(client, 16, 2);
@@ -302,7 +302,7 @@ test("9. an out-of-sync secondary is brought back by the primary", (t) =>
     t.true(resyncs > 0, "by the primaries' resync after a version check");
   }));
 
-test("10. the client stores the cookie, and it is the sum of the primary and secondary numbers", (t) =>
+test.serial("10. the client stores the cookie, and it is the sum of the primary and secondary numbers", (t) =>
   withSystem(t, 110, async (sys) => {
     const client = await sys.newClient();
     if (!(client instanceof SessionLoadClient)) throw new Error("expected a session load client");
