@@ -83,6 +83,7 @@ export class MatchTable {
   private readonly needsPriority: boolean;
   private readonly lpmIndex: number;
   private readonly rangeKey: readonly boolean[];
+  private readonly keyBuffer: bigint[];
   immutable = false;
   readonly name: string;
   readonly keys: readonly KeyField[];
@@ -101,6 +102,7 @@ export class MatchTable {
     this.needsPriority = keys.some((k) => k.matchType === "ternary" || k.matchType === "range" || k.matchType === "optional");
     this.lpmIndex = keys.findIndex((k) => k.matchType === "lpm");
     this.rangeKey = keys.map((k) => k.matchType === "range");
+    this.keyBuffer = keys.map(() => 0n);
     this.exactIndex = exactOnly ? new Map() : undefined;
     if (keys.length === 1 && keys[0]!.matchType === "lpm") {
       const w = keys[0]!.width;
@@ -152,7 +154,8 @@ export class MatchTable {
       }
       return undefined;
     }
-    const key = new Array<bigint>(n);
+    // Lookups never nest within one table, so one key buffer per table is enough.
+    const key = this.keyBuffer;
     for (let i = 0; i < n; i++) key[i] = keys[i]!.read(s);
     const isRange = this.rangeKey;
     outer: for (const e of this.ordered) {

@@ -137,4 +137,3 @@ export function unify(pattern: Type, actual: Type, params: readonly TypeParam[],
       return true;
   }
 }
-

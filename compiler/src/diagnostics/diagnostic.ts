@@ -28,4 +28,3 @@ export class DiagnosticSink {
     return this.items.filter((d) => d.severity === "error").length;
   }
 }
-

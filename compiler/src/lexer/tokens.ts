@@ -37,4 +37,3 @@ export const p4Lexer = buildLexer<Tk>([
   [false, /^\s+/g, Tk.Space],
   [true, /^./g, Tk.Invalid],
 ]);
-

@@ -21,7 +21,8 @@ export class GraphBuilder {
   constructor(private readonly ctx: LowerContext) {}
 
   /** Builds a whole control body; returns the first node (null: empty pipeline). */
-  pipeline(body: readonly NStmt[]): string | null {
+  pipeline(control: readonly NStmt[]): string | null {
+    const body = spliceScopes(control);
     let counter = 0;
     const number = (stmts: readonly NStmt[]): void => {
       for (const s of stmts) {
@@ -153,6 +154,48 @@ export class GraphBuilder {
     if (rank !== undefined) this.nodeRank.set(tableName, rank);
     return tableName;
   }
+}
+
+/**
+ * Scopes exist only as targets of `return`; one without a `return` of its own is spliced into
+ * its parent, so the straight-line code of an inlined control or function joins its neighbours
+ * in one compiler-made action, as in p4c's output.
+ */
+function spliceScopes(stmts: readonly NStmt[]): NStmt[] {
+  return stmts.flatMap((s): NStmt[] => {
+    switch (s.k) {
+      case "scope": {
+        const body = spliceScopes(s.body);
+        return returnsHere(body) ? [{ k: "scope", body }] : body;
+      }
+      case "if":
+        return [{ ...s, then: spliceScopes(s.then), else: spliceScopes(s.else) }];
+      case "applySwitch":
+        return [{ ...s, cases: s.cases.map((c) => ({ ...c, body: spliceScopes(c.body) })) }];
+      case "applyHit":
+        return [{ ...s, hit: spliceScopes(s.hit), miss: spliceScopes(s.miss) }];
+      default:
+        return [s];
+    }
+  });
+}
+
+/** Whether a `return` in these statements leaves this scope (not a nested one). */
+function returnsHere(stmts: readonly NStmt[]): boolean {
+  return stmts.some((s) => {
+    switch (s.k) {
+      case "return":
+        return true;
+      case "if":
+        return returnsHere(s.then) || returnsHere(s.else);
+      case "applySwitch":
+        return s.cases.some((c) => returnsHere(c.body));
+      case "applyHit":
+        return returnsHere(s.hit) || returnsHere(s.miss);
+      default:
+        return false;
+    }
+  });
 }
 
 function singleActionTable(name: string, action: string, data: IrActionCall["data"], next: string | null, source: IrTable["source"]): IrTable {

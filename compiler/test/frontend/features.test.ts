@@ -4,14 +4,17 @@
  * fallthrough); it must check cleanly and be annotated as the back end expects.
  */
 import test from "ava";
-import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { join, dirname } from "node:path";
 import type { CheckedProgram, ControlDecl, ParserDecl, Stmt } from "../../src/ast/nodes.ts";
 import { auditAnnotations } from "../../src/check/annotation_audit.ts";
 import { typeToString } from "../../src/check/types.ts";
 import { formatFrontendDiagnostics, runFrontend, runFrontendOnText } from "../../src/frontend.ts";
 import { readFileSync } from "node:fs";
 
-const file = join(import.meta.dirname, "good", "features.p4");
+const here = dirname(fileURLToPath(import.meta.url));
+
+const file = join(here, "good", "features.p4");
 
 function load(): CheckedProgram {
   const r = runFrontend(file);
@@ -79,7 +82,7 @@ test("generic functions reject an argument that fixes T differently from the res
 });
 
 test("serializable enums in headers, selects, keys, comparisons, casts and switches", (t) => {
-  const r = runFrontend(join(import.meta.dirname, "good", "serializable_enums.p4"));
+  const r = runFrontend(join(here, "good", "serializable_enums.p4"));
   t.deepEqual(r.diagnostics, [], formatFrontendDiagnostics(r));
   const p = r.program!;
   t.deepEqual(auditAnnotations(p.program), []);

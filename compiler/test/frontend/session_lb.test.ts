@@ -2,12 +2,15 @@
  * The project's own data plane, p4/v1model/session_lb.p4, must pass the front end cleanly.
  */
 import test from "ava";
+import { fileURLToPath } from "node:url";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { join, dirname } from "node:path";
 import { formatFrontendDiagnostics, runFrontend } from "../../src/frontend.ts";
 import { auditAnnotations } from "../../src/check/annotation_audit.ts";
 
-const program = join(import.meta.dirname, "../../../p4/v1model/session_lb.p4");
+const here = dirname(fileURLToPath(import.meta.url));
+
+const program = join(here, "../../../p4/v1model/session_lb.p4");
 
 if (!existsSync(program)) {
   test.skip("p4/v1model/session_lb.p4 not written yet (p4-program engineer)", () => {});

@@ -3,14 +3,17 @@
  * signatures those programs are written against (good/v1model_externs.p4 calls each of them).
  */
 import test from "ava";
-import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { join, dirname } from "node:path";
 import type { CallExpr, CheckedProgram, ControlDecl } from "../../src/ast/nodes.ts";
 import { auditAnnotations } from "../../src/check/annotation_audit.ts";
 import { typeToString } from "../../src/check/types.ts";
 import { formatFrontendDiagnostics, runFrontend, runFrontendOnText } from "../../src/frontend.ts";
 import { readFileSync } from "node:fs";
 
-const file = join(import.meta.dirname, "good", "v1model_externs.p4");
+const here = dirname(fileURLToPath(import.meta.url));
+
+const file = join(here, "good", "v1model_externs.p4");
 
 function load(): CheckedProgram {
   const r = runFrontend(file);
