@@ -200,10 +200,8 @@ export function compile(ctx: ExprContext, v: unknown, path: string): Compiled {
   switch (type) {
     case "field":
       return { k: "lv", lv: fieldLValue(ctx, value, vpath) };
-    case "hexstr": {
-      const n = parseHexstr(value, vpath);
-      return { k: "d", fn: () => n };
-    }
+    case "hexstr":
+      return { k: "d", fn: constant(parseHexstr(value, vpath)) };
     case "bool": {
       if (typeof value !== "boolean") throw invalid(vpath, "expected a boolean");
       return { k: "b", fn: () => value };
@@ -283,6 +281,19 @@ export function compile(ctx: ExprContext, v: unknown, path: string): Compiled {
   }
 }
 
+/** Closures that always return the same value, so operators can fold or inline them. */
+const CONSTANTS = new WeakMap<DataFn, bigint>();
+
+function constant(v: bigint): DataFn {
+  const fn: DataFn = () => v;
+  CONSTANTS.set(fn, v);
+  return fn;
+}
+
+function constantValue(fn: DataFn): bigint | undefined {
+  return CONSTANTS.get(fn);
+}
+
 type Bin = (a: bigint, b: bigint) => bigint;
 const ARITH: Readonly<Record<string, Bin>> = {
   "+": (a, b) => a + b,
@@ -318,6 +329,26 @@ function compileOp(ctx: ExprContext, e: JsonObject, path: string): Compiled {
       return { k: "d", fn: (s) => -r(s) };
     }
     const l = dataExpr(ctx, e["left"], lp);
+    const lk = constantValue(l);
+    const rk = constantValue(r);
+    if (lk !== undefined && rk !== undefined) return { k: "d", fn: constant(arith(lk, rk)) };
+    // A constant right operand (masks, increments, shift amounts) is inlined into the closure.
+    if (rk !== undefined) {
+      switch (op) {
+        case "+":
+          return { k: "d", fn: (s) => l(s) + rk };
+        case "-":
+          return { k: "d", fn: (s) => l(s) - rk };
+        case "&":
+          return { k: "d", fn: (s) => l(s) & rk };
+        case "|":
+          return { k: "d", fn: (s) => l(s) | rk };
+        case ">>":
+          return { k: "d", fn: (s) => l(s) >> rk };
+        case "<<":
+          return { k: "d", fn: (s) => l(s) << rk };
+      }
+    }
     switch (op) {
       case "+":
         return { k: "d", fn: (s) => l(s) + r(s) };
@@ -348,6 +379,9 @@ function compileOp(ctx: ExprContext, e: JsonObject, path: string): Compiled {
     if (lc.k === "h" && rc.k === "h") return { k: "b", fn: headerEquality(ctx, lc.ref, rc.ref, op === "!=") };
     const l = asData(lc, lp);
     const r = asData(rc, rp);
+    const rk = constantValue(r);
+    if (rk !== undefined && op === "==") return { k: "b", fn: (s) => l(s) === rk };
+    if (rk !== undefined && op === "!=") return { k: "b", fn: (s) => l(s) !== rk };
     if (op === "==") return { k: "b", fn: (s) => l(s) === r(s) };
     if (op === "!=") return { k: "b", fn: (s) => l(s) !== r(s) };
     return { k: "b", fn: (s) => cmp(l(s), r(s)) };

@@ -22,7 +22,7 @@ import { NOT_REQUESTED, PacketState } from "./state.ts";
  * recirculate), all run to completion inside inject().
  */
 const INSTANCE = { normal: 0n, ingressClone: 1n, egressClone: 2n, recirculate: 4n, replication: 5n, resubmit: 6n } as const;
-/** Bound on resubmit / recirculate / clone passes one injected frame may cause. */
+/** Bound on the ingress passes (first pass, resubmits, recirculations) one injected frame may cause. */
 const MAX_PASSES = 64;
 
 class AssertionAbort extends Error {}
@@ -161,10 +161,11 @@ class SimpleSwitch implements SimpleSwitchModel {
       { frame, port: ingressPort, instanceType: INSTANCE.normal, preserved: [], lengthRegister: frame.length },
     ];
     const egressQueue: EgressJob[] = [];
-    let passes = 0;
+    let ingressPasses = 0;
     while (ingressQueue.length > 0 || egressQueue.length > 0) {
-      if (++passes > MAX_PASSES) {
-        this.counts["pass_limit_drops"]! += ingressQueue.length + egressQueue.length;
+      // Replicas are bounded by the groups; only resubmit / recirculate loops need a cap.
+      if (egressQueue.length === 0 && ++ingressPasses > MAX_PASSES) {
+        this.counts["pass_limit_drops"]! += ingressQueue.length;
         break;
       }
       const job = egressQueue.shift();
@@ -182,16 +183,16 @@ class SimpleSwitch implements SimpleSwitchModel {
   }
 
   /** Runs the parser and checksum verification on a PHV whose metadata is already set. */
-  private parse(prog: Program, s: PacketState): void {
+  private parse(prog: Program, s: PacketState, counted = true): void {
     const std = prog.std;
     const error = prog.parser.run(s);
-    if (error !== 0) this.counts["parser_errors"]!++;
+    if (error !== 0 && counted) this.counts["parser_errors"]!++;
     std.set(s, "parser_error", BigInt(error));
     for (const c of prog.checksums) {
       if (!c.verify || !c.condition(s)) continue;
       if (c.calc.hash(s) !== BigInt.asUintN(c.target.width, c.target.read(s))) {
         std.set(s, "checksum_error", 1n);
-        this.counts["checksum_errors"]!++;
+        if (counted) this.counts["checksum_errors"]!++;
       }
     }
   }
@@ -243,7 +244,7 @@ class SimpleSwitch implements SimpleSwitchModel {
           const c = new PacketState(prog.layout, job.frame);
           c.ingressLength = job.frame.length;
           c.lengthRegister = ingressLengthRegister;
-          this.parse(prog, c);
+          this.parse(prog, c, false);
           this.resetMetadata(prog, c);
           for (const [slot, v] of preserved) c.f[slot] = v;
           std.set(c, "instance_type", INSTANCE.ingressClone);

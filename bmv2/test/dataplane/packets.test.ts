@@ -199,3 +199,27 @@ test("measureInjectRate drives inject in a loop and counts what came out", (t) =
   t.true(rate.seconds >= 0);
   t.throws(() => measureInjectRate(sw, port(0), [], 1));
 });
+
+test("a multicast group with hundreds of replicas delivers every copy", (t) => {
+  const { sw, send } = fixtureSwitch();
+  sw.control.multicastGroupSet(
+    9,
+    Array.from({ length: 300 }, (_, i) => ({ port: port(i), instance: i })),
+  );
+  t.is(send(frame(1, 7, 0)).length, 300);
+  t.is(sw.stats()["pass_limit_drops"], 0);
+});
+
+test("a program that resubmits forever is cut off after a bounded number of passes", (t) => {
+  const program = fixtureProgram();
+  const ingress = (program["pipelines"] as { conditionals: { name: string; true_next: string }[] }[])[0]!;
+  ingress.conditionals.find((c) => c.name === "r1")!.true_next = "tbl_resubmit1";
+  const sw = createSwitch();
+  sw.loadPipeline(program);
+  const out: number[] = [];
+  sw.onEgress((p) => out.push(p));
+  t.notThrows(() => sw.inject(port(0), frame(1, 10, 0)));
+  t.deepEqual(out, []);
+  t.is(sw.stats()["pass_limit_drops"], 1);
+  t.true(sw.stats()["resubmitted"]! >= 60);
+});

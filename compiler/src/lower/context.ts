@@ -5,6 +5,7 @@ import type {
   IrCalculation,
   IrChecksum,
   IrCounterArray,
+  IrExpr,
   IrFieldList,
   IrLearnList,
   IrMeterArray,
@@ -28,6 +29,8 @@ export class LowerContext {
   readonly tables = new Map<string, TableBuild>();
   readonly calculations: IrCalculation[] = [];
   readonly fieldLists: IrFieldList[] = [];
+  /** User metadata fields by their `@field_list(n)` indices. */
+  readonly preservedFields = new Map<number, IrExpr[]>();
   readonly learnLists: IrLearnList[] = [];
   readonly registers: IrRegisterArray[] = [];
   readonly counters: Mutable<IrCounterArray>[] = [];

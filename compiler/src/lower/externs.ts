@@ -120,7 +120,7 @@ export function externCall(lowerer: Lowerer, call: CallExpr, env: Env, out: NStm
       case "clone3":
       case "clone_preserving_field_list": {
         const kind = (arg(0) as Expr & { member?: string }).member === "E2E" ? "clone_egress_pkt_to_egress" : "clone_ingress_pkt_to_egress";
-        const list = args.length > 2 ? fieldList(lowerer, []) : 0;
+        const list = args.length > 2 ? preservedFieldList(lowerer, arg(2), env, out) : 0;
         prim(kind, [value(1), konst(BigInt(list), null)]);
         return;
       }
@@ -128,7 +128,7 @@ export function externCall(lowerer: Lowerer, call: CallExpr, env: Env, out: NStm
       case "resubmit_preserving_field_list":
       case "recirculate":
       case "recirculate_preserving_field_list": {
-        const list = fieldList(lowerer, []);
+        const list = args.length > 0 ? preservedFieldList(lowerer, arg(0), env, out) : fieldList(lowerer, "empty", []);
         prim(target.decl.name.startsWith("resubmit") ? "resubmit" : "recirculate", [konst(BigInt(list), null)]);
         return;
       }
@@ -302,10 +302,24 @@ function calculation(lowerer: Lowerer, algo: string, input: IrExpr[], call: Call
   return name;
 }
 
-function fieldList(lowerer: Lowerer, elements: IrExpr[]): number {
+function fieldList(lowerer: Lowerer, hint: string, elements: IrExpr[]): number {
   const ctx = lowerer.ctx;
-  ctx.fieldLists.push({ name: ctx.uniqueName("empty"), elements });
+  ctx.fieldLists.push({ name: ctx.uniqueName(hint), elements });
   return ctx.fieldLists.length;
+}
+
+/**
+ * The metadata a resubmit/recirculate/clone keeps: the user metadata fields annotated
+ * `@field_list(index)` (v1model's `*_preserving_field_list`), or the fields of a data argument
+ * (the older `resubmit(data)` form).
+ */
+function preservedFieldList(lowerer: Lowerer, arg: Expr, env: Env, out: NStmt[]): number {
+  const index = arg.constValue;
+  if (typeof index === "bigint") {
+    const fields = lowerer.ctx.preservedFields.get(Number(index)) ?? [];
+    return fieldList(lowerer, fields.length > 0 ? `field_list${index}` : "empty", [...fields]);
+  }
+  return fieldList(lowerer, "field_list", dataFields(lowerer, arg, env, out));
 }
 
 function learnList(lowerer: Lowerer, data: Expr, env: Env, out: NStmt[]): number {

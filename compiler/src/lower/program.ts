@@ -1,6 +1,6 @@
 import { basename } from "node:path";
 import type { CheckedProgram, ControlDecl, Expr, Param, ParserDecl, Type } from "../ast/nodes.ts";
-import type { IrControllerHeader, IrDeparser, IrPipeline, IrProgram } from "../ir/program.ts";
+import type { IrControllerHeader, IrDeparser, IrExpr, IrPipeline, IrProgram } from "../ir/program.ts";
 import { coreErrors, v1modelFieldAliases } from "../ir/v1model.ts";
 import { LowerContext } from "./context.ts";
 import { Env } from "./env.ts";
@@ -37,6 +37,7 @@ export function lowerProgram(checked: CheckedProgram, programFile: string): IrPr
   const headers = ctx.storage.allocate("hdr", resolved(hdrParam.type), hdrParam.loc, "leaf");
   const userMeta = ctx.storage.allocate("userMetadata", resolved(metaParam.type), metaParam.loc);
   const standardMeta = ctx.storage.standardMetadata(resolved(smParam.type));
+  collectPreservedFields(resolved(metaParam.type), userMeta, ctx.preservedFields);
   const storageFor = (t: Type): Loc | null => {
     const r = representation(t);
     if (r.kind === "struct" && r.decl.name === "standard_metadata_t") return standardMeta;
@@ -110,6 +111,23 @@ export function lowerProgram(checked: CheckedProgram, programFile: string): IrPr
     fieldAliases: v1modelFieldAliases,
     controllerHeaders: controllerHeaders(checked),
   };
+}
+
+/** Walks the user metadata struct for `@field_list(n, ...)` annotations. */
+function collectPreservedFields(t: Type, loc: Loc, out: Map<number, IrExpr[]>): void {
+  const r = representation(t);
+  if (r.kind !== "struct" || loc.k !== "struct") return;
+  for (const f of r.decl.fields) {
+    const member = loc.fields.get(f.name);
+    if (!member) continue;
+    if (member.k === "struct") collectPreservedFields(resolved(f.type), member, out);
+    if (member.k !== "field") continue;
+    for (const a of f.annotations.filter((x) => x.name === "field_list")) {
+      const indices = (a.args ?? []).map((e) => e.constValue).filter((v): v is bigint => typeof v === "bigint");
+      const fromTokens = indices.length > 0 ? indices.map(Number) : a.tokens.map((tk) => Number(tk.text)).filter((n) => Number.isInteger(n));
+      for (const index of fromTokens) out.set(index, [...(out.get(index) ?? []), { kind: "field", header: member.header, field: member.field }]);
+    }
+  }
 }
 
 /** Headers marked @controller_header("packet_in"/"packet_out") describe packet I/O metadata in P4Info. */

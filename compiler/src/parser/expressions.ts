@@ -29,7 +29,6 @@ export const expr = rule<Tk, Expr>();
 export const typeRef = rule<Tk, TypeRef>();
 export const annotation = rule<Tk, Annotation>();
 export const annotations: P<Annotation[]> = rep_sc(annotation);
-export const keyset = rule<Tk, Keyset>();
 export const argumentList = rule<Tk, Argument[]>();
 export const typeArgList = rule<Tk, TypeRef[]>();
 
@@ -180,7 +179,7 @@ expr.setPattern(
 // ---------------------------------------------------------------------------------------------
 // Key sets
 
-const simpleKeyset: P<Keyset> = alt_sc(
+export const simpleKeyset: P<Keyset> = alt_sc(
   apply(sym("default"), (t): Keyset => ({ kind: "DefaultKeyset", loc: loc(t) })),
   apply(sym("_"), (t): Keyset => ({ kind: "DontCareKeyset", loc: loc(t) })),
   apply(seq(expr, opt_sc(seq(alt_sc(sym("&&&"), sym("..")), expr))), ([e, rest]): Keyset => {
@@ -194,8 +193,6 @@ const simpleKeyset: P<Keyset> = alt_sc(
 export const tupleKeyset: P<Keyset> = apply(seq(sym("("), list_sc(simpleKeyset, sym(",")), sym(")")), ([t, elements]): Keyset =>
   elements.length === 1 ? elements[0]! : { kind: "TupleKeyset", loc: loc(t), elements },
 );
-keyset.setPattern(alt_sc(tupleKeyset, simpleKeyset));
-export { simpleKeyset };
 
 // ---------------------------------------------------------------------------------------------
 // Annotations

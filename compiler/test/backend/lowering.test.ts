@@ -157,3 +157,23 @@ test("applying one table twice is reported with its position, not a crash", (t) 
   t.regex(r.diagnostics[0]!.message, /applied more than once/);
   t.true(r.diagnostics[0]!.loc.line > 0);
 });
+
+test("resubmit_preserving_field_list keeps the @field_list metadata across the resubmit", (t) => {
+  const text = skeleton(`
+  apply {
+    if (sm.instance_type == 0) {
+      meta.m = hdr.h.a + 1;
+      resubmit_preserving_field_list(1);
+    } else {
+      hdr.h.c = meta.m;
+      sm.egress_spec = 1;
+    }
+  }`).replace("struct meta_t { bit<8> m; }", "struct meta_t { @field_list(1) bit<8> m; }");
+  const r = compileText(text);
+  t.true(r.ok);
+  const json = (r as J).bmv2Json;
+  t.deepEqual(json.field_lists.map((l: J) => [l.id, l.elements.length]), [[1, 1]]);
+  const resubmit = json.actions.flatMap((a: J) => a.primitives).find((p: J) => p.op === "resubmit");
+  t.deepEqual(resubmit.parameters, [{ type: "hexstr", value: "0x1" }]);
+  t.deepEqual(run(r, [4, 0, 0]), [1, [4, 0, 5]]);
+});

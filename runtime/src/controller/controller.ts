@@ -173,6 +173,8 @@ export class Controller {
   private enqueue<T>(work: () => Promise<T>): Promise<T> {
     const run = this.queue.then(work, work);
     this.queue = run.catch((err: unknown) => {
+      // A refused admin request changed nothing; anything else may have left the switch behind.
+      if (err instanceof NotFoundError || err instanceof ConflictError) return;
       this.events.record("error", { message: (err as Error).message });
       this.scheduleRetry();
     });

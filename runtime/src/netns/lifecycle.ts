@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sh, shQuiet, spawnDetached, which } from "./shell.ts";
-import { type NetTopology, namespaceName, switchInterfaceName, validateTopology } from "./topology.ts";
+import { type NetHost, type NetTopology, mgmtBridgeName, mgmtInterfaceName, namespaceName, switchInterfaceName, validateTopology } from "./topology.ts";
 
 /** Where bridge pids are kept; /run is cleared at boot, which is also when the namespaces vanish. */
 const RUN_DIR = "/run/slb-net";
@@ -43,6 +43,12 @@ export async function netUp(topo: NetTopology, options: UpOptions = {}): Promise
   if (missing.length > 0) throw new NetError(`cannot create namespaces, missing: ${missing.join(", ")}`);
   await netDown(topo.prefix);
   try {
+    if (topo.mgmt) {
+      const bridge = mgmtBridgeName(topo.prefix);
+      await sh(["ip", "link", "add", bridge, "type", "bridge"]);
+      await sh(["ip", "addr", "add", topo.mgmt.bridgeAddress, "dev", bridge]);
+      await sh(["ip", "link", "set", bridge, "up"]);
+    }
     for (const host of topo.hosts) {
       const ns = namespaceName(topo, host);
       const outside = switchInterfaceName(topo, host);
@@ -66,12 +72,24 @@ export async function netUp(topo: NetTopology, options: UpOptions = {}): Promise
       for (const entry of host.arp ?? []) {
         await sh(["ip", "-n", ns, "neigh", "replace", entry.ip, "lladdr", entry.mac, "dev", "eth0", "nud", "permanent"]);
       }
+      if (host.mgmtAddress !== undefined) await addMgmtLink(topo, host, host.mgmtAddress);
       if (options.bridge) startBridge(topo.prefix, outside, options.bridge(host.switchPort));
     }
   } catch (err) {
     await netDown(topo.prefix);
     throw err;
   }
+}
+
+/** The host's second veth (`mgmt0` inside), its outer end enslaved to the management bridge. */
+async function addMgmtLink(topo: NetTopology, host: NetHost, address: string): Promise<void> {
+  const ns = namespaceName(topo, host);
+  const outside = mgmtInterfaceName(topo, host);
+  await sh(["ip", "link", "add", outside, "type", "veth", "peer", "name", "mgmt0", "netns", ns]);
+  await sh(["ip", "-n", ns, "addr", "add", address, "dev", "mgmt0"]);
+  await sh(["ip", "-n", ns, "link", "set", "mgmt0", "up"]);
+  await sh(["ip", "link", "set", outside, "master", mgmtBridgeName(topo.prefix)]);
+  await sh(["ip", "link", "set", outside, "up"]);
 }
 
 function startBridge(prefix: string, ifname: string, bridge: Bridge): void {
@@ -86,8 +104,18 @@ function startBridge(prefix: string, ifname: string, bridge: Bridge): void {
   writeFileSync(join(RUN_DIR, prefix, `${ifname}.pid`), `${pid}\n`);
 }
 
-/** Removes every namespace, veth and bridge of the prefix. Safe to run any number of times. */
-export async function netDown(prefix: string): Promise<{ namespaces: number; links: number; bridges: number }> {
+export interface DownReport {
+  readonly namespaces: number;
+  /** veths and the management bridge. */
+  readonly links: number;
+  /** socat frame bridges stopped. */
+  readonly bridges: number;
+  /** Processes still running inside the namespaces, killed. */
+  readonly processes: number;
+}
+
+/** Removes every namespace, veth, bridge and namespace process of the prefix. Safe to run any number of times. */
+export async function netDown(prefix: string): Promise<DownReport> {
   let bridges = 0;
   const pidDir = join(RUN_DIR, prefix);
   for (const file of safeReaddir(pidDir)) {
@@ -100,12 +128,45 @@ export async function netDown(prefix: string): Promise<{ namespaces: number; lin
     }
   }
   rmSync(pidDir, { recursive: true, force: true });
-  // Links first: deleting a namespace also takes the veth's outer end, but asynchronously.
-  const links = (await listLinks()).filter((l) => new RegExp(`^${prefix}p\\d+$`).test(l));
-  for (const link of links) await shQuiet(["ip", "link", "del", link]);
   const namespaces = (await listNamespaces()).filter((ns) => ns.startsWith(`${prefix}-`));
+  // A process inside a namespace outlives `ip netns del` (it keeps the namespace alive, unnamed and unreachable).
+  let processes = 0;
+  for (const ns of namespaces) processes += await killNamespaceProcesses(ns);
+  // Links next: deleting a namespace also takes the veth's outer end, but asynchronously.
+  const ours = new RegExp(`^${prefix}[pm]\\d+$`);
+  const links = (await listLinks()).filter((l) => ours.test(l) || l === mgmtBridgeName(prefix));
+  for (const link of links) await shQuiet(["ip", "link", "del", link]);
   for (const ns of namespaces) await shQuiet(["ip", "netns", "del", ns]);
-  return { namespaces: namespaces.length, links: links.length, bridges };
+  return { namespaces: namespaces.length, links: links.length, bridges, processes };
+}
+
+/** SIGKILLs every process in a namespace and waits (briefly) until they are gone. */
+async function killNamespaceProcesses(ns: string): Promise<number> {
+  const pids = await namespacePids(ns);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // exited meanwhile
+    }
+  }
+  for (let i = 0; i < 50 && (await namespacePids(ns)).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  return pids.length;
+}
+
+/** Pids of the processes running in a namespace. */
+export async function namespacePids(ns: string): Promise<number[]> {
+  try {
+    return (await sh(["ip", "netns", "pids", ns])).split("\n").filter((l) => /^\d+$/.test(l.trim())).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Pids of the prefix's running frame bridges (socat), as recorded by `up`. */
+export function bridgePids(prefix: string): number[] {
+  const pidDir = join(RUN_DIR, prefix);
+  return safeReaddir(pidDir).map((file) => Number(readFileSync(join(pidDir, file), "utf8").trim()));
 }
 
 function safeReaddir(dir: string): string[] {

@@ -16,12 +16,25 @@ export interface NetHost {
   readonly gateway?: { readonly ip: string; readonly mac: string };
   /** Further static ARP entries (e.g. the VIP). */
   readonly arp?: readonly { readonly ip: string; readonly mac: string }[];
+  /** Address on the management network ("192.168.77.1/24"), on a second veth `mgmt0`; needs the topology's `mgmt`. */
+  readonly mgmtAddress?: string;
+}
+
+/**
+ * A management network: a Linux bridge in the root namespace that every host with a
+ * `mgmtAddress` joins by a second veth, so processes on the host (the controller) reach the
+ * hosts' management ports without going through the switch under test.
+ */
+export interface MgmtNetwork {
+  /** The root namespace's address on the bridge, e.g. "192.168.77.254/24". */
+  readonly bridgeAddress: string;
 }
 
 export interface NetTopology {
   /** At most 8 characters: Linux interface names are limited to 15. */
   readonly prefix: string;
   readonly hosts: readonly NetHost[];
+  readonly mgmt?: MgmtNetwork;
 }
 
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
@@ -38,6 +51,21 @@ export function switchInterfaceName(topo: NetTopology, host: NetHost): string {
   return `${topo.prefix}p${host.switchPort}`;
 }
 
+/** A host's management veth, root-namespace end. */
+export function mgmtInterfaceName(topo: NetTopology, host: NetHost): string {
+  return `${topo.prefix}m${host.switchPort}`;
+}
+
+/** The management bridge of a topology's prefix. */
+export function mgmtBridgeName(prefix: string): string {
+  return `${prefix}br`;
+}
+
+function badCidr(text: string): boolean {
+  const cidr = CIDR.exec(text);
+  return !cidr || cidr.slice(1, 5).some((o) => Number(o) > 255) || Number(cidr[5]) > 32;
+}
+
 /** Checks a topology before anything is created, so a typo never leaves half a network behind. */
 export function validateTopology(topo: NetTopology): string[] {
   const problems: string[] = [];
@@ -52,13 +80,17 @@ export function validateTopology(topo: NetTopology): string[] {
     if (!Number.isInteger(h.switchPort) || h.switchPort < 0 || h.switchPort > 510) problems.push(`${where}: switchPort must be 0..510`);
     if (ports.has(h.switchPort)) problems.push(`${where}: switch port ${h.switchPort} used twice`);
     ports.add(h.switchPort);
-    const cidr = CIDR.exec(h.address);
-    if (!cidr || cidr.slice(1, 5).some((o) => Number(o) > 255) || Number(cidr[5]) > 32) problems.push(`${where}: address '${h.address}' is not a.b.c.d/len`);
+    if (badCidr(h.address)) problems.push(`${where}: address '${h.address}' is not a.b.c.d/len`);
+    if (h.mgmtAddress !== undefined) {
+      if (badCidr(h.mgmtAddress)) problems.push(`${where}: mgmtAddress '${h.mgmtAddress}' is not a.b.c.d/len`);
+      if (!topo.mgmt) problems.push(`${where}: has a mgmtAddress but the topology has no mgmt network`);
+    }
     if (!MAC.test(h.mac)) problems.push(`${where}: mac '${h.mac}' is not aa:bb:cc:dd:ee:ff`);
     for (const entry of [...(h.gateway ? [h.gateway] : []), ...(h.arp ?? [])]) {
       if (!IP.test(entry.ip)) problems.push(`${where}: '${entry.ip}' is not an IPv4 address`);
       if (!MAC.test(entry.mac)) problems.push(`${where}: '${entry.mac}' is not a MAC address`);
     }
   }
+  if (topo.mgmt && badCidr(topo.mgmt.bridgeAddress)) problems.push(`mgmt: bridgeAddress '${topo.mgmt.bridgeAddress}' is not a.b.c.d/len`);
   return problems;
 }

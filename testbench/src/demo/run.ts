@@ -37,7 +37,8 @@ export interface DemoSummary {
   readonly timeline: Timeline;
 }
 
-type DemoStep = { readonly at: number; readonly label: string; readonly run: () => Promise<string> };
+/** A fault the demo injects at a fraction of its duration; returns what it did, for the event list. */
+type DemoStep = { readonly at: number; readonly run: () => Promise<string> };
 
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const view = new LiveView(options.out);
@@ -73,7 +74,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     const steps: DemoStep[] = [
       {
         at: 0.25,
-        label: "kill",
         run: async () => {
           killed = primaryOfFirst();
           killedAt = metrics.elapsedMs();
@@ -83,7 +83,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       },
       {
         at: 0.5,
-        label: "restart",
         run: async () => {
           await system.restartServer(killed!);
           return `restarted server ${killed} (empty)`;
@@ -91,7 +90,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       },
       {
         at: 0.65,
-        label: "drain",
         run: async () => {
           const target = system.serverIds.find((id) => id !== killed && system.serverState(id) === "running") ?? system.serverIds[0]!;
           await system.drainServer(target);

@@ -20,7 +20,7 @@ import { FaultLink, type WireFault } from "./fault_link.ts";
 import { HostWire, detachable } from "./host_wire.ts";
 import type { LoadClient, PortSelector, ServerRunState, SystemHandle } from "./handle.ts";
 import { SessionLoadClient } from "./load_client.ts";
-import { type CompiledProgram, compileLbProgram, realToolsStatus as realTools } from "./program.ts";
+import { type CompiledProgram, compileLbProgram } from "./program.ts";
 import { ServerSlot } from "./server_slot.ts";
 import { type SwitchRuntime, startSwitchRuntime } from "./switch_runtime.ts";
 
@@ -42,10 +42,6 @@ const HEALTH = { intervalMs: 100, timeoutMs: 300, rise: 2, fall: 3 } as const;
 const DATA_PLANE_TIMEOUT_US = 500_000;
 const SERVER_TUNING = { versionCheckIntervalMs: 500, peerTimeoutMs: 150, peerRetries: 3, suspectMs: 1000 } as const;
 const STARTUP_TIMEOUT_MS = 15_000;
-
-function macText(mac: number): string {
-  return formatMac(mac as never);
-}
 
 async function waitUntil(what: string, predicate: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
@@ -120,7 +116,7 @@ export class EmbeddedSystem implements SystemHandle {
       return {
         id: id as number as ControllerServerId,
         ip: a.ip,
-        mac: macText(a.mac),
+        mac: formatMac(a.mac),
         switchPort: a.switchPort,
         dataPort: VIP.port,
         peerPort: SERVER_PEER_PORT,
@@ -129,12 +125,13 @@ export class EmbeddedSystem implements SystemHandle {
     });
     const routes = Array.from({ length: this.options.maxClients ?? 8 }, (_, i) => {
       const r = clientRoute(i);
-      return { prefix: `${r.prefix}/${r.prefixLength}`, switchPort: r.port, mac: macText(r.mac) };
+      return { prefix: `${r.prefix}/${r.prefixLength}`, switchPort: r.port, mac: formatMac(r.mac) };
     });
     return {
       switch: { address: this.switchOrThrow().grpcAddress, deviceId: 0, electionId: 1n },
+      // The controller is handed the compiled pipeline itself, so these files are never read.
       pipeline: { kind: "compiled", jsonFile: "(in memory)", p4infoFile: "(in memory)" },
-      vip: { ip: VIP.ip, port: VIP.port, mac: macText(GATEWAY_MAC) },
+      vip: { ip: VIP.ip, port: VIP.port, mac: formatMac(GATEWAY_MAC) },
       servers,
       routes,
       health: HEALTH,
@@ -351,13 +348,5 @@ export async function startEmbeddedSystem(options: SystemOptions): Promise<Embed
   return system;
 }
 
-export function realToolsStatus(): { readonly available: boolean; readonly reason: string } {
-  return realTools();
-}
-
-/** The same system with the real p4c output on the real simple_switch_grpc (when installed). */
-export async function startRealSystem(options: SystemOptions): Promise<SystemHandle> {
-  const status = realTools();
-  if (!status.available) throw new Error(status.reason);
-  return startEmbeddedSystem(options);
-}
+/** Whether the real p4c and simple_switch_grpc are on PATH. */
+export { realToolsStatus } from "./program.ts";

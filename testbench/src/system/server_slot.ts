@@ -64,14 +64,6 @@ export class ServerSlot {
     return { ip: "127.0.0.1", port: this.mgmtPort };
   }
 
-  /** Binds the management port without starting the server, so the controller can be configured first. */
-  async reserveMgmtPort(): Promise<void> {
-    if (this.mgmtPort !== 0) return;
-    const probe = await openUdpTransport();
-    this.mgmtPort = probe.local.port;
-    await probe.close();
-  }
-
   async start(): Promise<void> {
     if (this.running) return;
     const stack = new HostStack({ link: detachable(this.options.link), mac: this.address.mac, ip: parseIpv4(this.address.ip)!, gatewayMac: GATEWAY_MAC });

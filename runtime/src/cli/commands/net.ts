@@ -16,19 +16,23 @@ ethtool, and socat for the bridges). Like mininet, without mininet.
          outside end to the switch model's UDP wire of that port (socat, raw frames <-> one UDP
          datagram per frame) unless --no-bridge (for a switch attached to the veths directly).
          Idempotent: leftovers of an earlier run with the same prefix are removed first.
-  down   removes every namespace, veth and bridge of the prefix, also after a crashed run.
+         With "mgmt" in the topology, a Linux bridge <prefix>br joins every host's second veth
+         (<prefix>m<port> outside, mgmt0 inside) to the root namespace (the controller's side).
+  down   removes every namespace, veth, bridge and namespace process of the prefix, also after
+         a crashed run.
   exec   runs a command inside a host's namespace.
 
 options:
   --topology FILE         JSON: {"prefix": "slb", "hosts": [{"name": "s1", "switchPort": 2,
                           "address": "10.0.1.1/16", "mac": "02:00:00:00:01:01",
-                          "gateway": {"ip": "10.0.0.254", "mac": "02:00:00:00:00:fe"}, "arp": []}]}
+                          "gateway": {"ip": "10.0.0.254", "mac": "02:00:00:00:00:fe"}, "arp": [],
+                          "mgmtAddress": "192.168.77.1/24"}], "mgmt": {"bridgeAddress": "192.168.77.254/24"}}
   --prefix NAME           for down without a topology file
   --wire-base-port N      switch port P listens on 127.0.0.1:N+P (default 20000)
   --bridge-base-port M    bridge of port P sends from 127.0.0.1:M+P (default 21000)
 
 example:
-  sudo slb net up --topology testbench/net/lb4.json && sudo slb net exec --topology testbench/net/lb4.json client -- ip addr`;
+  sudo slb net up --topology testbench/net/lb3.json && sudo slb net exec --topology testbench/net/lb3.json client -- ip addr`;
 
 function loadTopology(path: string): NetTopology {
   try {
@@ -66,7 +70,7 @@ export const netCommand: Command = {
         const prefix = topology?.prefix ?? optionString(parsed, "prefix", "");
         if (prefix === "") throw new UsageError("down needs --topology FILE or --prefix NAME");
         const removed = await netDown(prefix);
-        console.log(`removed ${removed.namespaces} namespaces, ${removed.links} veths, ${removed.bridges} bridges`);
+        console.log(`removed ${removed.namespaces} namespaces, ${removed.links} links, ${removed.bridges} frame bridges, ${removed.processes} processes`);
         return 0;
       }
       case "exec": {

@@ -1,0 +1,94 @@
+/**
+ * The load balancer's namespace topology: the embedded system's address plan
+ * (testbench/src/system/addressing.ts) with real hosts. Server i is namespace `<prefix>-s<i>` on
+ * switch port i with 10.0.1.i, client c is `<prefix>-c<c>` on port 100 + c with 10.0.2.(c+1);
+ * every host has a /32 and a default route through the switch's MAC, so all its traffic
+ * (the VIP, peers, clients) goes through the switch as in the embedded system. Servers also sit
+ * on a management bridge (192.168.77.i, the controller on the root namespace's .254) for the
+ * controller's probes and membership pushes.
+ */
+import type { NetHost, NetTopology } from "../../../runtime/src/netns/topology.ts";
+import type { ServerConfig, ServerId as ControllerServerId, TopologyConfig } from "../../../runtime/src/controller/config.ts";
+import { formatMac } from "../../../runtime/src/hoststack/ethernet.ts";
+import { DEFAULT_MGMT_PORT } from "../../../runtime/src/session/create.ts";
+import { serverId } from "../../../runtime/src/wire/session_header.ts";
+import { GATEWAY_MAC, SERVER_PEER_PORT, VIP, clientAddress, clientRoute, serverAddress } from "../system/addressing.ts";
+
+/** Never routed by the switch: the hosts only need its MAC (static ARP), the address is nominal. */
+export const GATEWAY_IP = "10.0.0.254";
+export const MGMT_SUBNET = "192.168.77";
+export const MGMT_BRIDGE_ADDRESS = `${MGMT_SUBNET}.254/24`;
+
+export interface LbNetPlan {
+  readonly prefix: string;
+  readonly servers: number;
+  readonly clients: number;
+}
+
+const gatewayMac = (): string => formatMac(GATEWAY_MAC);
+
+export function serverHostName(id: number): string {
+  return `s${id}`;
+}
+
+export function clientHostName(index: number): string {
+  return `c${index}`;
+}
+
+export function serverMgmtIp(id: number): string {
+  return `${MGMT_SUBNET}.${id}`;
+}
+
+export function lbNetTopology(plan: LbNetPlan): NetTopology {
+  const gateway = { ip: GATEWAY_IP, mac: gatewayMac() };
+  const hosts: NetHost[] = [];
+  for (let i = 1; i <= plan.servers; i++) {
+    const a = serverAddress(serverId(i));
+    hosts.push({ name: serverHostName(i), switchPort: a.switchPort, address: `${a.ip}/32`, mac: formatMac(a.mac), gateway, mgmtAddress: `${serverMgmtIp(i)}/24` });
+  }
+  for (let c = 0; c < plan.clients; c++) {
+    const a = clientAddress(c);
+    hosts.push({ name: clientHostName(c), switchPort: a.switchPort, address: `${a.ip}/32`, mac: formatMac(a.mac), gateway });
+  }
+  return { prefix: plan.prefix, hosts, mgmt: { bridgeAddress: MGMT_BRIDGE_ADDRESS } };
+}
+
+/** Switch ports the plan uses (servers 1..N, clients 100..). */
+export function lbSwitchPorts(plan: LbNetPlan): number[] {
+  return lbNetTopology(plan).hosts.map((h) => h.switchPort);
+}
+
+/** The controller's topology for the namespace hosts: same servers, probes over the management bridge. */
+export function lbControllerTopology(
+  plan: LbNetPlan,
+  sw: { readonly grpcAddress: string },
+  timing: { readonly health: TopologyConfig["health"]; readonly responseTimeoutUs: number },
+): TopologyConfig {
+  const servers: ServerConfig[] = [];
+  for (let i = 1; i <= plan.servers; i++) {
+    const a = serverAddress(serverId(i));
+    servers.push({
+      id: i as ControllerServerId,
+      ip: a.ip,
+      mac: formatMac(a.mac),
+      switchPort: a.switchPort,
+      dataPort: VIP.port,
+      peerPort: SERVER_PEER_PORT,
+      mgmt: { ip: serverMgmtIp(i), port: DEFAULT_MGMT_PORT },
+    });
+  }
+  const routes = Array.from({ length: plan.clients }, (_, c) => {
+    const r = clientRoute(c);
+    return { prefix: `${r.prefix}/${r.prefixLength}`, switchPort: r.port, mac: formatMac(r.mac) };
+  });
+  return {
+    switch: { address: sw.grpcAddress, deviceId: 0, electionId: 1n },
+    pipeline: { kind: "compiled", jsonFile: "(in memory)", p4infoFile: "(in memory)" },
+    vip: { ip: VIP.ip, port: VIP.port, mac: gatewayMac() },
+    servers,
+    routes,
+    health: timing.health,
+    failure: { responseTimeoutUs: timing.responseTimeoutUs },
+    admin: "127.0.0.1:0",
+  };
+}
