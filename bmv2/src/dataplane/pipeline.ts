@@ -154,9 +154,10 @@ export function compilePipeline(
     const hitMiss = "__HIT__" in nt || "__MISS__" in nt;
     const hitNext = hitMiss ? next(nt["__HIT__"], `${where}.next_tables.__HIT__`) : -1;
     const missNext = hitMiss ? next(nt["__MISS__"], `${where}.next_tables.__MISS__`) : -1;
-    const byAction = new Map<CompiledAction, number>();
+    // Next node by action id (ids are small integers), so choosing it is an array load.
+    const nextByActionId: number[] = [];
     for (const [aname, a] of table.actions) {
-      byAction.set(a, aname in nt ? next(nt[aname], `${where}.next_tables.${aname}`) : baseNext);
+      nextByActionId[a.id] = aname in nt ? next(nt[aname], `${where}.next_tables.${aname}`) : baseNext;
     }
     const meterTarget = env.directMeters.get(table.name)?.target;
     const now = env.now;
@@ -174,7 +175,7 @@ export function compilePipeline(
         bound.action.run(s);
       }
       if (hitMiss) return entry ? hitNext : missNext;
-      return bound ? (byAction.get(bound.action) ?? baseNext) : baseNext;
+      return bound ? (nextByActionId[bound.action.id] ?? baseNext) : baseNext;
     };
   });
   const init = next(p["init_table"], `${path}.init_table`);

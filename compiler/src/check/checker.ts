@@ -12,7 +12,7 @@ import type {
   ParserState, Expr, Declaration,
 } from "../ast/nodes.ts";
 import type { DiagnosticSink } from "../diagnostics/diagnostic.ts";
-import { ACCEPT, ExprChecker, REJECT, notWritableReason } from "./expressions.ts";
+import { ACCEPT, ExprChecker, REJECT, isOptional, notWritableReason } from "./expressions.ts";
 import { Scope } from "./scope.ts";
 import { BOOL, DONTCARE, INFINT, VOID, isFixedInt, isInteger, typeEquals, typeToString, underlyingOf } from "./types.ts";
 
@@ -118,6 +118,10 @@ class Checker extends ExprChecker {
           if (seen.has(f.name)) this.error(f.loc, `duplicate field '${f.name}'`);
           seen.add(f.name);
           const t = this.resolveType(f.type, s);
+          if (containsAggregate(t, d, new Set())) {
+            this.error(f.type.loc, `${d.kind === "StructDecl" ? "struct" : d.kind === "HeaderDecl" ? "header" : "header union"} '${d.name}' cannot contain itself (field '${f.name}')`);
+            continue;
+          }
           if (d.kind === "HeaderDecl" && !isHeaderFieldType(t)) this.error(f.type.loc, `header field '${f.name}' cannot have type '${typeToString(t)}'`);
           if (d.kind === "HeaderUnionDecl" && t.kind !== "header" && t.kind !== "dontcare") this.error(f.type.loc, `header union field '${f.name}' must be a header`);
         }
@@ -243,10 +247,12 @@ class Checker extends ExprChecker {
     }
     if (!d.states.some((st) => st.name === "start")) this.error(d.loc, `parser '${d.name}' has no 'start' state`);
     for (const st of d.states) this.checkState(st, states, body);
+    this.callSite = undefined;
   }
 
   private checkState(st: ParserState, scope: Scope, body: Body): void {
     const s = scope.child();
+    this.callSite = body.kind;
     for (const stmt of st.stmts) this.checkStmt(stmt, s, body);
     const tr = st.transition;
     if (tr === undefined) return;
@@ -511,14 +517,18 @@ class Checker extends ExprChecker {
   /** Checks a parser/control argument against a package parameter's block type, inferring the package's type arguments. */
   private matchBlock(actual: Type, expected: Type, pkgParams: TypeParam[], bindings: Map<TypeParam, Type>, loc: SrcLoc, paramName: string): void {
     if (actual.kind === "dontcare") return;
+    if ((expected.kind === "package" || expected.kind === "extern") && actual.kind === expected.kind && actual.decl === expected.decl) {
+      this.matchInstanceTypeArgs(actual, expected, pkgParams, bindings, loc, paramName);
+      return;
+    }
     if ((expected.kind !== "parser" && expected.kind !== "control") || actual.kind !== expected.kind) {
-      if (expected.kind === "extern" && actual.kind === "extern" && expected.decl === actual.decl) return;
       this.error(loc, `argument '${paramName}': expected a ${expected.kind === "parser" || expected.kind === "control" ? expected.kind : typeToString(expected)}, found '${typeToString(actual)}'`);
       return;
     }
     const want = expected.decl.params;
     const got = actual.decl.params;
-    if (want.length !== got.length) {
+    // A block may leave out trailing parameters the block type marks @optional.
+    if (got.length > want.length || want.slice(got.length).some((p) => !isOptional(p))) {
       this.error(loc, `argument '${paramName}': '${actual.decl.name}' has ${got.length} parameter(s), '${expected.decl.name}' needs ${want.length}`);
       return;
     }
@@ -527,7 +537,7 @@ class Checker extends ExprChecker {
     expected.decl.typeParams.forEach((p, i) => inner.set(p, expected.typeArgs[i] ?? DONTCARE));
     const sig = this.typeParamScope(this.globals, expected.decl.typeParams);
     const actualScope = this.typeParamScope(this.globals, actual.decl.typeParams);
-    want.forEach((wp, i) => {
+    want.slice(0, got.length).forEach((wp, i) => {
       const gp = got[i]!;
       if (wp.direction !== gp.direction) {
         this.error(gp.loc, `parameter '${gp.name}' of '${actual.decl.name}' must be '${wp.direction}' to match '${expected.decl.name}'`);
@@ -550,12 +560,38 @@ class Checker extends ExprChecker {
     });
   }
 
+  /**
+   * An instance of a generic package or extern passed where `Name<A, B>` is expected: each of the
+   * expected type arguments that is one of the outer package's type parameters is bound to (or,
+   * when already bound, must equal) the instance's own type argument (P4_16 type inference).
+   */
+  private matchInstanceTypeArgs(actual: Extract<Type, { typeArgs: Type[] }>, expected: Extract<Type, { typeArgs: Type[] }>, pkgParams: TypeParam[], bindings: Map<TypeParam, Type>, loc: SrcLoc, paramName: string): void {
+    expected.typeArgs.forEach((want, i) => {
+      const got = actual.typeArgs[i];
+      if (got === undefined || got.kind === "dontcare" || want.kind === "dontcare") return;
+      if (want.kind === "typeVar" && pkgParams.includes(want.param)) {
+        const bound = bindings.get(want.param);
+        if (bound === undefined || bound.kind === "dontcare") bindings.set(want.param, got);
+        else if (!typeEquals(bound, got)) {
+          this.error(loc, `argument '${paramName}': type argument ${i + 1} of '${typeToString(actual)}' is '${typeToString(got)}', but the package needs '${typeToString(bound)}'`);
+        }
+        return;
+      }
+      if (want.kind !== "typeVar" && !typeEquals(want, got)) {
+        this.error(loc, `argument '${paramName}': expected '${typeToString(expected)}', found '${typeToString(actual)}'`);
+      }
+    });
+  }
+
   // -------------------------------------------------------------------------------------------
   // Statements
 
   private checkBlock(b: BlockStmt, outer: Scope, body: Body): void {
     const s = outer.child();
+    const enclosing = this.callSite;
+    this.callSite = body.kind;
     for (const st of b.stmts) this.checkStmt(st, s, body);
+    this.callSite = enclosing;
   }
 
   private checkVar(d: Extract<Stmt, { kind: "VarDecl" }>, scope: Scope): void {
@@ -663,6 +699,17 @@ class Checker extends ExprChecker {
     const last = st.cases[st.cases.length - 1];
     if (last !== undefined && last.body === undefined) this.error(last.loc, "the last switch case needs a body");
   }
+}
+
+/** Whether a value of type `t` holds a `decl` inside it (a recursive type, which has no finite size). */
+function containsAggregate(t: Type, decl: Declaration, seen: Set<Declaration>): boolean {
+  if (t.kind === "stack") return containsAggregate(t.element, decl, seen);
+  if (t.kind === "tuple") return t.elements.some((e) => containsAggregate(e, decl, seen));
+  if (t.kind !== "struct" && t.kind !== "header" && t.kind !== "union") return false;
+  if (t.decl === decl) return true;
+  if (seen.has(t.decl)) return false;
+  seen.add(t.decl);
+  return t.decl.fields.some((f) => f.type.resolved !== undefined && containsAggregate(f.type.resolved, decl, seen));
 }
 
 function isHeaderFieldType(t: Type): boolean {

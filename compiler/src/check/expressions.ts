@@ -10,6 +10,7 @@ import type {
   Expr, ExternObjectDecl, Field, MethodDecl, Param, ParserDecl, SrcLoc, Type, TypeParam, TypeRef,
 } from "../ast/nodes.ts";
 import type { DiagnosticSink } from "../diagnostics/diagnostic.ts";
+import { callSiteError, type CallSite } from "./call_sites.ts";
 import { foldBinary, foldUnary, wrapToType } from "./const_fold.ts";
 import { Scope } from "./scope.ts";
 import {
@@ -35,6 +36,8 @@ export class ExprChecker {
   /** Members of the merged `error` type, by name. */
   protected readonly errorMembers = new Map<string, DeclaredId>();
   private readonly resolving = new Set<Declaration>();
+  /** The kind of body whose statements are being checked; undefined outside bodies. */
+  protected callSite: CallSite | undefined;
 
   constructor(protected readonly sink: DiagnosticSink) {}
 
@@ -345,8 +348,12 @@ export class ExprChecker {
         if (typeof e.target.constValue === "bigint") e.constValue = BigInt.asUintN(Number(hi - lo) + 1, e.target.constValue >> lo);
         return rt;
       }
-      case "CallExpr":
-        return this.checkCall(e, scope);
+      case "CallExpr": {
+        const t = this.checkCall(e, scope);
+        const misplaced = this.callSite === undefined ? undefined : callSiteError(e, this.callSite);
+        if (misplaced !== undefined) this.error(e.loc, misplaced);
+        return t;
+      }
       case "UnaryExpr":
         return this.checkUnary(e, scope);
       case "BinaryExpr":
@@ -365,6 +372,7 @@ export class ExprChecker {
           t = a;
         } else if (!typeEquals(a, b) && a.kind !== "dontcare" && b.kind !== "dontcare") {
           this.error(e.loc, `branches of '?:' have different types: '${typeToString(a)}' and '${typeToString(b)}'`);
+          return DONTCARE;
         }
         if (typeof e.cond.constValue === "boolean") {
           const chosen = e.cond.constValue ? e.ifTrue : e.ifFalse;
@@ -503,10 +511,12 @@ export class ExprChecker {
       default: {
         let l: Type = lt;
         let r: Type = rt;
-        if (l.kind === "infint" && r.kind !== "infint") {
+        // An unsized literal takes the other operand's type only when that type is numeric;
+        // otherwise (e.g. `hdr == 1`) the operands simply differ, reported once below.
+        if (l.kind === "infint" && r.kind !== "infint" && isInteger(underlyingOf(r))) {
           e.left = this.convert(e.left, r.kind === "serenum" ? underlyingOf(r) : r, `operand of '${op}'`);
           l = e.left.type ?? l;
-        } else if (r.kind === "infint" && l.kind !== "infint") {
+        } else if (r.kind === "infint" && l.kind !== "infint" && isInteger(underlyingOf(l))) {
           e.right = this.convert(e.right, l.kind === "serenum" ? underlyingOf(l) : l, `operand of '${op}'`);
           r = e.right.type ?? r;
         }
@@ -532,6 +542,10 @@ export class ExprChecker {
           if (!isInteger(l)) return fail(`operator '${op}' cannot be applied to '${typeToString(l)}'`);
           if ((op === "/" || op === "%") && l.kind === "int") return fail(`operator '${op}' is not defined on signed type '${typeToString(l)}'`);
           if ((op === "|+|" || op === "|-|") && l.kind === "infint") return fail(`saturating operator '${op}' needs a fixed-width type`);
+          if ((op === "/" || op === "%") && e.right.constValue === 0n) {
+            this.error(e.right.loc, op === "/" ? "division by zero" : "modulo by zero");
+            return DONTCARE;
+          }
           result = l;
         }
       }

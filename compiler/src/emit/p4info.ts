@@ -174,17 +174,23 @@ export function emitP4Info(program: IrProgram): P4InfoObject {
   }
   // p4c fills type_info while translating tables and typed externs; other programs have none.
   if (tables.length === 0 && program.learnLists.length === 0 && program.registerArrays.length === 0 && program.calculations.length === 0) return out;
-  out["type_info"] =
-    program.learnLists.length > 0
-      ? {
-          structs: Object.fromEntries(
-            program.learnLists.map((l) => [
-              l.controlName,
-              { members: l.members.map((m) => ({ name: m.name, type_spec: { bitstring: { bit: { bitwidth: m.width } } } })) },
-            ]),
-          ),
-        }
-      : {};
+  // Fields in proto field-number order, as the text format prints them.
+  const typeInfo: P4InfoObject = {};
+  if (program.learnLists.length > 0) {
+    typeInfo["structs"] = Object.fromEntries(
+      program.learnLists.map((l) => [l.controlName, { members: l.members.map((m) => ({ name: m.name, type_spec: { bitstring: { bit: { bitwidth: m.width } } } })) }]),
+    );
+  }
+  if (program.typeInfo.errors) typeInfo["error"] = { members: [...program.typeInfo.errors] };
+  if (program.typeInfo.serializableEnums.length > 0) {
+    typeInfo["serializable_enums"] = Object.fromEntries(
+      program.typeInfo.serializableEnums.map((e) => [
+        e.name,
+        { underlying_type: { bitwidth: e.width }, members: e.members.map(([name, value]) => ({ name, value: Buffer.from(toBytes(value, e.width)) })) },
+      ]),
+    );
+  }
+  out["type_info"] = typeInfo;
   return out;
 }
 

@@ -7,7 +7,7 @@ import type { P4InfoObject } from "./p4info.ts";
  * value's JavaScript type.
  */
 const enumFields = new Set(["match_type", "scope", "unit", "idle_timeout_behavior"]);
-const mapFields = new Set(["structs", "headers", "header_unions", "enums", "serializable_enums", "error", "new_types"]);
+const mapFields = new Set(["structs", "headers", "header_unions", "enums", "serializable_enums", "new_types"]);
 
 export function printP4InfoText(p4info: P4InfoObject): string {
   const lines = ["# proto-file: p4/config/v1/p4info.proto", "# proto-message: p4.config.v1.P4Info", ""];

@@ -332,6 +332,13 @@ export interface IrControllerHeader {
   readonly fields: readonly { readonly name: string; readonly bitwidth: number; readonly idAnnotation: number | null }[];
 }
 
+/** Types P4Info describes in type_info because tables or actions use them. */
+export interface IrTypeInfo {
+  readonly serializableEnums: readonly { readonly name: string; readonly width: number; readonly members: readonly (readonly [string, bigint])[] }[];
+  /** All error names, when an error value is matched on; null otherwise. */
+  readonly errors: readonly string[] | null;
+}
+
 export interface IrProgram {
   /** The source file name as given (BMv2 `program`). */
   readonly programName: string;
@@ -359,4 +366,5 @@ export interface IrProgram {
   readonly externInstances: readonly IrExternInstance[];
   readonly fieldAliases: readonly (readonly [string, readonly [string, string]])[];
   readonly controllerHeaders: readonly IrControllerHeader[];
+  readonly typeInfo: IrTypeInfo;
 }

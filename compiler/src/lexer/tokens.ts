@@ -31,7 +31,9 @@ const keywordPattern = new RegExp(`^(?:${KEYWORDS.join("|")})(?![A-Za-z0-9_])`, 
 export const p4Lexer = buildLexer<Tk>([
   [true, keywordPattern, Tk.Keyword],
   [true, /^[A-Za-z_][A-Za-z0-9_]*/g, Tk.Ident],
-  [true, /^(?:[0-9]+[wsWS])?(?:0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|0[dD][0-9_]+|[0-9][0-9_]*)/g, Tk.Int],
+  // Any run of letters and digits after a leading digit is one literal, so `0xZZ` or `12ab` is
+  // reported whole as an invalid literal (by decodeIntLiteral) rather than as two tokens.
+  [true, /^[0-9][A-Za-z0-9_]*/g, Tk.Int],
   [true, /^"(?:[^"\\\n]|\\.)*"/g, Tk.String],
   [true, /^(?:&&&|\|\+\||\|-\||\.\.|\+\+|&&|\|\||==|!=|<=|>=|<<|[-+*\/%&|^~!?:;,.=<>(){}\[\]@])/g, Tk.Punct],
   [false, /^\s+/g, Tk.Space],

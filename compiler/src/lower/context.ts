@@ -1,4 +1,4 @@
-import type { CheckedProgram, DeclaredId } from "../ast/nodes.ts";
+import type { CheckedProgram, DeclaredId, EnumDecl, Type } from "../ast/nodes.ts";
 import type {
   IrAction,
   IrActionProfile,
@@ -39,6 +39,9 @@ export class LowerContext {
   readonly profiles = new Map<string, Mutable<IrActionProfile> & { tables: string[] }>();
   readonly checksums: IrChecksum[] = [];
   readonly parseVsets: IrParseVset[] = [];
+  /** Serializable enums and the error type when the control plane sees them (keys, action data). */
+  readonly controlPlaneEnums = new Map<EnumDecl, { name: string; width: number; members: [string, bigint][] }>();
+  controlPlaneErrors = false;
   private readonly usedNames = new Set<string>();
   private readonly keyOfObject = new WeakMap<object, number>();
   private nextObjectKey = 0;
@@ -47,6 +50,16 @@ export class LowerContext {
 
   constructor(readonly checked: CheckedProgram) {
     checked.errors.forEach((e, i) => this.errorCodes.set(e, i));
+  }
+
+  /** Notes a type that appears on the control plane, for P4Info's type_info. */
+  noteControlPlaneType(t: Type): void {
+    if (t.kind === "serenum" && !this.controlPlaneEnums.has(t.decl)) {
+      const width = t.underlying.kind === "bit" || t.underlying.kind === "int" ? t.underlying.width : 0;
+      const members = t.decl.members.map((m): [string, bigint] => [m.name, BigInt.asUintN(width, m.constValue ?? 0n)]);
+      this.controlPlaneEnums.set(t.decl, { name: t.decl.name, width, members });
+    }
+    if (t.kind === "error") this.controlPlaneErrors = true;
   }
 
   /** A program-unique name for a JSON object (actions, tables, calculations share one space in p4c). */

@@ -887,6 +887,7 @@ export class Lowerer {
     const inner = callEnv.child();
     const params: IrRuntimeParam[] = runtime.map((p, index) => {
       const t = resolved(p.type);
+      if (controlName !== null) this.ctx.noteControlPlaneType(t);
       inner.bind(p, { b: "param", index, type: t });
       return { name: p.name, bitwidth: scalarWidth(t, p.loc), idAnnotation: annotationNumber(p.annotations, "id") };
     });

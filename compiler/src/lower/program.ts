@@ -110,6 +110,10 @@ export function lowerProgram(checked: CheckedProgram, programFile: string): IrPr
     externInstances: [],
     fieldAliases: v1modelFieldAliases,
     controllerHeaders: controllerHeaders(checked),
+    typeInfo: {
+      serializableEnums: [...ctx.controlPlaneEnums.values()],
+      errors: ctx.controlPlaneErrors ? checked.errors.map((e) => e.name) : null,
+    },
   };
 }
 

@@ -27,6 +27,7 @@ export function buildTable(lowerer: Lowerer, decl: TableDecl, name: string, env:
     const matchType = el.matchKind.name as IrMatchType;
     const keyName = annotationString(el.annotations, "name") ?? exprText(el.expr);
     const t = typeOf(el.expr);
+    ctx.noteControlPlaneType(t);
     const width = scalarWidth(t, el.loc);
     const { target, maskValue } = keyTarget(lowerer, el.expr, env, keyStmts, width);
     const isError = representation(t).kind === "error";

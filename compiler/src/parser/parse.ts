@@ -48,7 +48,7 @@ export function parseProgram(text: string, map: SourceMap, sink: DiagnosticSink)
   let lexOk = true;
   for (const t of tokens) {
     if (t.kind === Tk.Invalid) {
-      sink.error(locate(t), `unexpected character '${t.text}'`);
+      sink.error(locate(t), t.text === '"' ? "unterminated string literal" : `unexpected character '${t.text}'`);
       lexOk = false;
     } else if (t.kind === Tk.Int) {
       const d = decodeIntLiteral(t.text);

@@ -32,6 +32,14 @@ export class MacroTable {
     this.defs.set(def.name, def);
   }
 
+  /** True when `def` names a defined macro with other parameters or another replacement. */
+  conflictsWith(def: MacroDef): boolean {
+    const old = this.defs.get(def.name);
+    if (old === undefined) return false;
+    const words = (d: MacroDef): string => `${d.params?.join(",") ?? "-"}|${d.body.filter((t) => t.kind !== "space").map((t) => t.text).join(" ")}`;
+    return words(old) !== words(def);
+  }
+
   undefine(name: string): void {
     this.defs.delete(name);
   }

@@ -58,6 +58,10 @@ class Preprocessor {
   private readonly map = new SourceMap();
   private readonly sources = new Map<string, string>();
   private readonly onceFiles = new Set<string>();
+  /** The #includes being processed, outermost first. */
+  private readonly includeChain: { file: string; target: string; at: SrcLoc }[] = [];
+  /** Set once the include depth limit is hit: later includes are skipped silently. */
+  private includeOverflowed = false;
   private readonly includeDirs: string[];
 
   constructor(opts: PreprocessOptions, private readonly sink: DiagnosticSink) {
@@ -91,6 +95,8 @@ class Preprocessor {
 
   private processFile(file: string, text: string, depth: number): void {
     this.sources.set(file, text);
+    const unterminated = unterminatedComment(text);
+    if (unterminated !== undefined) this.sink.error({ file, ...unterminated }, "unterminated comment");
     const physical = stripComments(text).split(/\r?\n/);
     const conds: Conditional[] = [];
     let reportedFile = file;
@@ -180,8 +186,13 @@ class Preprocessor {
     switch (name) {
       case "define": {
         const def = parseDefine(rest);
-        if (typeof def === "string") this.sink.error(dirLoc, def);
-        else this.macros.define(def);
+        if (typeof def === "string") {
+          this.sink.error(dirLoc, def);
+          return undefined;
+        }
+        // As in C: redefining a macro with a different replacement is diagnosed (cpp warns).
+        if (this.macros.conflictsWith(def)) this.sink.warning(dirLoc, `'${def.name}' redefined`);
+        this.macros.define(def);
         return undefined;
       }
       case "undef": {
@@ -244,10 +255,7 @@ class Preprocessor {
       return;
     }
     const nameLoc = loc(first!.col);
-    if (depth >= MAX_INCLUDE_DEPTH) {
-      this.sink.error(nameLoc, `#include nested too deeply (more than ${MAX_INCLUDE_DEPTH} levels)`);
-      return;
-    }
+    if (this.includeOverflowed) return;
     const candidates = [dirname(file), ...this.includeDirs].map((d) => join(d, target!));
     const found = candidates.find((c) => existsSync(c) && statSync(c).isFile());
     if (found === undefined) {
@@ -255,7 +263,18 @@ class Preprocessor {
       return;
     }
     if (this.onceFiles.has(found)) return;
+    if (depth >= MAX_INCLUDE_DEPTH) {
+      // Reported once, at the first #include of the file that keeps including itself (an
+      // unguarded recursive include), instead of at every level of the runaway chain.
+      this.includeOverflowed = true;
+      const cycleStart = this.includeChain.find((c) => c.file === found);
+      if (cycleStart !== undefined) this.sink.error(cycleStart.at, `#include nested too deeply: '${cycleStart.target}' includes itself without an include guard`);
+      else this.sink.error(nameLoc, `#include nested too deeply (more than ${MAX_INCLUDE_DEPTH} levels)`);
+      return;
+    }
+    this.includeChain.push({ file: found, target, at: nameLoc });
     this.processFile(found, readFileSync(found, "utf8"), depth + 1);
+    this.includeChain.pop();
   }
 
   private evalCondition(rest: PpToken[], loc: (col: number) => SrcLoc): boolean {
@@ -347,4 +366,15 @@ class Preprocessor {
 /** Replaces comments by spaces (keeping newlines) so columns and line numbers are unchanged. */
 function stripComments(text: string): string {
   return text.replace(/"(?:[^"\\\n]|\\.)*"|\/\/[^\n]*|\/\*[\s\S]*?(?:\*\/|$)/g, (m) => (m.startsWith('"') ? m : m.replace(/[^\n]/g, " ")));
+}
+
+/** Line and column of a `/*` that is never closed, if any (strings and line comments skipped). */
+function unterminatedComment(text: string): { line: number; col: number } | undefined {
+  for (const m of text.matchAll(/"(?:[^"\\\n]|\\.)*"|\/\/[^\n]*|\/\*[\s\S]*?(?:\*\/|$)/g)) {
+    if (!m[0].startsWith("/*") || m[0].endsWith("*/")) continue;
+    const before = text.slice(0, m.index);
+    const line = before.split("\n").length;
+    return { line, col: m.index - before.lastIndexOf("\n") };
+  }
+  return undefined;
 }

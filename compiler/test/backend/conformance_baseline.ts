@@ -244,6 +244,7 @@ export const p4infoIdentical: readonly string[] = [
   "issue-2123-3-bmv2",
   "issue1000-bmv2",
   "issue1049-bmv2",
+  "issue1062-1-bmv2",
   "issue1097-2-bmv2",
   "issue2153-bmv2",
   "issue2176-bmv2",
@@ -267,8 +268,10 @@ export const p4infoIdentical: readonly string[] = [
   "match-on-exprs-bmv2",
   "parser_error-bmv2",
   "table-entries-range-bmv2",
+  "table-entries-ser-enum-bmv2",
   "ternary2-bmv2",
   "union1-bmv2",
   "union2-bmv2",
   "v1model-const-entries-bmv2",
+  "v1model-special-ops-bmv2",
 ];

@@ -151,6 +151,7 @@ function defaultActionProgram(): IrProgram {
     externInstances: [],
     fieldAliases: v1modelFieldAliases,
     controllerHeaders: [],
+    typeInfo: { serializableEnums: [], errors: null },
   };
 }
 

@@ -83,5 +83,37 @@ needsRoot("up is idempotent and down cleans up after a crashed run", async (t) =
   t.is(removed.namespaces, 2);
   t.is(removed.links, 2);
   const again = await netDown(topo.prefix);
-  t.deepEqual(again, { namespaces: 0, links: 0, bridges: 0 });
+  t.deepEqual(again, { namespaces: 0, links: 0, bridges: 0, processes: 0 });
+});
+
+const withMgmt: NetTopology = {
+  prefix: "slbtsm",
+  mgmt: { bridgeAddress: "192.168.78.254/24" },
+  hosts: [{ name: "a", switchPort: 1, address: "10.78.0.1/32", mac: "02:78:00:00:00:01", mgmtAddress: "192.168.78.1/24" }],
+};
+
+needsRoot("the management bridge reaches a host's mgmt0 from the root namespace, and down also kills processes left in the namespace", async (t) => {
+  try {
+    await netUp(withMgmt);
+    t.true((await listLinks()).includes("slbtsmbr"));
+    const echoScript = `const s=require("dgram").createSocket("udp4");s.bind(5001,"192.168.78.1",()=>console.log("bound"));s.on("message",(m,r)=>s.send(m,r.port,r.address))`;
+    const [file, ...args] = execArgv(withMgmt, "a", [process.execPath, "-e", echoScript]);
+    const echo = spawn(file!, args, { stdio: ["ignore", "pipe", "ignore"] });
+    await new Promise((r) => echo.stdout.once("data", r));
+    const socket = dgram.createSocket("udp4");
+    const answer = new Promise<string>((resolve) => socket.on("message", (m, r) => resolve(`${m.toString()} from ${r.address}`)));
+    socket.send("ping", 5001, "192.168.78.1");
+    t.is(await answer, "ping from 192.168.78.1");
+    socket.close();
+    const removed = await netDown(withMgmt.prefix);
+    t.is(removed.processes, 1);
+    // the data veth, the mgmt veth and the bridge
+    t.is(removed.links, 3);
+    await new Promise((r) => (echo.exitCode !== null || echo.signalCode !== null ? r(undefined) : echo.once("exit", r)));
+    t.is(echo.signalCode, "SIGKILL");
+  } finally {
+    await netDown(withMgmt.prefix);
+  }
+  t.false((await listLinks()).some((l) => l.startsWith("slbtsm")));
+  t.false((await listNamespaces()).some((n) => n.startsWith("slbtsm-")));
 });

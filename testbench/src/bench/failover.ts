@@ -3,6 +3,9 @@
  * session again and again (bringing it back in between) and time each death to the first
  * answer a new primary gives for one of the dead server's sessions.
  */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { renderTimelineSvg } from "../plot/svg.ts";
 import { decodeCookie, serverId, type ServerId } from "../../../runtime/src/wire/session_header.ts";
 import { SessionLedger } from "../system/ledger.ts";
 import { startLoad } from "../system/load.ts";
@@ -10,7 +13,8 @@ import { RunMetrics, percentile } from "../system/metrics.ts";
 import { startEmbeddedSystem } from "../system/orchestrator.ts";
 import { type BenchOutcome, measured } from "./report.ts";
 
-export async function failoverTimes(runs = 8, seed = 1): Promise<BenchOutcome> {
+/** `plotFile`: where to write the run's timeline as SVG (requests/s, servers up, each kill). */
+export async function failoverTimes(runs = 8, seed = 1, plotFile?: string): Promise<BenchOutcome> {
   const system = await startEmbeddedSystem({ servers: 4, replication: "sync", seed });
   const ledger = new SessionLedger(() => system.liveServers());
   const metrics = new RunMetrics({ answered: () => ledger.answered, failovers: () => ledger.failovers, serversUp: () => system.liveServers().length });
@@ -24,7 +28,8 @@ export async function failoverTimes(runs = 8, seed = 1): Promise<BenchOutcome> {
   });
   const times: number[] = [];
   try {
-    const load = await startLoad(system, ledger, metrics, { clients: 2, sessionsPerClient: 32, updates: Number.POSITIVE_INFINITY });
+    metrics.startSampling(250);
+    const load = await startLoad(system, ledger, metrics, { clients: 2, sessionsPerClient: 16, updates: Number.POSITIVE_INFINITY });
     await new Promise((r) => setTimeout(r, 500));
     for (let i = 0; i < runs; i++) {
       const session = load.sessions[i % load.sessions.length]!;
@@ -34,6 +39,7 @@ export async function failoverTimes(runs = 8, seed = 1): Promise<BenchOutcome> {
         waiting = { server: victim, since: performance.now(), resolve };
       });
       await system.killServer(victim);
+      metrics.event(`kill server ${victim}`);
       const timeout = new Promise<number>((resolve) => setTimeout(() => resolve(Number.NaN), 10_000));
       const ms = await Promise.race([measuredMs, timeout]);
       waiting = undefined;
@@ -45,7 +51,13 @@ export async function failoverTimes(runs = 8, seed = 1): Promise<BenchOutcome> {
     load.stop();
     await load.done;
     for (const client of load.clients) await client.close();
+    metrics.stopSampling();
+    if (plotFile) {
+      mkdirSync(dirname(plotFile), { recursive: true });
+      writeFileSync(plotFile, renderTimelineSvg(metrics.timeline(`failover benchmark: ${runs} primary deaths`)));
+    }
   } finally {
+    metrics.stopSampling();
     await system.close();
   }
   return measured(
