@@ -759,7 +759,9 @@ export class ExprChecker {
       const rt = chosen.returnType === undefined ? VOID : this.resolveType(chosen.returnType, this.methodScope(t.decl, chosen));
       return this.bindCall(e, scope, { params: chosen.params, typeParams: [...t.decl.typeParams, ...chosen.typeParams], returnType: rt, bindings }, typeArgs, chosen.typeParams);
     }
-    if (t.kind !== "dontcare") this.error(callee.memberLoc, `no method '${name}' on type '${typeToString(t)}'`);
+    const field = (t.kind === "struct" || t.kind === "header" || t.kind === "union") ? t.decl.fields.find((f) => f.name === name) : undefined;
+    if (field !== undefined) this.error(callee.memberLoc, `'${name}' is a field of '${typeToString(t)}', not a method: it cannot be called`);
+    else if (t.kind !== "dontcare") this.error(callee.memberLoc, `no method '${name}' on type '${typeToString(t)}'`);
     this.checkArgsLoosely(e, scope);
     return DONTCARE;
   }

@@ -54,7 +54,7 @@ export interface IrPrimitive {
 
 export interface IrHeaderType {
   readonly name: string;
-  /** [name, width, signed]; a varbit field has width "*" and its maximum in `maxLength`. */
+  /** In order; a varbit field's width is its maximum (the JSON prints it as "*" plus the header's max_length). */
   readonly fields: readonly IrFieldDef[];
 }
 

@@ -326,7 +326,7 @@ function learnList(lowerer: Lowerer, data: Expr, env: Env, out: NStmt[]): number
   const ctx = lowerer.ctx;
   const t = representation(typeOf(data));
   const structName = t.kind === "struct" ? t.decl.name : ctx.uniqueName("digest");
-  const members = t.kind === "struct" ? ctx.storage.structType(t.decl) : [];
+  const members = t.kind === "struct" ? ctx.storage.structMembers(t.decl) : [];
   const elements = dataFields(lowerer, data, env, out).map((e) => {
     if (e.kind === "field") return e;
     // bmv2 learn lists hold fields only: computed values go through a scalar.

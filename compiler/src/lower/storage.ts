@@ -171,8 +171,8 @@ export class Storage {
     return layout;
   }
 
-  /** Registers a header type by its declaration even when no instance uses it (digest structs do not). */
-  structType(decl: StructDecl): { name: string; width: number }[] {
+  /** Member names and widths of a struct of scalars (a digest's type, for P4Info). */
+  structMembers(decl: StructDecl): { name: string; width: number }[] {
     return decl.fields.map((f) => ({ name: f.name, width: scalarWidth(resolved(f.type), f.loc) }));
   }
 

@@ -267,7 +267,8 @@ class Preprocessor {
       // Reported once, at the first #include of the file that keeps including itself (an
       // unguarded recursive include), instead of at every level of the runaway chain.
       this.includeOverflowed = true;
-      const cycleStart = this.includeChain.find((c) => c.file === found);
+      const chain = [...this.includeChain.map((c) => c.file), found];
+      const cycleStart = this.includeChain.find((c, i) => chain.indexOf(c.file, i + 1) >= 0);
       if (cycleStart !== undefined) this.sink.error(cycleStart.at, `#include nested too deeply: '${cycleStart.target}' includes itself without an include guard`);
       else this.sink.error(nameLoc, `#include nested too deeply (more than ${MAX_INCLUDE_DEPTH} levels)`);
       return;

@@ -31,7 +31,9 @@ function notInstalled(file: string, what: string): CompileResult {
     diagnostics: [
       {
         severity: "error",
-        message: `${what} is not installed (not found on PATH${what.includes("Tofino") ? ", $SDE_INSTALL/bin or $SDE/install/bin" : ""}); install it or pass its path, or use --compiler builtin`,
+        message: what.includes("Tofino")
+          ? `${what} is not installed (not found on PATH, $SDE_INSTALL/bin or $SDE/install/bin); install the Tofino SDE or pass the compiler's path (the builtin compiler targets bmv2 only)`
+          : `${what} is not installed (not found on PATH); install p4c or pass its path, or use --compiler builtin`,
         loc: { file, line: 0, col: 0 },
       },
     ],

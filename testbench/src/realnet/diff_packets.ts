@@ -75,7 +75,7 @@ export function lbDifferentialPackets(servers = 3): Injection[] {
     }
   }
   out.push(request("cookie naming an unknown primary (fails over)", 77n, makeCookie(serverId(9), serverId(2))));
-  out.push(request("invalid cookie (primary == secondary)", 78n, makeCookie(serverId(2), serverId(2))));
+  out.push(request("invalid cookie (primary == secondary)", 78n, ((2 << 16) | 2) as Cookie));
   out.push(request("TTL 1 (dropped)", 79n, 0 as Cookie, { ttl: 1 }));
   out.push(request("more-fragments set (dropped)", 80n, 0 as Cookie, { flags: 0x1 }));
   for (let s = 1; s <= servers; s++) out.push(response(`response from server ${s} (SNAT)`, s, BigInt(s), makeCookie(serverId(s), serverId((s % servers) + 1))));

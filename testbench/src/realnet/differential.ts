@@ -29,6 +29,9 @@ export interface DifferentialReport {
   readonly b: string;
   readonly packets: number;
   readonly identical: number;
+  /** Frames each target emitted over the whole sequence (a sequence dropped entirely by both is no comparison). */
+  readonly emittedA: number;
+  readonly emittedB: number;
   readonly differences: readonly PacketDifference[];
 }
 
@@ -72,16 +75,20 @@ function explain(a: readonly Emitted[], b: readonly Emitted[]): string {
 /** Sends every packet to both targets, one at a time, and compares what each emitted. */
 export async function compareTargets(a: DiffTarget, b: DiffTarget, packets: readonly Injection[]): Promise<DifferentialReport> {
   const differences: PacketDifference[] = [];
+  let emittedA = 0;
+  let emittedB = 0;
   for (const [index, packet] of packets.entries()) {
     const outA = await a.send(packet.port, packet.frame);
     const outB = await b.send(packet.port, packet.frame);
+    emittedA += outA.length;
+    emittedB += outB.length;
     const textA = describeOutputs(outA);
     const textB = describeOutputs(outB);
     if (textA.join("\n") !== textB.join("\n")) {
       differences.push({ index, label: packet.label, ingressPort: packet.port, a: textA, b: textB, detail: explain(outA, outB) });
     }
   }
-  return { a: a.name, b: b.name, packets: packets.length, identical: packets.length - differences.length, differences };
+  return { a: a.name, b: b.name, packets: packets.length, identical: packets.length - differences.length, emittedA, emittedB, differences };
 }
 
 export interface DifferentialOptions {
@@ -121,6 +128,6 @@ export async function runModelVsBmv2(opts: DifferentialOptions = {}): Promise<Di
 }
 
 export function formatDifferentialReport(report: DifferentialReport): string {
-  const head = `${report.a} vs ${report.b}: ${report.identical}/${report.packets} packets identical`;
+  const head = `${report.a} vs ${report.b}: ${report.identical}/${report.packets} packets identical (${report.emittedA} vs ${report.emittedB} frames out)`;
   return [head, ...report.differences.map((d) => `  #${d.index} ${d.label} (in on port ${d.ingressPort}): ${d.detail.split("\n")[0]}`)].join("\n");
 }

@@ -27,6 +27,10 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
     t.is(result.events.length, scenario.timeline.length, "every fault fired");
     if (scenario.expect.failovers) t.true(result.failovers > 0);
     if (scenario.expect.secondaryChanges) t.true(result.secondaryChanges > 0);
+    if (scenario.name === "switch-restart") {
+      // The controller found an empty switch after the restart and programmed it again.
+      t.true((result.stats["controller.reconciles"] ?? 0) >= 2, `reconciles: ${result.stats["controller.reconciles"]}`);
+    }
     if (scenario.name === "primary-death") {
       // The run's timeline plots as SVG with the fault events on it.
       const svg = renderTimelineSvg(result.timeline);
