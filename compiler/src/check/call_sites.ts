@@ -3,7 +3,7 @@
  * invoke actions, tables or controls; actions may not apply tables or blocks; `verify` belongs
  * to parsers; `extract` fills headers only. Checked once a call's target is known.
  */
-import type { CallExpr } from "../ast/nodes.ts";
+import type { CallExpr, Type } from "../ast/nodes.ts";
 import { typeToString } from "./types.ts";
 
 /** The body a call is written in. */
@@ -25,14 +25,29 @@ export function callSiteError(e: CallExpr, site: CallSite): string | undefined {
     case "externFunction":
       return target.decl.name === "verify" && site !== "parser" ? "'verify' can only be called in a parser" : undefined;
     case "externMethod": {
-      if (target.extern.name !== "packet_in" || target.method.name !== "extract") return undefined;
-      const arg = e.boundArgs?.[0]?.value;
-      const t = arg?.type;
-      if (arg === undefined || t === undefined || t.kind === "header" || t.kind === "dontcare") return undefined;
-      return `extract: argument must be a header, not '${typeToString(t)}'`;
+      const t = e.boundArgs?.[0]?.value?.type;
+      if (t === undefined || t.kind === "dontcare") return undefined;
+      if (target.extern.name === "packet_in" && target.method.name === "extract" && t.kind !== "header") {
+        return `extract: argument must be a header, not '${typeToString(t)}'`;
+      }
+      if (target.extern.name === "packet_out" && target.method.name === "emit" && !emittable(t)) {
+        return `emit: argument must be a header, header stack, header union or a struct of those, not '${typeToString(t)}'`;
+      }
+      return undefined;
     }
     default:
       return undefined;
+  }
+}
+
+/** What `packet_out.emit` can serialize: headers, and containers made only of headers. */
+function emittable(t: Type): boolean {
+  switch (t.kind) {
+    case "header": case "union": case "dontcare": return true;
+    case "stack": return emittable(t.element);
+    case "struct": return t.decl.fields.every((f) => f.type.resolved === undefined || emittable(f.type.resolved));
+    case "tuple": case "list": return t.elements.every(emittable);
+    default: return false;
   }
 }
 

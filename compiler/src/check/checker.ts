@@ -384,6 +384,11 @@ class Checker extends ExprChecker {
             } else {
               k.matchKind.ref = mk;
               k.matchKind.type = { kind: "match_kind" };
+              // Prefix and range matching compare bits of a number; a bool or enum has none to compare.
+              const repr = underlyingOf(kt);
+              if ((mk.name === "lpm" || mk.name === "range") && repr.kind !== "bit" && repr.kind !== "int" && repr.kind !== "dontcare") {
+                this.error(k.expr.loc, `key with match kind '${mk.name}' must be a bit<W> or int<W>, not '${typeToString(kt)}'`);
+              }
             }
             return kt;
           });

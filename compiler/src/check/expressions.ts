@@ -317,7 +317,9 @@ export class ExprChecker {
             this.error(e.index.loc, "tuple index must be a compile-time constant");
             return DONTCARE;
           }
-          return t.elements[Number(e.index.constValue)] ?? DONTCARE;
+          const element = t.elements[Number(e.index.constValue)];
+          if (element === undefined) this.error(e.index.loc, `index ${e.index.constValue} out of bounds for '${typeToString(t)}'`);
+          return element ?? DONTCARE;
         }
         if (t.kind !== "dontcare") this.error(e.loc, `cannot index a value of type '${typeToString(t)}'`);
         return DONTCARE;
@@ -453,6 +455,10 @@ export class ExprChecker {
       if (e.member === "action_run") return { kind: "actionEnum", table: t.table };
     }
     if (t.kind === "dontcare") return DONTCARE;
+    if (t.kind === "table" && (e.member === "hit" || e.member === "miss" || e.member === "action_run")) {
+      this.error(e.memberLoc, `'${e.member}' is a member of the result of '${t.decl.name}.apply()', not of the table itself`);
+      return DONTCARE;
+    }
     this.error(e.memberLoc, `no member '${e.member}' in type '${typeToString(t)}'`);
     return DONTCARE;
   }

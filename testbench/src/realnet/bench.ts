@@ -47,7 +47,7 @@ export async function benchVethPps(opts: VethBenchOptions = {}): Promise<VethBen
   if (unavailable) throw new NetError(unavailable);
   const durationMs = opts.durationMs ?? 3000;
   const payloadBytes = opts.payloadBytes ?? 64;
-  const plan = { prefix: opts.prefix ?? "slbbn", servers: 1, clients: 1 };
+  const plan = { prefix: opts.prefix ?? "slbbn", servers: 1, clients: 1, mgmtSubnet: "none" };
   const bridgeBase = opts.bridgeBasePort ?? 44000;
   const topo = lbNetTopology(plan);
   const ports = lbSwitchPorts(plan);

@@ -35,6 +35,8 @@ export interface NamespaceScenarioOptions {
   readonly killServer?: number;
   /** Namespace prefix (1-8 lowercase letters/digits); default "slbrn". */
   readonly prefix?: string;
+  /** First three octets of the management /24 (default 192.168.77); overlapping runs need different ones. */
+  readonly mgmtSubnet?: string;
   /** Port P's socat bridge sends from 127.0.0.1:bridgeBasePort + P; default 42000. */
   readonly bridgeBasePort?: number;
   readonly seed?: number;
@@ -103,7 +105,7 @@ export async function runNamespaceScenario(opts: NamespaceScenarioOptions = {}):
   const target = opts.target ?? "model";
   const unavailable = namespaceScenarioUnavailable(target);
   if (unavailable) throw new NetError(unavailable);
-  const plan: LbNetPlan = { prefix: opts.prefix ?? "slbrn", servers: opts.servers ?? 3, clients: 1 };
+  const plan: LbNetPlan = { prefix: opts.prefix ?? "slbrn", servers: opts.servers ?? 3, clients: 1, ...(opts.mgmtSubnet ? { mgmtSubnet: opts.mgmtSubnet } : {}) };
   const durationMs = opts.durationMs ?? 4000;
   const killAtMs = opts.killAtMs ?? Math.round(durationMs * 0.4);
   const killed = opts.killServer ?? 1;
@@ -146,7 +148,7 @@ export async function runNamespaceScenario(opts: NamespaceScenarioOptions = {}):
     log(`switch (${target}) at ${grpcAddress}; ${topo.hosts.length} namespace hosts up`);
 
     for (let id = 1; id <= plan.servers; id++) {
-      const args = ["server", "--id", String(id), "--bind", serverAddress(serverId(id)).ip, "--mgmt-ip", serverMgmtIp(id), "--version-check-ms", "500", "--peer-timeout-ms", "150", "--peer-retries", "3"];
+      const args = ["server", "--id", String(id), "--bind", serverAddress(serverId(id)).ip, "--mgmt-ip", serverMgmtIp(plan, id), "--version-check-ms", "500", "--peer-timeout-ms", "150", "--peer-retries", "3"];
       processes.push(HostProcess.start(`server ${id}`, execArgv(topo, serverHostName(id), [process.execPath, SLB_BIN, ...args])));
     }
     await Promise.all(processes.map((p, i) => p.waitForLine((l) => l.startsWith(`slb server ${i + 1}:`), STARTUP_TIMEOUT_MS)));

@@ -16,13 +16,15 @@ import { GATEWAY_MAC, SERVER_PEER_PORT, VIP, clientAddress, clientRoute, serverA
 
 /** Never routed by the switch: the hosts only need its MAC (static ARP), the address is nominal. */
 export const GATEWAY_IP = "10.0.0.254";
-export const MGMT_SUBNET = "192.168.77";
-export const MGMT_BRIDGE_ADDRESS = `${MGMT_SUBNET}.254/24`;
+/** The default management /24; runs that may overlap (tests in parallel) each take their own. */
+export const DEFAULT_MGMT_SUBNET = "192.168.77";
 
 export interface LbNetPlan {
   readonly prefix: string;
   readonly servers: number;
   readonly clients: number;
+  /** First three octets of the management /24, default DEFAULT_MGMT_SUBNET; "none" leaves the management network out. */
+  readonly mgmtSubnet?: string;
 }
 
 const gatewayMac = (): string => formatMac(GATEWAY_MAC);
@@ -35,22 +37,23 @@ export function clientHostName(index: number): string {
   return `c${index}`;
 }
 
-export function serverMgmtIp(id: number): string {
-  return `${MGMT_SUBNET}.${id}`;
+export function serverMgmtIp(plan: LbNetPlan, id: number): string {
+  return `${plan.mgmtSubnet ?? DEFAULT_MGMT_SUBNET}.${id}`;
 }
 
 export function lbNetTopology(plan: LbNetPlan): NetTopology {
   const gateway = { ip: GATEWAY_IP, mac: gatewayMac() };
+  const withMgmt = plan.mgmtSubnet !== "none";
   const hosts: NetHost[] = [];
   for (let i = 1; i <= plan.servers; i++) {
     const a = serverAddress(serverId(i));
-    hosts.push({ name: serverHostName(i), switchPort: a.switchPort, address: `${a.ip}/32`, mac: formatMac(a.mac), gateway, mgmtAddress: `${serverMgmtIp(i)}/24` });
+    hosts.push({ name: serverHostName(i), switchPort: a.switchPort, address: `${a.ip}/32`, mac: formatMac(a.mac), gateway, ...(withMgmt ? { mgmtAddress: `${serverMgmtIp(plan, i)}/24` } : {}) });
   }
   for (let c = 0; c < plan.clients; c++) {
     const a = clientAddress(c);
     hosts.push({ name: clientHostName(c), switchPort: a.switchPort, address: `${a.ip}/32`, mac: formatMac(a.mac), gateway });
   }
-  return { prefix: plan.prefix, hosts, mgmt: { bridgeAddress: MGMT_BRIDGE_ADDRESS } };
+  return { prefix: plan.prefix, hosts, ...(withMgmt ? { mgmt: { bridgeAddress: `${serverMgmtIp(plan, 254)}/24` } } : {}) };
 }
 
 /** Switch ports the plan uses (servers 1..N, clients 100..). */
@@ -74,7 +77,7 @@ export function lbControllerTopology(
       switchPort: a.switchPort,
       dataPort: VIP.port,
       peerPort: SERVER_PEER_PORT,
-      mgmt: { ip: serverMgmtIp(i), port: DEFAULT_MGMT_PORT },
+      mgmt: { ip: serverMgmtIp(plan, i), port: DEFAULT_MGMT_PORT },
     });
   }
   const routes = Array.from({ length: plan.clients }, (_, c) => {

@@ -30,7 +30,7 @@ function assertClean(t: { deepEqual: (a: unknown, b: unknown, m?: string) => voi
 }
 
 needsRoot("servers and a client in namespaces: a primary SIGKILLed under load loses no session, and nothing is left afterwards", async (t) => {
-  const result = await runNamespaceScenario({ prefix: "slbrt", servers: 3, sessions: 6, durationMs: 2500, killServer: 1, bridgeBasePort: 43000, log: (l) => t.log(l) });
+  const result = await runNamespaceScenario({ prefix: "slbrt", servers: 3, sessions: 6, durationMs: 2500, killServer: 1, bridgeBasePort: 43000, mgmtSubnet: "192.168.81", log: (l) => t.log(l) });
   t.log(`acked ${result.acked}, failovers ${result.failovers}, retries ${result.retries}, in doubt ${result.inDoubt}`);
   t.deepEqual(result.violations, []);
   t.is(result.lostSessions, 0);
@@ -50,6 +50,7 @@ needsRoot("a run that fails after bring-up still tears everything down", async (
       sessions: 2,
       durationMs: 500,
       bridgeBasePort: 43500,
+      mgmtSubnet: "192.168.82",
       onUp: async (running) => {
         serverPids = running.serverPids;
         throw new Error("deliberate failure after bring-up");

@@ -7,6 +7,9 @@ import { type Command, UsageError, optionInt, optionString, parseArgs } from "..
 const help = `usage: slb net up --topology FILE [--wire-base-port N --bridge-base-port M | --no-bridge]
        slb net down (--topology FILE | --prefix NAME)
        slb net exec --topology FILE HOST -- COMMAND [ARGS...]
+       slb net scenario [--target model|bmv2] [--servers N] [--sessions N] [--duration-ms N] [--kill ID]
+       slb net bench [--duration-ms N] [--size BYTES]
+       slb net diff
 
 Hosts as Linux network namespaces joined to switch ports by veth pairs (needs root, iproute2,
 ethtool, and socat for the bridges). Like mininet, without mininet.
@@ -21,6 +24,14 @@ ethtool, and socat for the bridges). Like mininet, without mininet.
   down   removes every namespace, veth, bridge and namespace process of the prefix, also after
          a crashed run.
   exec   runs a command inside a host's namespace.
+  scenario  the failover scenario on real hosts: servers and a client as processes in
+         namespaces (kernel UDP), the switch and the controller here; one primary is SIGKILLed
+         part-way; checks no session lost and no failover to a secondary while others live,
+         then removes everything (also on failure). --target bmv2 runs the real
+         simple_switch_grpc on the veths (when installed).
+  bench  packets per second of our switch model through veths and the frame bridges.
+  diff   the same packet sequence through our model and the real simple_switch_grpc (when
+         installed), compared packet by packet.
 
 options:
   --topology FILE         JSON: {"prefix": "slb", "hosts": [{"name": "s1", "switchPort": 2,
@@ -50,7 +61,10 @@ export const netCommand: Command = {
     const dashDash = args.indexOf("--");
     const own = dashDash >= 0 ? args.slice(0, dashDash) : args;
     const command = dashDash >= 0 ? args.slice(dashDash + 1) : [];
-    const parsed = parseArgs(own, { values: ["topology", "prefix", "wire-base-port", "bridge-base-port"], flags: ["no-bridge"] });
+    const parsed = parseArgs(own, {
+      values: ["topology", "prefix", "wire-base-port", "bridge-base-port", "target", "servers", "sessions", "duration-ms", "kill", "size"],
+      flags: ["no-bridge"],
+    });
     const [verb, host] = parsed.positional;
     const topologyPath = parsed.options.get("topology");
     const topology = typeof topologyPath === "string" ? loadTopology(topologyPath) : undefined;
@@ -79,8 +93,41 @@ export const netCommand: Command = {
         const child = spawn(file!, rest, { stdio: "inherit" });
         return await new Promise<number>((resolve) => child.on("exit", (code) => resolve(code ?? 1)));
       }
+      case "scenario": {
+        const target = optionString(parsed, "target", "model");
+        if (target !== "model" && target !== "bmv2") throw new UsageError(`--target must be model or bmv2, got '${target}'`);
+        const { runNamespaceScenario } = await import("../../../../testbench/src/realnet/scenario.ts");
+        const result = await runNamespaceScenario({
+          target,
+          servers: optionInt(parsed, "servers", 3),
+          sessions: optionInt(parsed, "sessions", 8),
+          durationMs: optionInt(parsed, "duration-ms", 4000),
+          killServer: optionInt(parsed, "kill", 1),
+          log: (line) => console.log(line),
+        });
+        console.log(`${result.sessions} sessions, ${result.acked} increments acknowledged, ${result.failovers} failovers, ${result.lostSessions} sessions lost`);
+        for (const v of result.violations) console.log(`  violation: ${v}`);
+        console.log(result.passed ? "PASS" : "FAIL");
+        return result.passed ? 0 : 1;
+      }
+      case "bench": {
+        const { benchVethPps } = await import("../../../../testbench/src/realnet/bench.ts");
+        const result = await benchVethPps({ durationMs: optionInt(parsed, "duration-ms", 3000), payloadBytes: optionInt(parsed, "size", 64) });
+        console.log(`${result.pps} packets/s through veth (${result.received} of ${result.sent} sent received, ${result.payloadBytes}-byte payloads)`);
+        return 0;
+      }
+      case "diff": {
+        const { formatDifferentialReport, runModelVsBmv2 } = await import("../../../../testbench/src/realnet/differential.ts");
+        const outcome = await runModelVsBmv2();
+        if (outcome.kind === "skipped") {
+          console.log(outcome.reason);
+          return 2;
+        }
+        console.log(formatDifferentialReport(outcome.report));
+        return outcome.report.differences.length === 0 ? 0 : 1;
+      }
       default:
-        throw new UsageError(verb === undefined ? "missing verb: up, down or exec" : `unknown verb '${verb}'`);
+        throw new UsageError(verb === undefined ? "missing verb: up, down, exec, scenario, bench or diff" : `unknown verb '${verb}'`);
     }
   },
 };
