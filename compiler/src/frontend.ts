@@ -38,13 +38,26 @@ export interface FrontendResult {
 
 export function runFrontend(file: string, opts: FrontendOptions = {}): FrontendResult {
   const sink = new DiagnosticSink();
-  return finish(preprocess(file, toPreprocessOptions(opts), sink), sink);
+  const pp = guard(file, sink, () => preprocess(file, toPreprocessOptions(opts), sink));
+  return pp === undefined ? { diagnostics: sink.items, sources: new Map() } : finish(pp, sink);
 }
 
 /** Same as runFrontend for a program held in memory; `file` names it in diagnostics. */
 export function runFrontendOnText(file: string, text: string, opts: FrontendOptions = {}): FrontendResult {
   const sink = new DiagnosticSink();
-  return finish(preprocessText(file, text, toPreprocessOptions(opts), sink), sink);
+  const pp = guard(file, sink, () => preprocessText(file, text, toPreprocessOptions(opts), sink));
+  return pp === undefined ? { diagnostics: sink.items, sources: new Map([[file, text]]) } : finish(pp, sink);
+}
+
+/** A bug in the preprocessor must still come out as a diagnostic, not a stack trace. */
+function guard(file: string, sink: DiagnosticSink, run: () => PreprocessResult): PreprocessResult | undefined {
+  try {
+    return run();
+  } catch (err) {
+    const where = sink.items[sink.items.length - 1]?.loc ?? { file, line: 1, col: 1 };
+    sink.error(where, `internal compiler error: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
+  }
 }
 
 /** Renders a result's diagnostics, each with its source line and a caret. */

@@ -15,6 +15,7 @@ import {
 } from "./expr.ts";
 import { asArray, asInt, asObject, asString, invalid, parseHexstr, type JsonObject } from "./json.ts";
 import type { Layout } from "./layout.ts";
+import { numericExpr, numericStore } from "./numeric.ts";
 import type { PacketState } from "./state.ts";
 import { StdMeta } from "./stdmeta.ts";
 
@@ -100,12 +101,43 @@ export function compileAction(env: ActionEnv, raw: unknown, path: string): Compi
   };
 }
 
-/** A compiled primitive: a plain step, or a jump (returns the next primitive index). */
-type CompiledPrimitive = { readonly step: Step } | { readonly jump: (s: PacketState) => number };
+/**
+ * A compiled primitive: a plain step (with `copy` set when it only moves one
+ * PHV slot to another), or a jump (returns the next primitive index).
+ */
+type CompiledPrimitive =
+  | { readonly step: Step; readonly copy?: { readonly from: number; readonly to: number } }
+  | { readonly jump: (s: PacketState) => number };
+
+/**
+ * Runs of plain slot copies (p4c's struct copies for control parameters are
+ * dozens of them in a row) become one step looping over the slot pairs.
+ */
+function fuseCopies(prims: readonly { step: Step; copy?: { from: number; to: number } }[]): Step[] {
+  const steps: Step[] = [];
+  for (let i = 0; i < prims.length; ) {
+    let j = i;
+    while (j < prims.length && prims[j]!.copy) j++;
+    if (j - i < 2) {
+      steps.push(prims[i]!.step);
+      i++;
+      continue;
+    }
+    const from = prims.slice(i, j).map((p) => p.copy!.from);
+    const to = prims.slice(i, j).map((p) => p.copy!.to);
+    const n = from.length;
+    steps.push((s) => {
+      const f = s.f;
+      for (let k = 0; k < n; k++) f[to[k]!] = f[from[k]!]!;
+    });
+    i = j;
+  }
+  return steps;
+}
 
 function sequence(prims: readonly CompiledPrimitive[], n: number): Step {
   if (prims.every((p) => "step" in p)) {
-    const steps = prims.map((p) => (p as { step: Step }).step);
+    const steps = fuseCopies(prims as readonly { step: Step; copy?: { from: number; to: number } }[]);
     if (steps.length === 0) return () => {};
     if (steps.length === 1) return steps[0]!;
     // Like bmv2, an action runs all its primitives even after `exit`; the flag only stops the control.
@@ -160,11 +192,14 @@ export function compilePrimitive(env: ActionEnv, ctx: ExprContext, p: JsonObject
       const dst = lvalue(ctx, param(p, 0, path), pp(0));
       const src = compile(ctx, param(p, 1, path), pp(1));
       if (dst.varbit) return { step: assignVarbit(dst, src, pp(1)) };
+      const num = src.k === "lv" ? undefined : numericExpr(ctx, param(p, 1, path), pp(1));
+      if (num) return { step: numericStore(dst.width, dst.signed, num, dst.store, dst.write) };
       const read = asData(src, pp(1));
       // An unsigned field copied into an unsigned field at least as wide needs no truncation.
       if (src.k === "lv" && !src.lv.varbit && !src.lv.signed && !dst.signed && src.lv.width <= dst.width) {
         const store = dst.store;
-        return { step: (s) => store(s, read(s)) };
+        const copy = src.lv.slot !== undefined && dst.slot !== undefined ? { from: src.lv.slot, to: dst.slot } : undefined;
+        return { step: (s) => store(s, read(s)), copy };
       }
       const write = dst.write;
       return { step: (s) => write(s, read(s)) };

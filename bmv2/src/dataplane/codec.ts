@@ -111,6 +111,17 @@ export function headerCodec(layout: Layout, type: HeaderType): HeaderCodec {
         let acc = 0;
         const end = byte0 + run.byteOffset + run.bytes;
         for (let b = byte0 + run.byteOffset; b < end; b++) acc = acc * 256 + buf[b]!;
+        if (acc <= 0xffff_ffff) {
+          // Runs of up to 32 bits split with integer shifts instead of float division.
+          for (let i = run.first + run.count - 1; i >= run.first; i--) {
+            const w = widths[i]!;
+            const v = w === 32 ? acc : acc & (scales[i]! - 1);
+            acc = w === 32 ? 0 : acc >>> w;
+            const big = v < SMALL_LIMIT ? SMALL[v]! : BigInt(v);
+            s.f[base + i] = signed[i] ? BigInt.asIntN(w, big) : big;
+          }
+          continue;
+        }
         for (let i = run.first + run.count - 1; i >= run.first; i--) {
           const scale = scales[i]!;
           const v = acc % scale;
@@ -136,8 +147,14 @@ export function headerCodec(layout: Layout, type: HeaderType): HeaderCodec {
           acc = acc * scales[i]! + Number(v < 0n || signed[i] ? BigInt.asUintN(w, v) : v);
         }
         for (let b = byte0 + run.byteOffset + run.bytes - 1; b >= byte0 + run.byteOffset; b--) {
-          out[b] = acc % 256;
-          acc = (acc - (acc % 256)) / 256;
+          if (acc <= 0xffff_ffff) {
+            out[b] = acc & 0xff;
+            acc = acc >>> 8;
+          } else {
+            const low = acc % 256;
+            out[b] = low;
+            acc = (acc - low) / 256;
+          }
         }
       }
     },

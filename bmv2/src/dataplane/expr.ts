@@ -1,5 +1,6 @@
 import { asArray, asInt, asObject, asString, invalid, parseHexstr, type JsonObject } from "./json.ts";
 import type { HeaderStack, HeaderType, HeaderUnion, Layout, UnionStack } from "./layout.ts";
+import { bigOf, numericExpr } from "./numeric.ts";
 import type { PacketState } from "./state.ts";
 
 /**
@@ -22,6 +23,8 @@ export interface LValue {
   readonly store: (s: PacketState, v: bigint) => void;
   /** Header the field belongs to (for varbit length bookkeeping), -1 when out of range. */
   readonly header: HeaderFn;
+  /** PHV slot of a field known at load time (lets actions fuse plain copies). */
+  readonly slot?: number;
 }
 
 export interface HeaderRef {
@@ -99,6 +102,7 @@ export function fieldLValue(ctx: ExprContext, ref: unknown, path: string): LValu
       s.f[slot] = v;
     },
     header: () => h,
+    slot,
   };
 }
 
@@ -274,7 +278,13 @@ export function compile(ctx: ExprContext, v: unknown, path: string): Compiled {
     case "expression": {
       // Primitive arguments wrap a type-value object; conditions hold the operator directly.
       const inner = asObject(value, vpath);
-      return "op" in inner ? compileOp(ctx, inner, vpath) : compile(ctx, inner, vpath);
+      if (!("op" in inner)) return compile(ctx, inner, vpath);
+      const num = numericExpr(ctx, v, path);
+      if (num) {
+        const f = num.fn;
+        return { k: "d", fn: num.lo === num.hi ? constant(BigInt(num.lo)) : (s) => bigOf(f(s)) };
+      }
+      return compileOp(ctx, inner, vpath);
     }
     default:
       throw invalid(`${path}.type`, `unsupported operand type "${type}"`);
@@ -368,6 +378,8 @@ function compileOp(ctx: ExprContext, e: JsonObject, path: string): Compiled {
   }
   const cmp = COMPARE[op];
   if (cmp) {
+    const numeric = numericCompare(ctx, e, path, op);
+    if (numeric) return { k: "b", fn: numeric };
     const lc = compile(ctx, e["left"], lp);
     const rc = compile(ctx, e["right"], rp);
     if (lc.k === "b" && rc.k === "b") {
@@ -539,6 +551,46 @@ function compileOp(ctx: ExprContext, e: JsonObject, path: string): Compiled {
     }
     default:
       throw invalid(`${path}.op`, `unsupported expression operator "${op}"`);
+  }
+}
+
+/** A comparison of two operands the numeric compiler can evaluate exactly. */
+function numericCompare(ctx: ExprContext, e: JsonObject, path: string, op: string): BoolFn | undefined {
+  const l = e["left"] === undefined || e["left"] === null ? undefined : numericExpr(ctx, e["left"], `${path}.left`);
+  const r = l && (e["right"] === undefined || e["right"] === null ? undefined : numericExpr(ctx, e["right"], `${path}.right`));
+  if (!l || !r) return undefined;
+  const lf = l.fn;
+  const rf = r.fn;
+  if (r.lo === r.hi) {
+    const k = r.lo;
+    switch (op) {
+      case "==":
+        return (s) => lf(s) === k;
+      case "!=":
+        return (s) => lf(s) !== k;
+      case "<":
+        return (s) => lf(s) < k;
+      case "<=":
+        return (s) => lf(s) <= k;
+      case ">":
+        return (s) => lf(s) > k;
+      default:
+        return (s) => lf(s) >= k;
+    }
+  }
+  switch (op) {
+    case "==":
+      return (s) => lf(s) === rf(s);
+    case "!=":
+      return (s) => lf(s) !== rf(s);
+    case "<":
+      return (s) => lf(s) < rf(s);
+    case "<=":
+      return (s) => lf(s) <= rf(s);
+    case ">":
+      return (s) => lf(s) > rf(s);
+    default:
+      return (s) => lf(s) >= rf(s);
   }
 }
 

@@ -131,7 +131,6 @@ function numericOp(ctx: ExprContext, e: Record<string, unknown>, path: string): 
   const l = operand("left");
   const r = operand("right");
   if (!l || !r) return undefined;
-  if (isConstant(l) && isConstant(r) && !["+", "-", "*", "&", "|", "^", "<<", ">>"].includes(op)) return undefined;
   const lf = l.fn;
   const rf = r.fn;
   switch (op) {

@@ -52,6 +52,8 @@ export class StdMeta {
 
   set(s: PacketState, name: StdField, v: bigint): void {
     const slot = this.slots[name];
-    if (slot >= 0) s.f[slot] = v & this.masks[name];
+    if (slot < 0) return;
+    const mask = this.masks[name];
+    s.f[slot] = v >= 0n && v <= mask ? v : v & mask;
   }
 }

@@ -162,16 +162,19 @@ class SimpleSwitch implements SimpleSwitchModel {
     ];
     const egressQueue: EgressJob[] = [];
     let ingressPasses = 0;
-    while (ingressQueue.length > 0 || egressQueue.length > 0) {
+    // Heads of the two queues (indices rather than shift(): the common packet makes one pass of each).
+    let ingressHead = 0;
+    let egressHead = 0;
+    while (ingressHead < ingressQueue.length || egressHead < egressQueue.length) {
+      const egressPending = egressHead < egressQueue.length;
       // Replicas are bounded by the groups; only resubmit / recirculate loops need a cap.
-      if (egressQueue.length === 0 && ++ingressPasses > MAX_PASSES) {
-        this.counts["pass_limit_drops"]! += ingressQueue.length;
+      if (!egressPending && ++ingressPasses > MAX_PASSES) {
+        this.counts["pass_limit_drops"]! += ingressQueue.length - ingressHead;
         break;
       }
-      const job = egressQueue.shift();
       try {
-        if (job) this.egress(prog, job, ingressQueue, egressQueue);
-        else this.ingress(prog, ingressQueue.shift()!, ingressQueue, egressQueue);
+        if (egressPending) this.egress(prog, egressQueue[egressHead++]!, ingressQueue, egressQueue);
+        else this.ingress(prog, ingressQueue[ingressHead++]!, ingressQueue, egressQueue);
       } catch (e) {
         if (!(e instanceof AssertionAbort)) {
           this.counts["internal_errors"]!++;

@@ -68,7 +68,12 @@ export interface TableConfig {
 
 export class MatchTable {
   private readonly entries = new Map<number, Entry>();
-  private readonly exactIndex: Map<string | bigint, Entry> | undefined;
+  private readonly exactIndex: Map<string | bigint | number, Entry> | undefined;
+  /**
+   * Key widths of an exact table with several keys that fit 53 bits together:
+   * its index is keyed by the keys packed into one number (no string building per packet).
+   */
+  private readonly packedWidths: readonly number[] | undefined;
   /** Tables keyed by one lpm field: entries by prefix length, then by masked value. */
   private readonly lpmBuckets: Map<number, Map<bigint, Entry>> | undefined;
   private lpmLengths: number[] = [];
@@ -104,6 +109,8 @@ export class MatchTable {
     this.rangeKey = keys.map((k) => k.matchType === "range");
     this.keyBuffer = keys.map(() => 0n);
     this.exactIndex = exactOnly ? new Map() : undefined;
+    const totalWidth = keys.reduce((sum, k) => sum + k.width, 0);
+    this.packedWidths = exactOnly && keys.length > 1 && totalWidth <= 53 ? keys.map((k) => k.width) : undefined;
     if (keys.length === 1 && keys[0]!.matchType === "lpm") {
       const w = keys[0]!.width;
       this.lpmBuckets = new Map();
@@ -142,6 +149,18 @@ export class MatchTable {
     if (n === 0) return undefined;
     if (this.exactIndex) {
       if (n === 1) return this.exactIndex.get(keys[0]!.read(s));
+      const widths = this.packedWidths;
+      if (widths) {
+        let packed = 0;
+        for (let i = 0; i < n; i++) {
+          const scale = 2 ** widths[i]!;
+          const v = Number(keys[i]!.read(s));
+          // A value outside the key's width equals no entry's value.
+          if (!(v >= 0 && v < scale)) return undefined;
+          packed = packed * scale + v;
+        }
+        return this.exactIndex.get(packed);
+      }
       let k = "";
       for (let i = 0; i < n; i++) k += (i === 0 ? "" : ",") + keys[i]!.read(s).toString();
       return this.exactIndex.get(k);
@@ -272,7 +291,9 @@ export class MatchTable {
     return e.values.map((v, i) => `${v.toString(16)}/${e.masks[i]!.toString(16)}/${e.highs[i]!.toString(16)}`).join(",");
   }
 
-  private exactKeyOf(values: readonly bigint[]): string | bigint {
+  private exactKeyOf(values: readonly bigint[]): string | bigint | number {
+    const widths = this.packedWidths;
+    if (widths) return values.reduce((packed, v, i) => packed * 2 ** widths[i]! + Number(v), 0);
     return values.length === 1 ? values[0]! : values.join(",");
   }
 

@@ -97,8 +97,9 @@ const sample = v1 ? join(v1, "v1model", "default_action-bmv2.p4") : null;
   }),
 );
 
-test(
-  "slb compile exits 1 on a program with errors and 2-style usage errors throw",
+// Serial: it replaces console.error while it runs.
+test.serial(
+  "slb compile exits 1 on a program with errors, and usage errors throw",
   withTempDir(async (t, dir) => {
     const bad = join(dir, "bad.p4");
     writeFileSync(bad, "this is not P4;\n");

@@ -174,3 +174,22 @@ test("include guards make a second include empty", (t) => {
 test("line continuations join lines", (t) => {
   t.deepEqual(pp("#define LONG 1 + \\\n 2\nLONG\n").lines, ["1 +  2"]);
 });
+
+test("redefining a macro with another body warns (as cpp does); the same body does not", (t) => {
+  const sink = new DiagnosticSink();
+  const result = preprocessText("main.p4", "#define P 1\n#define P 1\n#define P 2\nP\n", {}, sink);
+  t.deepEqual(sink.items.map(formatDiagnosticHeadline), ["main.p4:3:1: warning: 'P' redefined"]);
+  t.is(result.text.trim(), "2");
+});
+
+test("an unterminated block comment is reported where it opens", (t) => {
+  const r = pp("bit<8> x; // fine\n/* closed */ bit<8> y;\nbit<8> z; /* never\nclosed\n");
+  t.deepEqual(r.errors, ["main.p4:3:11: error: unterminated comment"]);
+});
+
+test("a header that includes itself without a guard is reported once, at its first #include", (t) => {
+  const root = tree(t, { "main.p4": '#include "loop.p4"\n', "loop.p4": 'bit<8> x;\n#include "loop.p4"\n' });
+  const sink = new DiagnosticSink();
+  preprocess(join(root, "main.p4"), {}, sink);
+  t.deepEqual(sink.items.map(formatDiagnosticHeadline), [`${join(root, "loop.p4")}:2:10: error: #include nested too deeply: 'loop.p4' includes itself without an include guard`]);
+});

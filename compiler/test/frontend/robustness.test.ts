@@ -1,11 +1,15 @@
 /**
- * Broken input never makes the front end throw: damaged versions of real programs come back
- * as diagnostics (or, when the damage happens to be harmless, as a checked program).
+ * Broken input never makes the front end throw: damaged and truncated versions of real programs,
+ * and every program in bad/, come back as rendered diagnostics (or, when the damage happens to be
+ * harmless, as a checked program).
  */
-import test from "ava";
-import { readFileSync } from "node:fs";
+import test, { type ExecutionContext } from "ava";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { v1modelCases } from "../../../testbench/src/conformance.ts";
-import { runFrontendOnText } from "../../src/frontend.ts";
+import { formatDiagnostic } from "../../src/diagnostics/format.ts";
+import { runFrontend, runFrontendOnText, type FrontendResult } from "../../src/frontend.ts";
 
 const SAMPLE = ["table-entries-range-bmv2", "header-stack-ops-bmv2"];
 /** Damage every STEP-th line: enough variety, few enough runs to keep the file fast. */
@@ -41,5 +45,59 @@ for (const c of cases) {
       });
     }
     t.true(statementsBroken > 0);
+  });
+}
+
+/** Every diagnostic renders as `file:line:col: severity: message`, the source line, and a caret. */
+function assertRendered(t: ExecutionContext, r: FrontendResult, label: string): void {
+  for (const d of r.diagnostics) {
+    const text = formatDiagnostic(d, (name) => r.sources.get(name));
+    const lines = text.split("\n");
+    t.regex(lines[0]!, /^.+:\d+:\d+: (error|warning): \S/, label);
+    t.is(lines.length, 3, `${label}: ${lines[0]}`);
+    t.regex(lines[2] ?? "", /^[ \t]*\^$/, label);
+  }
+}
+
+const badDir = join(dirname(fileURLToPath(import.meta.url)), "bad");
+
+test("every bad program is diagnosed with a rendered error, never an exception or internal error", (t) => {
+  const files = readdirSync(badDir).filter((f) => f.endsWith(".p4"));
+  t.true(files.length >= 65);
+  for (const f of files) {
+    const r = runFrontend(join(badDir, f));
+    t.true(r.diagnostics.some((d) => d.severity === "error"), f);
+    t.false(r.diagnostics.some((d) => d.message.startsWith("internal compiler error")), f);
+    assertRendered(t, r, f);
+  }
+});
+
+/** Cut points: every line end, plus a few cuts inside lines (mid-token, mid-string, mid-comment). */
+function cutPoints(text: string): number[] {
+  const cuts = new Set<number>();
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) cuts.add(i);
+  const step = Math.max(1, Math.floor(text.length / 25));
+  for (let i = 0; i < text.length; i += step) cuts.add(i);
+  return [...cuts].sort((a, b) => a - b);
+}
+
+const ownPrograms = ["../../../p4/v1model/session_lb.p4", "../../../p4/tna/session_lb.p4"]
+  .map((p) => fileURLToPath(new URL(p, import.meta.url)))
+  .filter((p) => existsSync(p));
+const PREFIX_SAMPLE = ["table-entries-range-bmv2", "header-stack-ops-bmv2"];
+const prefixPrograms = [...ownPrograms, ...v1modelCases().filter((c) => PREFIX_SAMPLE.includes(c.name)).map((c) => c.p4File)];
+
+for (const file of prefixPrograms) {
+  test(`every truncated prefix of ${file.split("/").slice(-3).join("/")} is diagnosed, never thrown`, (t) => {
+    const text = readFileSync(file, "utf8");
+    const cuts = cutPoints(text);
+    for (const cut of cuts) {
+      const r = runFrontendOnText(file, text.slice(0, cut));
+      const failed = r.diagnostics.some((d) => d.severity === "error");
+      t.is(r.program === undefined, failed, `cut at ${cut}`);
+      t.false(r.diagnostics.some((d) => d.message.startsWith("internal compiler error")), `cut at ${cut}`);
+      assertRendered(t, r, `cut at ${cut}`);
+    }
+    t.true(cuts.length > 10);
   });
 }

@@ -87,6 +87,7 @@ async function addMgmtLink(topo: NetTopology, host: NetHost, address: string): P
   const outside = mgmtInterfaceName(topo, host);
   await sh(["ip", "link", "add", outside, "type", "veth", "peer", "name", "mgmt0", "netns", ns]);
   await sh(["ip", "-n", ns, "addr", "add", address, "dev", "mgmt0"]);
+  await shQuiet(["ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.mgmt0.disable_ipv6=1"]);
   await sh(["ip", "-n", ns, "link", "set", "mgmt0", "up"]);
   await sh(["ip", "link", "set", outside, "master", mgmtBridgeName(topo.prefix)]);
   await sh(["ip", "link", "set", outside, "up"]);

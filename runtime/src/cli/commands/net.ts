@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { execArgv, netDown, netUp } from "../../netns/lifecycle.ts";
+import { NetError, execArgv, netDown, netUp } from "../../netns/lifecycle.ts";
 import type { NetTopology } from "../../netns/topology.ts";
 import { type Command, UsageError, optionInt, optionString, parseArgs } from "../command.ts";
 
@@ -58,76 +58,87 @@ export const netCommand: Command = {
   summary: "create / remove / enter network-namespace hosts wired to switch ports",
   help,
   async run(args) {
-    const dashDash = args.indexOf("--");
-    const own = dashDash >= 0 ? args.slice(0, dashDash) : args;
-    const command = dashDash >= 0 ? args.slice(dashDash + 1) : [];
-    const parsed = parseArgs(own, {
-      values: ["topology", "prefix", "wire-base-port", "bridge-base-port", "target", "servers", "sessions", "duration-ms", "kill", "size"],
-      flags: ["no-bridge"],
-    });
-    const [verb, host] = parsed.positional;
-    const topologyPath = parsed.options.get("topology");
-    const topology = typeof topologyPath === "string" ? loadTopology(topologyPath) : undefined;
-    switch (verb) {
-      case "up": {
-        if (!topology) throw new UsageError("up needs --topology FILE");
-        const wireBase = optionInt(parsed, "wire-base-port", 20000);
-        const bridgeBase = optionInt(parsed, "bridge-base-port", 21000);
-        const bridge = parsed.options.has("no-bridge")
-          ? undefined
-          : (p: number) => ({ wireAddress: { host: "127.0.0.1", port: wireBase + p }, bridgePort: bridgeBase + p });
-        await netUp(topology, bridge ? { bridge } : {});
-        for (const h of topology.hosts) console.log(`${topology.prefix}-${h.name}: ${h.address} on switch port ${h.switchPort}`);
-        return 0;
-      }
-      case "down": {
-        const prefix = topology?.prefix ?? optionString(parsed, "prefix", "");
-        if (prefix === "") throw new UsageError("down needs --topology FILE or --prefix NAME");
-        const removed = await netDown(prefix);
-        console.log(`removed ${removed.namespaces} namespaces, ${removed.links} links, ${removed.bridges} frame bridges, ${removed.processes} processes`);
-        return 0;
-      }
-      case "exec": {
-        if (!topology || host === undefined || command.length === 0) throw new UsageError("exec needs --topology FILE HOST -- COMMAND");
-        const [file, ...rest] = execArgv(topology, host, command);
-        const child = spawn(file!, rest, { stdio: "inherit" });
-        return await new Promise<number>((resolve) => child.on("exit", (code) => resolve(code ?? 1)));
-      }
-      case "scenario": {
-        const target = optionString(parsed, "target", "model");
-        if (target !== "model" && target !== "bmv2") throw new UsageError(`--target must be model or bmv2, got '${target}'`);
-        const { runNamespaceScenario } = await import("../../../../testbench/src/realnet/scenario.ts");
-        const result = await runNamespaceScenario({
-          target,
-          servers: optionInt(parsed, "servers", 3),
-          sessions: optionInt(parsed, "sessions", 8),
-          durationMs: optionInt(parsed, "duration-ms", 4000),
-          killServer: optionInt(parsed, "kill", 1),
-          log: (line) => console.log(line),
-        });
-        console.log(`${result.sessions} sessions, ${result.acked} increments acknowledged, ${result.failovers} failovers, ${result.lostSessions} sessions lost`);
-        for (const v of result.violations) console.log(`  violation: ${v}`);
-        console.log(result.passed ? "PASS" : "FAIL");
-        return result.passed ? 0 : 1;
-      }
-      case "bench": {
-        const { benchVethPps } = await import("../../../../testbench/src/realnet/bench.ts");
-        const result = await benchVethPps({ durationMs: optionInt(parsed, "duration-ms", 3000), payloadBytes: optionInt(parsed, "size", 64) });
-        console.log(`${result.pps} packets/s through veth (${result.received} of ${result.sent} sent received, ${result.payloadBytes}-byte payloads)`);
-        return 0;
-      }
-      case "diff": {
-        const { formatDifferentialReport, runModelVsBmv2 } = await import("../../../../testbench/src/realnet/differential.ts");
-        const outcome = await runModelVsBmv2();
-        if (outcome.kind === "skipped") {
-          console.log(outcome.reason);
-          return 2;
-        }
-        console.log(formatDifferentialReport(outcome.report));
-        return outcome.report.differences.length === 0 ? 0 : 1;
-      }
-      default:
-        throw new UsageError(verb === undefined ? "missing verb: up, down, exec, scenario, bench or diff" : `unknown verb '${verb}'`);
+    try {
+      return await runNet(args);
+    } catch (err) {
+      // Missing root or tools, a bad topology, the real switch absent: a message, not a stack trace.
+      if (!(err instanceof NetError)) throw err;
+      console.error(`slb net: ${err.message}`);
+      return 1;
     }
   },
 };
+
+async function runNet(args: readonly string[]): Promise<number> {
+  const dashDash = args.indexOf("--");
+  const own = dashDash >= 0 ? args.slice(0, dashDash) : args;
+  const command = dashDash >= 0 ? args.slice(dashDash + 1) : [];
+  const parsed = parseArgs(own, {
+    values: ["topology", "prefix", "wire-base-port", "bridge-base-port", "target", "servers", "sessions", "duration-ms", "kill", "size"],
+    flags: ["no-bridge"],
+  });
+  const [verb, host] = parsed.positional;
+  const topologyPath = parsed.options.get("topology");
+  const topology = typeof topologyPath === "string" ? loadTopology(topologyPath) : undefined;
+  switch (verb) {
+    case "up": {
+      if (!topology) throw new UsageError("up needs --topology FILE");
+      const wireBase = optionInt(parsed, "wire-base-port", 20000);
+      const bridgeBase = optionInt(parsed, "bridge-base-port", 21000);
+      const bridge = parsed.options.has("no-bridge")
+        ? undefined
+        : (p: number) => ({ wireAddress: { host: "127.0.0.1", port: wireBase + p }, bridgePort: bridgeBase + p });
+      await netUp(topology, bridge ? { bridge } : {});
+      for (const h of topology.hosts) console.log(`${topology.prefix}-${h.name}: ${h.address} on switch port ${h.switchPort}`);
+      return 0;
+    }
+    case "down": {
+      const prefix = topology?.prefix ?? optionString(parsed, "prefix", "");
+      if (prefix === "") throw new UsageError("down needs --topology FILE or --prefix NAME");
+      const removed = await netDown(prefix);
+      console.log(`removed ${removed.namespaces} namespaces, ${removed.links} links, ${removed.bridges} frame bridges, ${removed.processes} processes`);
+      return 0;
+    }
+    case "exec": {
+      if (!topology || host === undefined || command.length === 0) throw new UsageError("exec needs --topology FILE HOST -- COMMAND");
+      const [file, ...rest] = execArgv(topology, host, command);
+      const child = spawn(file!, rest, { stdio: "inherit" });
+      return await new Promise<number>((resolve) => child.on("exit", (code) => resolve(code ?? 1)));
+    }
+    case "scenario": {
+      const target = optionString(parsed, "target", "model");
+      if (target !== "model" && target !== "bmv2") throw new UsageError(`--target must be model or bmv2, got '${target}'`);
+      const { runNamespaceScenario } = await import("../../../../testbench/src/realnet/scenario.ts");
+      const result = await runNamespaceScenario({
+        target,
+        servers: optionInt(parsed, "servers", 3),
+        sessions: optionInt(parsed, "sessions", 8),
+        durationMs: optionInt(parsed, "duration-ms", 4000),
+        killServer: optionInt(parsed, "kill", 1),
+        log: (line) => console.log(line),
+      });
+      console.log(`${result.sessions} sessions, ${result.acked} increments acknowledged, ${result.failovers} failovers, ${result.lostSessions} sessions lost`);
+      for (const v of result.violations) console.log(`  violation: ${v}`);
+      console.log(result.passed ? "PASS" : "FAIL");
+      return result.passed ? 0 : 1;
+    }
+    case "bench": {
+      const { benchVethPps } = await import("../../../../testbench/src/realnet/bench.ts");
+      const result = await benchVethPps({ durationMs: optionInt(parsed, "duration-ms", 3000), payloadBytes: optionInt(parsed, "size", 64) });
+      console.log(`${result.pps} packets/s through veth (${result.received} of ${result.sent} sent received, ${result.payloadBytes}-byte payloads)`);
+      return 0;
+    }
+    case "diff": {
+      const { formatDifferentialReport, runModelVsBmv2 } = await import("../../../../testbench/src/realnet/differential.ts");
+      const outcome = await runModelVsBmv2();
+      if (outcome.kind === "skipped") {
+        console.log(outcome.reason);
+        return 2;
+      }
+      console.log(formatDifferentialReport(outcome.report));
+      return outcome.report.differences.length === 0 ? 0 : 1;
+    }
+    default:
+      throw new UsageError(verb === undefined ? "missing verb: up, down, exec, scenario, bench or diff" : `unknown verb '${verb}'`);
+  }
+}
