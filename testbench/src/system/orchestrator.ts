@@ -349,4 +349,3 @@ export async function startEmbeddedSystem(options: SystemOptions): Promise<Embed
 }
 
 /** Whether the real p4c and simple_switch_grpc are on PATH. */
-export { realToolsStatus } from "./program.ts";

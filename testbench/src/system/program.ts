@@ -56,9 +56,3 @@ export function findOnPath(name: string): string | undefined {
   }
   return undefined;
 }
-
-export function realToolsStatus(): { readonly available: boolean; readonly reason: string } {
-  const missing = ["p4c", "simple_switch_grpc"].filter((tool) => findOnPath(tool) === undefined);
-  if (missing.length > 0) return { available: false, reason: `not installed (not on PATH): ${missing.join(", ")}` };
-  return { available: true, reason: "p4c and simple_switch_grpc found on PATH" };
-}

@@ -2,13 +2,14 @@ import { writeFileSync } from "node:fs";
 import { type Command, UsageError, optionInt, optionString, parseArgs } from "../command.ts";
 import { formatSummary, runDemo } from "../../../../testbench/src/demo/run.ts";
 import { renderTimelineSvg } from "../../../../testbench/src/plot/svg.ts";
-import { realToolsStatus, startEmbeddedSystem } from "../../../../testbench/src/system/orchestrator.ts";
+import { namespaceScenarioUnavailable, runNamespaceScenario } from "../../../../testbench/src/realnet/scenario.ts";
+import { startEmbeddedSystem } from "../../../../testbench/src/system/orchestrator.ts";
 
 export const demoCommand: Command = {
   name: "demo",
   summary: "run the whole system under load, kill a primary, bring it back, drain a server, show it live",
   help: [
-    "usage: slb demo [--servers 4] [--duration 30] [--real] [--plot out.svg]",
+    "usage: slb demo [--servers 4] [--duration 30] [--net embedded|namespaces] [--target model|bmv2] [--real] [--plot out.svg]",
     "",
     "Compiles the load-balancer program with our compiler, starts our switch model on UDP wires",
     "with its P4Runtime server, the controller, N session servers behind the switch (userspace",
@@ -20,29 +21,31 @@ export const demoCommand: Command = {
     "options:",
     "  --servers N    session servers (default 4, at least 3)",
     "  --duration S   seconds of load (default 30)",
-    "  --real         use the real p4c and simple_switch_grpc from PATH (reports what is missing;",
-    "                 driving simple_switch_grpc's interface ports is not supported yet)",
+    "  --net embedded|namespaces",
+    "                 embedded (default): everything in this process on UDP wires, no root;",
+    "                 namespaces: servers and clients as real processes in network namespaces",
+    "                 on kernel UDP, the switch on veth pairs (root, iproute2, ethtool, socat)",
+    "  --target model|bmv2",
+    "                 with --net namespaces: our switch model (default) or the real",
+    "                 simple_switch_grpc on the veths",
+    "  --real         the same as --net namespaces --target bmv2 (reports what is missing)",
     "  --plot FILE    also write an SVG timeline of the run",
     "",
     "example: slb demo --servers 5 --duration 20",
   ].join("\n"),
   async run(args) {
-    const parsed = parseArgs(args, { values: ["servers", "duration", "plot"], flags: ["real"] });
+    const parsed = parseArgs(args, { values: ["servers", "duration", "plot", "net", "target"], flags: ["real"] });
     const servers = optionInt(parsed, "servers", 4);
     const durationS = optionInt(parsed, "duration", 30);
     if (servers < 3) throw new UsageError("--servers must be at least 3 (one dies, one drains, sessions need a primary and a secondary)");
     if (durationS < 4) throw new UsageError("--duration must be at least 4 seconds");
-    if (parsed.options.has("real")) {
-      const status = realToolsStatus();
-      // simple_switch_grpc attaches its ports to network interfaces (veth pairs, root), not to
-      // our UDP wires, so the demo cannot drive it yet; say so rather than run the embedded one.
-      console.error(
-        status.available
-          ? "slb demo --real: p4c and simple_switch_grpc are installed, but running the demo on them (veth ports, root) is not supported yet; run without --real"
-          : `slb demo --real: ${status.reason}`,
-      );
-      return 2;
-    }
+    const real = parsed.options.has("real");
+    const net = real ? "namespaces" : optionString(parsed, "net", "embedded");
+    const target = real ? "bmv2" : optionString(parsed, "target", "model");
+    if (net !== "embedded" && net !== "namespaces") throw new UsageError(`--net must be embedded or namespaces, got '${net}'`);
+    if (target !== "model" && target !== "bmv2") throw new UsageError(`--target must be model or bmv2, got '${target}'`);
+    if (net === "embedded" && target !== "model") throw new UsageError("--target bmv2 needs --net namespaces: simple_switch_grpc's ports are network interfaces");
+    if (net === "namespaces") return runOnNamespaces(target, servers, durationS);
     const summary = await runDemo({
       servers,
       durationS,
@@ -55,3 +58,22 @@ export const demoCommand: Command = {
     return summary.lost === 0 && summary.violations.length === 0 ? 0 : 1;
   },
 };
+
+/** The same story on real hosts: server and client processes in namespaces, a primary SIGKILLed part-way. */
+async function runOnNamespaces(target: "model" | "bmv2", servers: number, durationS: number): Promise<number> {
+  const unavailable = namespaceScenarioUnavailable(target);
+  if (unavailable) {
+    console.error(`slb demo --net namespaces: ${unavailable}`);
+    return 2;
+  }
+  const result = await runNamespaceScenario({ target, servers, sessions: 16, durationMs: durationS * 1000, log: (line) => console.log(line) });
+  console.log("summary:");
+  console.log(`  switch:            ${target === "model" ? "our switch model on veths" : "simple_switch_grpc on veths"}`);
+  console.log(`  increments acked:  ${result.acked}`);
+  console.log(`  retried:           ${result.retries}`);
+  console.log(`  failovers:         ${result.failovers}`);
+  console.log(`  killed:            server ${result.killedServer} at ${result.killedAtMs} ms`);
+  for (const v of result.violations) console.log(`  violation: ${v}`);
+  console.log(`sessions lost: ${result.lostSessions}`);
+  return result.passed ? 0 : 1;
+}
