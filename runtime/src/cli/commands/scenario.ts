@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { namespaceScenarioUnavailable, runNamespaceScenario } from "../../../../testbench/src/realnet/scenario.ts";
 import { type Command, UsageError, optionInt, optionString, parseArgs } from "../command.ts";
 import { type Scenario, ScenarioError, parseScenario } from "../../../../testbench/src/scenario/format.ts";
 import { freshSeed } from "../../../../testbench/src/scenario/prng.ts";
@@ -29,7 +30,7 @@ export const scenarioCommand: Command = {
   name: "scenario",
   summary: "run a failure scenario on the whole system and check its invariants",
   help: [
-    "usage: slb scenario <file|name>... [--seed N] [--short] [--plot out.svg]",
+    "usage: slb scenario <file|name>... [--seed N] [--short] [--plot out.svg] [--net namespaces [--target model|bmv2]]",
     "       slb scenario --all [--short]",
     "       slb scenario --random [--seed N] [--updates 10000] [--servers N] [--faults N]",
     "",
@@ -51,12 +52,17 @@ export const scenarioCommand: Command = {
     "  --short        the scenario's short form (fewer updates; what CI runs)",
     "  --plot FILE    write an SVG timeline (requests/s, servers up, failovers, events)",
     "  --all          every bundled scenario",
+    "  --net namespaces  run on real hosts: servers and clients as processes in network",
+    "                 namespaces, the switch on veths (root). Supports scenarios whose faults are",
+    "                 server kills (the first kill is injected; a role such as primary:0 kills",
+    "                 server 1, which is primary of part of the sessions)",
+    "  --target model|bmv2  with --net namespaces: our switch model or real simple_switch_grpc",
     "  --random       a generated scenario; --updates (default 10000), --servers, --faults",
     "",
     "example: slb scenario primary-death --short --plot primary-death.svg",
   ].join("\n"),
   async run(args) {
-    const parsed = parseArgs(args, { values: ["seed", "plot", "updates", "servers", "faults"], flags: ["short", "random", "all"] });
+    const parsed = parseArgs(args, { values: ["seed", "plot", "updates", "servers", "faults", "net", "target"], flags: ["short", "random", "all"] });
     const seed = optionInt(parsed, "seed", freshSeed());
     const short = parsed.options.has("short");
     const plot = optionString(parsed, "plot", "");
@@ -78,6 +84,13 @@ export const scenarioCommand: Command = {
       }
     }
     console.log(`seed ${seed} (replay with --seed ${seed})`);
+    const net = optionString(parsed, "net", "embedded");
+    if (net !== "embedded" && net !== "namespaces") throw new UsageError(`--net must be embedded or namespaces, got '${net}'`);
+    if (net === "namespaces") {
+      const target = optionString(parsed, "target", "model");
+      if (target !== "model" && target !== "bmv2") throw new UsageError(`--target must be model or bmv2, got '${target}'`);
+      return runOnNamespaces(scenarios, target, short, seed);
+    }
     let totalLost = 0;
     let failed = 0;
     for (const scenario of scenarios) {
@@ -99,3 +112,47 @@ export const scenarioCommand: Command = {
     return failed === 0 ? 0 : 1;
   },
 };
+
+/** What the namespace runner can inject today: one server kill part-way through the load. */
+function namespaceKill(scenario: Scenario): { readonly server: number; readonly fraction: number } | string {
+  const unsupported = scenario.timeline.filter((e) => e.action.do !== "kill" && e.action.do !== "restart");
+  if (unsupported.length > 0) return `uses '${unsupported[0]!.action.do}', which the namespace runner does not inject (it injects server kills)`;
+  const kill = scenario.timeline.find((e) => e.action.do === "kill");
+  if (!kill || kill.action.do !== "kill") return "has no server kill";
+  const ref = kill.action.server;
+  return { server: ref.kind === "id" ? ref.id : 1, fraction: kill.trigger.kind === "progress" ? kill.trigger.fraction : 0.4 };
+}
+
+async function runOnNamespaces(scenarios: readonly Scenario[], target: "model" | "bmv2", short: boolean, seed: number): Promise<number> {
+  const unavailable = namespaceScenarioUnavailable(target);
+  if (unavailable) {
+    console.error(`slb scenario --net namespaces: ${unavailable}`);
+    return 2;
+  }
+  let totalLost = 0;
+  let failed = 0;
+  for (const scenario of scenarios) {
+    const kill = namespaceKill(scenario);
+    if (typeof kill === "string") {
+      console.error(`slb scenario --net namespaces: ${scenario.name} ${kill}`);
+      return 2;
+    }
+    const durationMs = short ? 4000 : 15000;
+    console.log(`== ${scenario.name} on namespaces (${target}): kill server ${kill.server} at ${Math.round(kill.fraction * 100)}% of ${durationMs} ms`);
+    const result = await runNamespaceScenario({
+      target,
+      seed,
+      servers: Math.max(3, scenario.topology.servers),
+      durationMs,
+      killAtMs: Math.round(kill.fraction * durationMs),
+      killServer: kill.server,
+      log: (line) => console.log(`  ${line}`),
+    });
+    console.log(`  ${result.acked} increments acknowledged, ${result.failovers} failovers, ${result.lostSessions} sessions lost`);
+    for (const v of result.violations) console.log(`  violation: ${v}`);
+    totalLost += result.lostSessions;
+    if (!result.passed) failed++;
+  }
+  console.log(`sessions lost: ${totalLost}`);
+  return failed === 0 ? 0 : 1;
+}
