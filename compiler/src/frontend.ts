@@ -10,6 +10,11 @@
  * warning with its original file/line/col; `formatDiagnostics(diagnostics, name => sources.get(name))`
  * renders them as `file:line:col: error: message` plus the source line and a caret.
  *
+ * Syntax errors do not stop at the first: after each, the broken statement (or top-level
+ * declaration) is skipped and parsing resumes, so one run reports one error per broken construct
+ * (compiler/src/parser/recovery.ts). Type checking runs only on a program that parsed cleanly.
+ * Nothing escapes as an exception: a front-end bug becomes an "internal compiler error" diagnostic.
+ *
  * Include search: directory of the including file, then `includeDirs`, then the bundled
  * compiler/p4include/ (core.p4, v1model.p4). `defines` are like -D: `{ NAME: "value" }` or
  * `{ "F(x)": "body" }`.

@@ -439,7 +439,10 @@ export type Stmt =
 export interface AssignStmt extends NodeBase {
   kind: "AssignStmt";
   target: Expr;
+  /** For `a op= b` (P4_16 v1.2.5 compound assignment) this is the BinaryExpr `a op b`. */
   value: Expr;
+  /** Set when written as a compound assignment `target op= value`; `value` already combines them. */
+  compoundOp?: BinaryOp;
 }
 export interface CallStmt extends NodeBase {
   kind: "CallStmt";

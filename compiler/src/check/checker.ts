@@ -692,6 +692,8 @@ class Checker extends ExprChecker {
           if (seen.has(e.name)) this.error(e.loc, `duplicate switch label '${e.name}'`);
           seen.add(e.name);
         }
+      } else if (c.label.expr.kind === "PathExpr" && scope.lookup(c.label.expr.name)?.[0]?.kind === "ActionDecl") {
+        this.error(c.label.expr.loc, `switch label '${c.label.expr.name}' is an action: action labels need a switch on 'table.apply().action_run', not on a value of type '${typeToString(t)}'`);
       } else {
         c.label.expr = this.checkAgainst(c.label.expr, scope, t, "switch label");
         const v = c.label.expr.constValue;

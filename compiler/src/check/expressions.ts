@@ -228,7 +228,14 @@ export class ExprChecker {
     }
     if (from.kind === "parser" && to.kind === "parser") return from.decl.params.length === to.decl.params.length;
     if (from.kind === "control" && to.kind === "control") return from.decl.params.length === to.decl.params.length;
-    if (from.kind === "extern" && to.kind === "extern") return from.decl === to.decl;
+    if (from.kind === "extern" && to.kind === "extern") {
+      // Type arguments left open (dontcare) or generic (typeVar) on either side match anything.
+      const open = (t: Type): boolean => t.kind === "dontcare" || t.kind === "typeVar";
+      return from.decl === to.decl && from.typeArgs.every((a, i) => {
+        const b = to.typeArgs[i];
+        return b === undefined || open(a) || open(b) || typeEquals(a, b);
+      });
+    }
     return false;
   }
 
@@ -296,8 +303,13 @@ export class ExprChecker {
         return STRING;
       case "DontCareExpr":
         return DONTCARE;
-      case "TypeExpr":
-        return this.resolveType(e.typeRef, scope);
+      case "TypeExpr": {
+        // Only `error.X` and `T.minSizeInBits()`-style uses read a type in expression position;
+        // those are handled by their member/call forms, so reaching here means a type was used as a value.
+        const t = this.resolveType(e.typeRef, scope);
+        this.error(e.loc, `'${typeToString(t)}' is a type, not a value`);
+        return DONTCARE;
+      }
       case "PathExpr":
         return this.checkPath(e, scope);
       case "MemberExpr":

@@ -35,7 +35,9 @@ export const p4Lexer = buildLexer<Tk>([
   // reported whole as an invalid literal (by decodeIntLiteral) rather than as two tokens.
   [true, /^[0-9][A-Za-z0-9_]*/g, Tk.Int],
   [true, /^"(?:[^"\\\n]|\\.)*"/g, Tk.String],
-  [true, /^(?:&&&|\|\+\||\|-\||\.\.|\+\+|&&|\|\||==|!=|<=|>=|<<|[-+*\/%&|^~!?:;,.=<>(){}\[\]@])/g, Tk.Punct],
+  // Compound assignments (P4_16 v1.2.5) come first so `<<=` is not lexed as `<<` `=`; `>>=`
+  // stays `>` `>=` for the same reason `>>` is two tokens (see the parser's shiftRightAssign).
+  [true, /^(?:\|\+\|=|\|-\|=|<<=|\+=|-=|\*=|\/=|%=|&=|\|=|\^=|&&&|\|\+\||\|-\||\.\.|\+\+|&&|\|\||==|!=|<=|>=|<<|[-+*\/%&|^~!?:;,.=<>(){}\[\]@])/g, Tk.Punct],
   [false, /^\s+/g, Tk.Space],
   [true, /^./g, Tk.Invalid],
 ]);

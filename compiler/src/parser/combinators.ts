@@ -50,6 +50,17 @@ export const shiftRight: Parser<Tk, P4Token> = {
   },
 };
 
+/** `>>=`: a `>` immediately followed by `>=` (how the lexer splits it). */
+export const shiftRightAssign: Parser<Tk, P4Token> = {
+  parse(token) {
+    const second = token?.next;
+    if (token?.text === ">" && second?.text === ">=" && adjacent(token, second)) {
+      return { successful: true, candidates: [{ firstToken: token, nextToken: second.next, result: token }], error: undefined };
+    }
+    return fail(token, "expected '>>='");
+  },
+};
+
 /** A single `>` that is not the first half of `>>`. */
 export const greaterThan: Parser<Tk, P4Token> = {
   parse(token) {

@@ -8,10 +8,10 @@ import type {
   ActionDecl, ActionRef, BlockStmt, ConstDecl, ControlLocal, DeclaredId, Direction, EnumMember,
   Field, Instantiation, KeyElement, MethodDecl, Param, ParserLocal, ParserState, SelectCase, Stmt, SwitchCase, SwitchLabel,
   TableDecl, TableEntry, TableProperty, TopLevelDecl, Transition, TypeParam, VarDecl, FunctionDecl,
-  CallExpr, PathExpr,
+  BinaryOp, CallExpr, Expr, PathExpr,
 } from "../ast/nodes.ts";
 import { Tk, type P4Token } from "../lexer/tokens.ts";
-import { tokenWhere, where } from "./combinators.ts";
+import { shiftRightAssign, tokenWhere, where } from "./combinators.ts";
 import { loc } from "./context.ts";
 import {
   annotations, argumentList, expr, ident, nameTok, simpleKeyset, sym, tupleKeyset, typeRef,
@@ -47,15 +47,35 @@ const typeParams: P<TypeParam[]> = apply(
 // ---------------------------------------------------------------------------------------------
 // Statements
 
-/** `target = value;` or `call(...);` — one expression parse serves both. */
+/** Compound assignment operators (P4_16 v1.2.5) and the binary operator each applies. */
+const COMPOUND_ASSIGNMENTS: ReadonlyMap<string, BinaryOp> = new Map<string, BinaryOp>([
+  ["*=", "*"], ["/=", "/"], ["%=", "%"], ["+=", "+"], ["-=", "-"], ["|+|=", "|+|"], ["|-|=", "|-|"],
+  ["<<=", "<<"], ["&=", "&"], ["|=", "|"], ["^=", "^"],
+]);
+const assignOp: P<BinaryOp | "="> = alt_sc(
+  apply(sym("="), () => "=" as const),
+  apply(shiftRightAssign, () => ">>" as const),
+  apply(tokenWhere((t) => t.kind === Tk.Punct && COMPOUND_ASSIGNMENTS.has(t.text), "assignment operator"), (t) => COMPOUND_ASSIGNMENTS.get(t.text)!),
+);
+
+/**
+ * `target = value;`, `target op= value;` or `call(...);` — one expression parse serves all.
+ * `a op= b` is kept as the assignment `a = a op b` (the spec defines it so), with
+ * `compoundOp` recording the written form; the target is copied so each node has one parent.
+ */
 const assignOrCall: P<Stmt> = apply(
   where(
-    seq(expr, alt_sc(kmid(sym("="), expr, semi), apply(semi, () => undefined))),
+    seq(expr, alt_sc(seq(assignOp, kleft(expr, semi)), apply(semi, () => undefined))),
     ([e, value]) => value !== undefined || e.kind === "CallExpr",
     "assignment or method call",
   ),
-  ([e, value]): Stmt =>
-    value !== undefined ? { kind: "AssignStmt", loc: e.loc, target: e, value } : { kind: "CallStmt", loc: e.loc, call: e as CallExpr },
+  ([e, assigned]): Stmt => {
+    if (assigned === undefined) return { kind: "CallStmt", loc: e.loc, call: e as CallExpr };
+    const [op, value] = assigned;
+    if (op === "=") return { kind: "AssignStmt", loc: e.loc, target: e, value };
+    const combined: Expr = { kind: "BinaryExpr", loc: e.loc, op, left: structuredClone(e), right: value };
+    return { kind: "AssignStmt", loc: e.loc, target: e, value: combined, compoundOp: op };
+  },
 );
 
 export const constDecl: P<ConstDecl> = apply(

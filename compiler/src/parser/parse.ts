@@ -1,6 +1,7 @@
 /**
- * Parser entry point: lexes preprocessed text, runs the grammar, and reports the first syntax
- * error at the farthest token the grammar could not consume (like a yacc parser would).
+ * Parser entry point: lexes preprocessed text, runs the grammar, and reports each syntax error
+ * at the farthest token the grammar could not consume (like a yacc parser would), recovering
+ * after each one (recovery.ts) to find the errors that follow.
  */
 import type { Program, SrcLoc, TopLevelDecl } from "../ast/nodes.ts";
 import type { DiagnosticSink } from "../diagnostics/diagnostic.ts";
@@ -8,6 +9,7 @@ import { p4Lexer, Tk, type P4Token } from "../lexer/tokens.ts";
 import { decodeIntLiteral } from "../lexer/int_literal.ts";
 import type { SourceMap } from "../preprocess/source_map.ts";
 import { withParseContext } from "./context.ts";
+import { blankTokens, skipSpanAfterError } from "./recovery.ts";
 import { program } from "./declarations.ts";
 
 const TYPE_KEYWORDS = new Set(["header", "struct", "header_union", "enum", "extern", "parser", "control", "package"]);
@@ -43,8 +45,7 @@ function describe(token: P4Token | undefined): string {
 
 export function parseProgram(text: string, map: SourceMap, sink: DiagnosticSink): Program | undefined {
   const locate = (t: P4Token): SrcLoc => map.locate(t.pos.rowBegin, t.pos.columnBegin);
-  const tokens: P4Token[] = [];
-  for (let t = p4Lexer.parse(text); t !== undefined; t = t.next) tokens.push(t);
+  const tokens = lex(text);
   let lexOk = true;
   for (const t of tokens) {
     if (t.kind === Tk.Invalid) {
@@ -62,19 +63,42 @@ export function parseProgram(text: string, map: SourceMap, sink: DiagnosticSink)
   const fileLoc: SrcLoc = tokens[0] !== undefined ? { ...locate(tokens[0]), line: 1, col: 1 } : map.endLocation();
 
   return withParseContext({ locate, typeNames: collectTypeNames(tokens) }, () => {
-    const out = program.parse(tokens[0]);
-    if (out.successful) {
-      const complete = out.candidates.find((c) => c.nextToken === undefined);
-      if (complete !== undefined) {
-        return { kind: "Program", loc: fileLoc, decls: complete.result.filter((d): d is TopLevelDecl => d !== undefined) };
+    let source = text;
+    let current = tokens;
+    let lastError = -1;
+    for (let reported = 0; reported < MAX_SYNTAX_ERRORS; reported++) {
+      const out = program.parse(current[0]);
+      if (out.successful) {
+        const complete = out.candidates.find((c) => c.nextToken === undefined);
+        if (complete !== undefined) {
+          return reported > 0 ? undefined : { kind: "Program", loc: fileLoc, decls: complete.result.filter((d): d is TopLevelDecl => d !== undefined) };
+        }
       }
+      const errPos = out.error?.pos;
+      const badIndex = errPos === undefined ? -1 : current.findIndex((t) => t.pos.index === errPos.index);
+      const bad = current[badIndex];
+      // After a recovery, an error no later than the previous one is a consequence of the skip
+      // (skipped spans keep braces balanced, so a later end-of-file error is a real one).
+      if (reported > 0 && bad !== undefined && bad.pos.index <= lastError) return undefined;
+      sink.error(bad !== undefined ? locate(bad) : endOf(current, locate, map), `syntax error, unexpected ${describe(bad)}`);
+      if (bad === undefined) return undefined;
+      lastError = bad.pos.index;
+      const span = skipSpanAfterError(current, badIndex);
+      if (span === undefined) return undefined;
+      source = blankTokens(source, current, span);
+      current = lex(source);
     }
-    const errPos = out.error?.pos;
-    const bad = errPos === undefined ? undefined : tokens.find((t) => t.pos.index === errPos.index);
-    const where = bad !== undefined ? locate(bad) : endOf(tokens, locate, map);
-    sink.error(where, `syntax error, unexpected ${describe(bad)}`);
     return undefined;
   });
+}
+
+/** Syntax errors reported per file before giving up. */
+const MAX_SYNTAX_ERRORS = 20;
+
+function lex(text: string): P4Token[] {
+  const tokens: P4Token[] = [];
+  for (let t = p4Lexer.parse(text); t !== undefined; t = t.next) tokens.push(t);
+  return tokens;
 }
 
 function endOf(tokens: P4Token[], locate: (t: P4Token) => SrcLoc, map: SourceMap): SrcLoc {

@@ -62,6 +62,8 @@ class Preprocessor {
   private readonly includeChain: { file: string; target: string; at: SrcLoc }[] = [];
   /** Set once the include depth limit is hit: later includes are skipped silently. */
   private includeOverflowed = false;
+  /** The file preprocessing started from. */
+  private includeRoot = "";
   private readonly includeDirs: string[];
 
   constructor(opts: PreprocessOptions, private readonly sink: DiagnosticSink) {
@@ -94,6 +96,7 @@ class Preprocessor {
   }
 
   private processFile(file: string, text: string, depth: number): void {
+    if (depth === 0) this.includeRoot = file;
     this.sources.set(file, text);
     const unterminated = unterminatedComment(text);
     if (unterminated !== undefined) this.sink.error({ file, ...unterminated }, "unterminated comment");
@@ -267,8 +270,9 @@ class Preprocessor {
       // Reported once, at the first #include of the file that keeps including itself (an
       // unguarded recursive include), instead of at every level of the runaway chain.
       this.includeOverflowed = true;
-      const chain = [...this.includeChain.map((c) => c.file), found];
-      const cycleStart = this.includeChain.find((c, i) => chain.indexOf(c.file, i + 1) >= 0);
+      // The first #include that re-enters a file still being read closes the cycle.
+      const open = [resolve(this.includeRoot), ...this.includeChain.map((c) => resolve(c.file))];
+      const cycleStart = this.includeChain.find((c, i) => open.slice(0, i + 1).includes(resolve(c.file)));
       if (cycleStart !== undefined) this.sink.error(cycleStart.at, `#include nested too deeply: '${cycleStart.target}' includes itself without an include guard`);
       else this.sink.error(nameLoc, `#include nested too deeply (more than ${MAX_INCLUDE_DEPTH} levels)`);
       return;

@@ -88,3 +88,40 @@ test("extern constructors infer type arguments from a value and from another ins
   const types = u?.kind === "ControlDecl" ? u.locals.flatMap((l) => (l.kind === "Instantiation" && l.type.resolved !== undefined ? [typeToString(l.type.resolved)] : [])) : [];
   t.deepEqual(types, ["Box<bit<8>>", "Wrap<bit<8>>"]);
 });
+
+test("@optional parameters of controls, extern constructors and extern methods may be left out", (t) => {
+  const r = check(
+    "extern Meter<T> { Meter(bit<32> size, @optional bool color_aware); T read(in bit<32> index, @optional in T color); }\n" +
+      "control Sub(inout m_t md, @optional in bit<8> extra) { apply { } }\n" +
+      "control U(inout hs_t hdr, inout m_t md) {\n" +
+      "  Meter<bit<8>>(32w4) meter; Sub() sub;\n" +
+      "  apply { md.x = meter.read(32w1); sub.apply(md); sub.apply(md, 8w2); }\n" +
+      "}\nPipe(P(), U()) pipe;\nTop(pipe) main;\n",
+  );
+  t.deepEqual(r.errors, [], r.rendered);
+  const u = r.program!.program.decls.find((d) => d.kind === "ControlDecl" && d.name === "U");
+  const stmts = u?.kind === "ControlDecl" ? u.apply.stmts : [];
+  const bound = stmts.map((s) => {
+    const call = s.kind === "CallStmt" ? s.call : s.kind === "AssignStmt" && s.value.kind === "CallExpr" ? s.value : undefined;
+    return call?.boundArgs?.map((b) => `${b.param.name}:${b.value === undefined ? "omitted" : "given"}`).join(",");
+  });
+  t.deepEqual(bound, ["index:given,color:omitted", "md:given,extra:omitted", "md:given,extra:given"]);
+  const meter = u?.kind === "ControlDecl" ? u.locals.find((l) => l.kind === "Instantiation" && l.name === "meter") : undefined;
+  t.deepEqual(meter?.kind === "Instantiation" ? meter.boundArgs?.map((b) => `${b.param.name}:${b.value === undefined ? "omitted" : "given"}`) : [], ["size:given", "color_aware:omitted"]);
+});
+
+test("a required parameter cannot be left out, even after an @optional one is given", (t) => {
+  const r = check(
+    "control Sub(inout m_t md, @optional in bit<8> extra, in bit<8> needed) { apply { } }\n" +
+      "control U(inout hs_t hdr, inout m_t md) { Sub() sub; apply { sub.apply(md, 8w1); } }\nPipe(P(), U()) pipe;\nTop(pipe) main;\n",
+  );
+  t.deepEqual(r.errors, ["missing argument for parameter 'needed'"]);
+});
+
+test("an extern instance argument must agree with type arguments given explicitly", (t) => {
+  const r = check(
+    "extern Wrap<T> { Wrap(Box<T> inner); }\n" +
+      "control U(inout hs_t hdr, inout m_t md) { Box(8w3) b; Wrap<bit<16>>(b) w; apply { } }\nPipe(P(), U()) pipe;\nTop(pipe) main;\n",
+  );
+  t.deepEqual(r.errors, ["type mismatch in argument 'inner': expected 'Box<bit<16>>', found 'Box<bit<8>>'"]);
+});

@@ -1,4 +1,4 @@
-// expect: 15:13: error: type mismatch in switch label: expected 'bit<8>', found 'action a'
+// expect: 15:13: error: switch label 'a' is an action: action labels need a switch on 'table.apply().action_run', not on a value of type 'bit<8>'
 #include <core.p4>
 #include <v1model.p4>
 header h_t { bit<8> a; bit<16> b; }

@@ -1,0 +1,24 @@
+// expect: 10:27: error: syntax error, unexpected '}'
+// expect: 12:37: error: syntax error, unexpected 'transition'
+// expect: 18:9: error: syntax error, unexpected 'm'
+// expect: 21:81: error: syntax error, unexpected ';'
+#include <core.p4>
+#include <v1model.p4>
+header h_t { bit<8> a; bit<16> b; }
+struct H { h_t h; h_t[3] hs; }
+struct M { bit<8> x; bit<16> y; int<8> s; bool f; }
+struct extra_t { bit<8> a }
+parser P(packet_in pk, out H hdr, inout M m, inout standard_metadata_t sm) {
+    state start { pk.extract(hdr.h) transition accept; }
+}
+control VC(inout H hdr, inout M m) { apply { } }
+control I(inout H hdr, inout M m, inout standard_metadata_t sm) {
+    apply {
+        m.x = m.y[7:0]
+        m.y = 1;
+    }
+}
+control E(inout H hdr, inout M m, inout standard_metadata_t sm) { apply { m.x = ; } }
+control CC(inout H hdr, inout M m) { apply { } }
+control D(packet_out pk, in H hdr) { apply { pk.emit(hdr.h); } }
+V1Switch(P(), VC(), I(), E(), CC(), D()) main;
