@@ -2,7 +2,6 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { CompileOptions, CompileResult } from "../../compiler/src/driver/result.ts";
-import type { FrontendResult } from "../../compiler/src/frontend.ts";
 
 export const V1MODEL_PROGRAM = fileURLToPath(new URL("../v1model/session_lb.p4", import.meta.url));
 export const TNA_PROGRAM = fileURLToPath(new URL("../tna/session_lb.p4", import.meta.url));
@@ -10,7 +9,6 @@ export const CONTROL_PLANE_DOC = fileURLToPath(new URL("../CONTROL_PLANE.md", im
 export const DEFINES = fileURLToPath(new URL("../shared/defines.p4", import.meta.url));
 
 const COMPILER = fileURLToPath(new URL("../../compiler/src/index.ts", import.meta.url));
-const FRONTEND = fileURLToPath(new URL("../../compiler/src/frontend.ts", import.meta.url));
 
 export type Available<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
 
@@ -25,15 +23,5 @@ export async function compileV1model(defines: Readonly<Record<string, string>> =
     return { ok: true, value: result };
   } catch (err) {
     return { ok: false, reason: `our compiler failed to load or crashed: ${(err as Error).message}` };
-  }
-}
-
-export async function frontend(file: string): Promise<Available<FrontendResult>> {
-  if (!existsSync(FRONTEND)) return { ok: false, reason: "compiler/src/frontend.ts does not exist yet" };
-  try {
-    const api = (await import(FRONTEND)) as { runFrontend: (file: string) => FrontendResult };
-    return { ok: true, value: api.runFrontend(file) };
-  } catch (err) {
-    return { ok: false, reason: `our front end failed to load or crashed: ${(err as Error).message}` };
   }
 }
