@@ -15,7 +15,7 @@ import {
 } from "./expr.ts";
 import { asArray, asInt, asObject, asString, invalid, parseHexstr, type JsonObject } from "./json.ts";
 import type { Layout } from "./layout.ts";
-import { numericExpr, numericStore } from "./numeric.ts";
+import { generate, numericExpr, numericStore } from "./numeric.ts";
 import type { PacketState } from "./state.ts";
 import { StdMeta } from "./stdmeta.ts";
 
@@ -102,42 +102,33 @@ export function compileAction(env: ActionEnv, raw: unknown, path: string): Compi
 }
 
 /**
- * A compiled primitive: a plain step (with `copy` set when it only moves one
- * PHV slot to another), or a jump (returns the next primitive index).
+ * A compiled primitive: a plain step (with `stmt`, JS source doing the same
+ * over the PHV, when it has one), or a jump (returns the next primitive index).
  */
-type CompiledPrimitive =
-  | { readonly step: Step; readonly copy?: { readonly from: number; readonly to: number } }
-  | { readonly jump: (s: PacketState) => number };
+type CompiledPrimitive = { readonly step: Step; readonly stmt?: string | undefined } | { readonly jump: (s: PacketState) => number };
 
 /**
- * Runs of plain slot copies (p4c's struct copies for control parameters are
- * dozens of them in a row) become one step looping over the slot pairs.
+ * An action without jumps becomes one generated function: primitives with
+ * source inline (p4c's struct copies and checksum arithmetic are dozens of
+ * them in a row), the others are called through `x`.
  */
-function fuseCopies(prims: readonly { step: Step; copy?: { from: number; to: number } }[]): Step[] {
-  const steps: Step[] = [];
-  for (let i = 0; i < prims.length; ) {
-    let j = i;
-    while (j < prims.length && prims[j]!.copy) j++;
-    if (j - i < 2) {
-      steps.push(prims[i]!.step);
-      i++;
-      continue;
-    }
-    const from = prims.slice(i, j).map((p) => p.copy!.from);
-    const to = prims.slice(i, j).map((p) => p.copy!.to);
-    const n = from.length;
-    steps.push((s) => {
-      const f = s.f;
-      for (let k = 0; k < n; k++) f[to[k]!] = f[from[k]!]!;
-    });
-    i = j;
-  }
-  return steps;
+function fused(prims: readonly { readonly step: Step; readonly stmt?: string | undefined }[]): Step {
+  const externs: Step[] = [];
+  const body = prims
+    .map((p) => {
+      if (p.stmt !== undefined) return p.stmt;
+      externs.push(p.step);
+      return `x[${externs.length - 1}](s);`;
+    })
+    .join("\n");
+  return generate<void>(body, externs);
 }
 
 function sequence(prims: readonly CompiledPrimitive[], n: number): Step {
   if (prims.every((p) => "step" in p)) {
-    const steps = fuseCopies(prims as readonly { step: Step; copy?: { from: number; to: number } }[]);
+    const plain = prims as readonly { readonly step: Step; readonly stmt?: string | undefined }[];
+    if (plain.some((p) => p.stmt !== undefined)) return fused(plain);
+    const steps = plain.map((p) => p.step);
     if (steps.length === 0) return () => {};
     if (steps.length === 1) return steps[0]!;
     // Like bmv2, an action runs all its primitives even after `exit`; the flag only stops the control.
@@ -193,13 +184,13 @@ export function compilePrimitive(env: ActionEnv, ctx: ExprContext, p: JsonObject
       const src = compile(ctx, param(p, 1, path), pp(1));
       if (dst.varbit) return { step: assignVarbit(dst, src, pp(1)) };
       const num = src.k === "lv" ? undefined : numericExpr(ctx, param(p, 1, path), pp(1));
-      if (num) return { step: numericStore(dst.width, dst.signed, num, dst.store, dst.write) };
+      if (num) return numericStore(dst.width, dst.signed, dst.slot, num, dst.store, dst.write);
       const read = asData(src, pp(1));
       // An unsigned field copied into an unsigned field at least as wide needs no truncation.
       if (src.k === "lv" && !src.lv.varbit && !src.lv.signed && !dst.signed && src.lv.width <= dst.width) {
         const store = dst.store;
-        const copy = src.lv.slot !== undefined && dst.slot !== undefined ? { from: src.lv.slot, to: dst.slot } : undefined;
-        return { step: (s) => store(s, read(s)), copy };
+        const stmt = src.lv.slot !== undefined && dst.slot !== undefined ? `f[${dst.slot}] = f[${src.lv.slot}];` : undefined;
+        return { step: (s) => store(s, read(s)), stmt };
       }
       const write = dst.write;
       return { step: (s) => write(s, read(s)) };
@@ -258,8 +249,8 @@ export function compilePrimitive(env: ActionEnv, ctx: ExprContext, p: JsonObject
       const dropPort = BigInt(env.dropPort);
       return {
         step: (s) => {
-          meta.set(s, "egress_spec", dropPort);
-          meta.set(s, "mcast_grp", 0n);
+          meta.set(s, meta.at.egress_spec, dropPort);
+          meta.set(s, meta.at.mcast_grp, 0n);
         },
       };
     }

@@ -26,6 +26,16 @@ export const port = (n: number): PortNumber => n as PortNumber;
 /** v1model drop port, as simple_switch uses it by default. */
 export const DROP_PORT = port(511);
 
+/** v1model port numbers are 9 bits (standard_metadata.ingress_port / egress_spec). */
+export const PORT_LIMIT = 512;
+
+/**
+ * Largest frame the switch takes or sends by default: a 9000-byte jumbo MTU plus
+ * Ethernet and VLAN headers, the common ceiling of data-centre switch ports.
+ * bmv2 itself has no limit of its own; its interfaces' MTU drops larger frames.
+ */
+export const MAX_FRAME_BYTES = 9216;
+
 export type SwitchErrorCode =
   | "NOT_FOUND" // unknown table/action/entry/member/group/index out of a register's range
   | "ALREADY_EXISTS" // duplicate key, duplicate member
@@ -173,6 +183,14 @@ export interface SwitchOptions {
   /** Port that packet-in/out go through (simple_switch `--cpu-port`); undefined: no CPU port. */
   readonly cpuPort?: PortNumber;
   readonly dropPort?: PortNumber;
+  /**
+   * The switch's ports. Frames injected on other ports (the CPU port aside) and frames the
+   * pipeline sends to other ports are dropped and counted (unknown_port_drops). Undefined:
+   * every v1model port number (0..511 but the drop port) is a port.
+   */
+  readonly ports?: readonly PortNumber[];
+  /** Frames longer than this, received or about to be sent, are dropped and counted (oversize_drops). Default MAX_FRAME_BYTES. */
+  readonly maxFrameBytes?: number;
   /** Clock in microseconds (v1model timestamps); tests inject a fake one. */
   readonly clockMicros?: () => bigint;
   readonly log?: (line: string) => void;
@@ -191,6 +209,10 @@ export interface SwitchModel {
   inject(ingressPort: PortNumber, frame: Uint8Array): void;
   onEgress(listener: EgressListener): () => void;
   onDigest(listener: DigestListener): () => void;
-  /** Per-switch counts the data plane keeps for itself (packets in/out, parser errors, drops). */
+  /**
+   * Per-switch counts the data plane keeps for itself (packets in/out, parser errors, drops).
+   * `dropped` counts every copy the switch discarded and is the sum of the *_drops reasons
+   * plus internal_errors and assertion_failures.
+   */
   stats(): Readonly<Record<string, number>>;
 }

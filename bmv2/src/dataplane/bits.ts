@@ -56,6 +56,14 @@ export function writeBits(out: Uint8Array, start: number, width: number, value: 
   if ((start & 7) === 0 && (width & 7) === 0) {
     const first = start >> 3;
     let i = first + (width >> 3) - 1;
+    if (width <= 32) {
+      let v = Number(value < 0n ? BigInt.asUintN(width, value) : value);
+      for (; i >= first; i--) {
+        out[i] = v & 0xff;
+        v >>>= 8;
+      }
+      return;
+    }
     if (width <= 48) {
       let v = Number(value < 0n ? BigInt.asUintN(width, value) : value);
       for (; i >= first; i--) {
@@ -64,10 +72,15 @@ export function writeBits(out: Uint8Array, start: number, width: number, value: 
       }
       return;
     }
+    // Wide fields go 32 bits per bigint operation rather than 8.
     let v = BigInt.asUintN(width, value);
-    for (; i >= first; i--) {
-      out[i] = Number(v & 0xffn);
-      v >>= 8n;
+    while (i >= first) {
+      let chunk = Number(BigInt.asUintN(32, v));
+      v >>= 32n;
+      for (let k = 0; k < 4 && i >= first; k++, i--) {
+        out[i] = chunk & 0xff;
+        chunk >>>= 8;
+      }
     }
     return;
   }

@@ -1,4 +1,5 @@
 import { readBits, writeBits } from "./bits.ts";
+import { generatedRunCodec } from "./codec_gen.ts";
 import type { HeaderType, Layout } from "./layout.ts";
 import type { PacketState } from "./state.ts";
 
@@ -6,8 +7,9 @@ import type { PacketState } from "./state.ts";
  * Wire format of one header type: reading its fields out of a frame
  * (extract) and writing them back (deparse). Field bit offsets are computed
  * once. Runs of narrow fields that together fill whole bytes (up to 48 bits,
- * e.g. IPv4 version+ihl, flags+fragOffset) are moved as one Number; wide or
- * odd fields, and headers with a varbit field, go field by field.
+ * e.g. IPv4 version+ihl, flags+fragOffset) are moved as one Number by
+ * generated code (codec_gen.ts); headers with odd runs or a varbit field, and
+ * headers starting mid-byte, go field by field.
  */
 export interface HeaderCodec {
   /** Header size in bits given the varbit field's current length. */
@@ -32,12 +34,17 @@ interface Run {
 
 function byteRuns(type: HeaderType): Run[] | undefined {
   if (type.varbitIndex >= 0) return undefined;
+  return byteRunsOf(type.fields.map((f) => f.width));
+}
+
+/** The byte runs of consecutive values of these widths, or undefined when they do not form whole-byte runs. */
+export function byteRunsOf(widths: readonly number[]): Run[] | undefined {
   const runs: Run[] = [];
   let bit = 0;
   let first = 0;
   let runBits = 0;
-  for (let i = 0; i < type.fields.length; i++) {
-    const w = type.fields[i]!.width;
+  for (let i = 0; i < widths.length; i++) {
+    const w = widths[i]!;
     if (runBits === 0 && w > 48 && w % 8 === 0) {
       runs.push({ first: i, count: 1, byteOffset: bit / 8, bytes: w / 8, wide: true });
       bit += w;
@@ -56,16 +63,12 @@ function byteRuns(type: HeaderType): Run[] | undefined {
   return runBits === 0 ? runs : undefined;
 }
 
-/** BigInts of small values, prebuilt: converting a Number costs far more than an array load. */
-const SMALL_LIMIT = 1 << 16;
-const SMALL: readonly bigint[] = Array.from({ length: SMALL_LIMIT }, (_, i) => BigInt(i));
 
 export function headerCodec(layout: Layout, type: HeaderType): HeaderCodec {
   const fields = type.fields;
   const bases = layout.headers.map((h) => h.base);
   const n = fields.length;
   const widths = fields.map((f) => (f.varbit ? 0 : f.width));
-  const scales = widths.map((w) => 2 ** w);
   const signed = fields.map((f) => f.signed);
   const vb = type.varbitIndex;
   const runs = byteRuns(type);
@@ -95,70 +98,11 @@ export function headerCodec(layout: Layout, type: HeaderType): HeaderCodec {
     return { bits: (varbitBits) => type.fixedBits + (vb >= 0 ? varbitBits : 0), extract: extractFieldwise, emit: emitFieldwise };
   }
   const fixedBits = type.fixedBits;
-  return {
-    bits: () => fixedBits,
-    extract(s, h, buf, start, varbitBits) {
-      if ((start & 7) !== 0) return extractFieldwise(s, h, buf, start, varbitBits);
-      const base = bases[h]!;
-      const byte0 = start >> 3;
-      for (const run of runs) {
-        if (run.wide) {
-          const i = run.first;
-          const raw = readBits(buf, start + run.byteOffset * 8, widths[i]!);
-          s.f[base + i] = signed[i] ? BigInt.asIntN(widths[i]!, raw) : raw;
-          continue;
-        }
-        let acc = 0;
-        const end = byte0 + run.byteOffset + run.bytes;
-        for (let b = byte0 + run.byteOffset; b < end; b++) acc = acc * 256 + buf[b]!;
-        if (acc <= 0xffff_ffff) {
-          // Runs of up to 32 bits split with integer shifts instead of float division.
-          for (let i = run.first + run.count - 1; i >= run.first; i--) {
-            const w = widths[i]!;
-            const v = w === 32 ? acc : acc & (scales[i]! - 1);
-            acc = w === 32 ? 0 : acc >>> w;
-            const big = v < SMALL_LIMIT ? SMALL[v]! : BigInt(v);
-            s.f[base + i] = signed[i] ? BigInt.asIntN(w, big) : big;
-          }
-          continue;
-        }
-        for (let i = run.first + run.count - 1; i >= run.first; i--) {
-          const scale = scales[i]!;
-          const v = acc % scale;
-          acc = (acc - v) / scale;
-          const big = v < SMALL_LIMIT ? SMALL[v]! : BigInt(v);
-          s.f[base + i] = signed[i] ? BigInt.asIntN(widths[i]!, big) : big;
-        }
-      }
-    },
-    emit(s, h, out, start) {
-      if ((start & 7) !== 0) return emitFieldwise(s, h, out, start);
-      const base = bases[h]!;
-      const byte0 = start >> 3;
-      for (const run of runs) {
-        if (run.wide) {
-          writeBits(out, start + run.byteOffset * 8, widths[run.first]!, s.f[base + run.first]!);
-          continue;
-        }
-        let acc = 0;
-        for (let i = run.first; i < run.first + run.count; i++) {
-          const v = s.f[base + i]!;
-          const w = widths[i]!;
-          acc = acc * scales[i]! + Number(v < 0n || signed[i] ? BigInt.asUintN(w, v) : v);
-        }
-        for (let b = byte0 + run.byteOffset + run.bytes - 1; b >= byte0 + run.byteOffset; b--) {
-          if (acc <= 0xffff_ffff) {
-            out[b] = acc & 0xff;
-            acc = acc >>> 8;
-          } else {
-            const low = acc % 256;
-            out[b] = low;
-            acc = (acc - low) / 256;
-          }
-        }
-      }
-    },
-  };
+  const generated = generatedRunCodec(runs, widths, signed, bases, {
+    extract: (s, h, buf, start) => extractFieldwise(s, h, buf, start, 0),
+    emit: emitFieldwise,
+  });
+  return { bits: () => fixedBits, extract: generated.extract, emit: generated.emit };
 }
 
 export function headerCodecs(layout: Layout): readonly HeaderCodec[] {

@@ -1,4 +1,6 @@
-import type { HeaderCodec } from "./codec.ts";
+import { writeBits } from "./bits.ts";
+import { byteRunsOf, type HeaderCodec } from "./codec.ts";
+import { generatedPacker } from "./codec_gen.ts";
 import { boolExpr, fieldLValue, type BoolFn, type ExprContext, type LValue } from "./expr.ts";
 import { BitPacker, hashAlgorithm } from "./hash.ts";
 import { asArray, asBool, asInt, asObject, asString, invalid, optional, parseHexstr } from "./json.ts";
@@ -102,6 +104,44 @@ export function compileCalculation(raw: unknown, path: string, ctx: ExprContext,
     }
   });
   const outputWidth = algoName === "crc32" || algoName === "crc32_custom" ? 32 : algoName === "identity" ? 64 : 16;
+  const fixed = fixedLayout(c["input"], ctx);
+  if (fixed) {
+    // Only fields and constants: every input has a fixed place, so one scratch buffer serves every packet.
+    const scratch = new Uint8Array(Math.ceil(fixed.bits / 8));
+    const reads = fixed.inputs.map((x) => {
+      if (x.kind === "field") return fieldLValue(ctx, x.ref, path).read;
+      const v = x.value;
+      return () => v;
+    });
+    const offsets = fixed.inputs.map((x) => x.offset);
+    const widths = fixed.inputs.map((x) => x.width);
+    const runs = byteRunsOf(widths);
+    const slots = fixed.inputs.map((x) => (x.kind === "field" ? fieldLValue(ctx, x.ref, path).slot : undefined));
+    if (runs && fixed.inputs.every((x, i) => x.kind === "constant" || slots[i] !== undefined)) {
+      const values = fixed.inputs.map((x, i) => (x.kind === "field" ? `f[${slots[i]}]` : `${BigInt.asUintN(x.width, x.value)}n`));
+      const pack = generatedPacker(runs, widths, values);
+      // Narrow runs overwrite whole bytes; only wide fields OR into the buffer and need it zeroed.
+      const zero = runs.some((r) => r.wide);
+      return {
+        name,
+        outputWidth,
+        hash(s) {
+          if (zero) scratch.fill(0);
+          pack(s, scratch);
+          return algo(scratch);
+        },
+      };
+    }
+    return {
+      name,
+      outputWidth,
+      hash(s) {
+        scratch.fill(0);
+        for (let i = 0; i < reads.length; i++) writeBits(scratch, offsets[i]!, widths[i]!, reads[i]!(s));
+        return algo(scratch);
+      },
+    };
+  }
   return {
     name,
     outputWidth,
@@ -111,6 +151,29 @@ export function compileCalculation(raw: unknown, path: string, ctx: ExprContext,
       return algo(packer.bytes());
     },
   };
+}
+
+type FixedInput =
+  | { readonly kind: "field"; readonly ref: unknown; readonly offset: number; readonly width: number }
+  | { readonly kind: "constant"; readonly value: bigint; readonly offset: number; readonly width: number };
+
+/** Bit offsets of a calculation's inputs when they are all non-varbit fields and constants (already validated by the general path). */
+function fixedLayout(rawInputs: unknown, ctx: ExprContext): { inputs: FixedInput[]; bits: number } | undefined {
+  const inputs: FixedInput[] = [];
+  let bits = 0;
+  for (const r of rawInputs as readonly { type: string; value: unknown; bitwidth?: unknown }[]) {
+    if (r.type === "field") {
+      const lv = fieldLValue(ctx, r.value, "");
+      if (lv.varbit) return undefined;
+      inputs.push({ kind: "field", ref: r.value, offset: bits, width: lv.width });
+      bits += lv.width;
+    } else if (r.type === "hexstr") {
+      const width = Number(r.bitwidth);
+      inputs.push({ kind: "constant", value: parseHexstr(r.value, ""), offset: bits, width });
+      bits += width;
+    } else return undefined;
+  }
+  return { inputs, bits };
 }
 
 export interface Checksum {

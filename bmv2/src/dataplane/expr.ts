@@ -1,6 +1,6 @@
 import { asArray, asInt, asObject, asString, invalid, parseHexstr, type JsonObject } from "./json.ts";
 import type { HeaderStack, HeaderType, HeaderUnion, Layout, UnionStack } from "./layout.ts";
-import { bigOf, numericExpr } from "./numeric.ts";
+import { bigOf, boolSource, boolWithSource, numFn, numericExpr } from "./numeric.ts";
 import type { PacketState } from "./state.ts";
 
 /**
@@ -281,8 +281,9 @@ export function compile(ctx: ExprContext, v: unknown, path: string): Compiled {
       if (!("op" in inner)) return compile(ctx, inner, vpath);
       const num = numericExpr(ctx, v, path);
       if (num) {
-        const f = num.fn;
-        return { k: "d", fn: num.lo === num.hi ? constant(BigInt(num.lo)) : (s) => bigOf(f(s)) };
+        if (num.lo === num.hi) return { k: "d", fn: constant(BigInt(num.lo)) };
+        const f = numFn(num);
+        return { k: "d", fn: (s) => bigOf(f(s)) };
       }
       return compileOp(ctx, inner, vpath);
     }
@@ -399,18 +400,20 @@ function compileOp(ctx: ExprContext, e: JsonObject, path: string): Compiled {
     return { k: "b", fn: (s) => cmp(l(s), r(s)) };
   }
   switch (op) {
-    case "and": {
-      const l = boolExpr(ctx, e["left"], lp);
-      const r = boolExpr(ctx, e["right"], rp);
-      return { k: "b", fn: (s) => l(s) && r(s) };
-    }
+    case "and":
     case "or": {
       const l = boolExpr(ctx, e["left"], lp);
       const r = boolExpr(ctx, e["right"], rp);
+      const ls = boolSource(l);
+      const rs = boolSource(r);
+      if (ls !== undefined && rs !== undefined) return { k: "b", fn: boolWithSource(`(${ls} ${op === "and" ? "&&" : "||"} ${rs})`) };
+      if (op === "and") return { k: "b", fn: (s) => l(s) && r(s) };
       return { k: "b", fn: (s) => l(s) || r(s) };
     }
     case "not": {
       const r = boolExpr(ctx, e["right"], rp);
+      const rs = boolSource(r);
+      if (rs !== undefined) return { k: "b", fn: boolWithSource(`(!${rs})`) };
       return { k: "b", fn: (s) => !r(s) };
     }
     case "~": {
@@ -418,6 +421,8 @@ function compileOp(ctx: ExprContext, e: JsonObject, path: string): Compiled {
       return { k: "d", fn: (s) => ~r(s) };
     }
     case "d2b": {
+      const num = numericExpr(ctx, e["right"], rp);
+      if (num?.src !== undefined) return { k: "b", fn: boolWithSource(`(${num.src} !== 0)`) };
       const r = dataExpr(ctx, e["right"], rp);
       return { k: "b", fn: (s) => r(s) !== 0n };
     }
@@ -473,6 +478,7 @@ function compileOp(ctx: ExprContext, e: JsonObject, path: string): Compiled {
       const rc = compile(ctx, e["right"], rp);
       if (rc.k === "u") return { k: "b", fn: unionValid(ctx, rc.ref) };
       if (rc.k !== "h") throw invalid(rp, "valid() expects a header");
+      if (rc.ref.staticIndex !== undefined) return { k: "b", fn: boolWithSource(`(v[${rc.ref.staticIndex}] === 1)`) };
       const h = rc.ref.fn;
       return { k: "b", fn: (s) => {
         const i = h(s);
@@ -559,25 +565,10 @@ function numericCompare(ctx: ExprContext, e: JsonObject, path: string, op: strin
   const l = e["left"] === undefined || e["left"] === null ? undefined : numericExpr(ctx, e["left"], `${path}.left`);
   const r = l && (e["right"] === undefined || e["right"] === null ? undefined : numericExpr(ctx, e["right"], `${path}.right`));
   if (!l || !r) return undefined;
-  const lf = l.fn;
-  const rf = r.fn;
-  if (r.lo === r.hi) {
-    const k = r.lo;
-    switch (op) {
-      case "==":
-        return (s) => lf(s) === k;
-      case "!=":
-        return (s) => lf(s) !== k;
-      case "<":
-        return (s) => lf(s) < k;
-      case "<=":
-        return (s) => lf(s) <= k;
-      case ">":
-        return (s) => lf(s) > k;
-      default:
-        return (s) => lf(s) >= k;
-    }
-  }
+  const jsOp = op === "==" ? "===" : op === "!=" ? "!==" : op;
+  if (l.src !== undefined && r.src !== undefined) return boolWithSource(`(${l.src} ${jsOp} ${r.src})`);
+  const lf = numFn(l);
+  const rf = numFn(r);
   switch (op) {
     case "==":
       return (s) => lf(s) === rf(s);

@@ -250,7 +250,9 @@ export function compileParser(
       if (type !== "hexstr") throw invalid(`${tp}.type`, `unsupported transition type "${type}"`);
       const vs = asString(to["value"], `${tp}.value`);
       if (hexDigits(vs) === 0) throw invalid(`${tp}.value`, "empty transition value");
-      return { kind: "value" as const, next, value: parseHexstr(vs, `${tp}.value`), mask, set: undefined };
+      // Stored already masked: the packet path masks only the key.
+      const value = parseHexstr(vs, `${tp}.value`);
+      return { kind: "value" as const, next, value: mask === undefined ? value : value & mask, mask, set: undefined };
     });
     const nParts = keyParts.length;
     const shifts = keyParts.map((p) => BigInt(p.bytes * 8));
@@ -270,7 +272,7 @@ export function compileParser(
       for (const t of transitions) {
         if (t.kind === "default") return t.next;
         if (t.kind === "value") {
-          if (t.mask === undefined ? key === t.value : (key & t.mask) === (t.value & t.mask)) return t.next;
+          if (t.mask === undefined ? key === t.value : (key & t.mask) === t.value) return t.next;
         } else {
           for (const e of t.set!.entries) {
             const m = t.mask === undefined ? e.mask : e.mask & t.mask;

@@ -3,6 +3,7 @@ import type { CompiledAction } from "./actions.ts";
 import { boolExpr, compile, normalizer, type DataFn, type ExprContext, type LValue } from "./expr.ts";
 import { asArray, asBool, asInt, asObject, asString, invalid, optional, parseHexstr, type JsonObject } from "./json.ts";
 import type { MatchParam } from "./api.ts";
+import { boolSource, generate } from "./numeric.ts";
 import type { PacketState } from "./state.ts";
 import { MatchTable, type BoundAction, type KeyField, type TableConfig } from "./tables.ts";
 
@@ -128,6 +129,8 @@ export function compilePipeline(
     tables.set(idx, new MatchTable({ ...spec, profile }));
   }
 
+  /** Source of the conditions that have one, by node index: inlined into the generated control. */
+  const conditionSources = new Map<number, { src: string; t: number; f: number }>();
   const nodes: NodeFn[] = allNodes.map((node, idx) => {
     const o = node.raw;
     const where = node.path;
@@ -135,6 +138,8 @@ export function compilePipeline(
       const cond = boolExpr(ctx, o["expression"], `${where}.expression`);
       const t = next(o["true_next"], `${where}.true_next`);
       const f = next(o["false_next"], `${where}.false_next`);
+      const src = boolSource(cond);
+      if (src !== undefined) conditionSources.set(idx, { src, t, f });
       return (s) => (cond(s) ? t : f);
     }
     if (node.kind === "call") {
@@ -179,13 +184,20 @@ export function compilePipeline(
     };
   });
   const init = next(p["init_table"], `${path}.init_table`);
-  return {
-    name,
-    run(s) {
-      let n = init;
-      while (n >= 0 && !s.exit) n = nodes[n]!(s);
-    },
-  };
+  return { name, run: generatedControl(nodes, conditionSources, init) };
+}
+
+/**
+ * The control graph as one generated function: a loop over a switch on the node index, with
+ * conditions that have source inlined and tables called through `x`. One call per table
+ * instead of one per node plus one per condition operand.
+ */
+function generatedControl(nodes: readonly NodeFn[], conditions: ReadonlyMap<number, { src: string; t: number; f: number }>, init: number): (s: PacketState) => void {
+  const cases = nodes.map((_, i) => {
+    const c = conditions.get(i);
+    return c ? `case ${i}: n = ${c.src} ? ${c.t} : ${c.f}; break;` : `case ${i}: n = x[${i}](s); break;`;
+  });
+  return generate<void>(`let n = ${init};\nwhile (n >= 0 && !s.exit) {\nswitch (n) {\n${cases.join("\n")}\ndefault: return;\n}\n}`, nodes);
 }
 
 function compileKey(ctx: ExprContext, k: JsonObject, where: string): KeyField {

@@ -26,34 +26,44 @@ export const STD_FIELDS = [
 ] as const;
 export type StdField = (typeof STD_FIELDS)[number];
 
+/** Where one standard_metadata field lives: its PHV slot (-1: not in this program) and value mask. */
+export interface StdSlot {
+  readonly slot: number;
+  readonly mask: bigint;
+}
+
 export class StdMeta {
   readonly slots: Readonly<Record<StdField, number>>;
-  private readonly masks: Readonly<Record<StdField, bigint>>;
+  /**
+   * Per-field slot and mask. Callers name the field as a property (`std.at.egress_spec`), a
+   * load V8 resolves at the call site, rather than as a string key looked up on every packet.
+   */
+  readonly at: Readonly<Record<StdField, StdSlot>>;
   readonly header: HeaderInstance | undefined;
 
   constructor(layout: Layout, headerName = "standard_metadata") {
     const h = layout.headerByName.get(headerName);
     this.header = h;
     const slots = {} as Record<StdField, number>;
-    const masks = {} as Record<StdField, bigint>;
+    const at = {} as Record<StdField, StdSlot>;
     for (const name of STD_FIELDS) {
       const i = h?.type.fieldIndex.get(name);
-      slots[name] = h && i !== undefined ? h.base + i : -1;
-      masks[name] = h && i !== undefined ? (1n << BigInt(h.type.fields[i]!.width)) - 1n : 0n;
+      const slot = h && i !== undefined ? h.base + i : -1;
+      slots[name] = slot;
+      at[name] = { slot, mask: h && i !== undefined ? (1n << BigInt(h.type.fields[i]!.width)) - 1n : 0n };
     }
     this.slots = slots;
-    this.masks = masks;
+    this.at = at;
   }
 
-  get(s: PacketState, name: StdField): bigint {
-    const slot = this.slots[name];
-    return slot < 0 ? 0n : s.f[slot]!;
+  get(s: PacketState, field: StdSlot): bigint {
+    return field.slot < 0 ? 0n : s.f[field.slot]!;
   }
 
-  set(s: PacketState, name: StdField, v: bigint): void {
-    const slot = this.slots[name];
+  set(s: PacketState, field: StdSlot, v: bigint): void {
+    const slot = field.slot;
     if (slot < 0) return;
-    const mask = this.masks[name];
+    const mask = field.mask;
     s.f[slot] = v >= 0n && v <= mask ? v : v & mask;
   }
 }

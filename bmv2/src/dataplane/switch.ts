@@ -1,5 +1,7 @@
 import {
   DROP_PORT,
+  MAX_FRAME_BYTES,
+  PORT_LIMIT,
   SwitchError,
   port as toPort,
   type ControlPlane,
@@ -26,6 +28,14 @@ const INSTANCE = { normal: 0n, ingressClone: 1n, egressClone: 2n, recirculate: 4
 const MAX_PASSES = 64;
 
 class AssertionAbort extends Error {}
+
+/** Why the switch discarded a copy of a packet (besides internal errors and failed asserts, counted on their own). */
+type DropReason =
+  | "pipeline_drops" // the program sent it to the drop port, or to an empty multicast group
+  | "no_pipeline_drops"
+  | "unknown_port_drops"
+  | "oversize_drops"
+  | "pass_limit_drops";
 
 interface IngressJob {
   readonly frame: Uint8Array;
@@ -73,16 +83,26 @@ class SimpleSwitch implements SimpleSwitchModel {
     assertion_failures: 0,
     internal_errors: 0,
     pass_limit_drops: 0,
+    pipeline_drops: 0,
+    no_pipeline_drops: 0,
+    unknown_port_drops: 0,
+    oversize_drops: 0,
   };
   private readonly dropPort: number;
+  /** Configured ports (CPU port included), or undefined when every port number is one. */
+  private readonly ports: ReadonlySet<number> | undefined;
+  private readonly maxFrameBytes: number;
   private readonly now: () => bigint;
   private readonly log: (line: string) => void;
   readonly control: ControlPlane;
 
   constructor(private readonly options: SwitchOptions) {
     this.dropPort = options.dropPort ?? DROP_PORT;
-    const start = process.hrtime.bigint();
-    this.now = options.clockMicros ?? (() => (process.hrtime.bigint() - start) / 1000n);
+    this.ports = options.ports ? new Set([...options.ports, ...(options.cpuPort === undefined ? [] : [options.cpuPort])]) : undefined;
+    this.maxFrameBytes = options.maxFrameBytes ?? MAX_FRAME_BYTES;
+    // performance.now() is monotonic with sub-microsecond resolution, and cheaper per packet than hrtime.bigint() arithmetic.
+    const start = performance.now();
+    this.now = options.clockMicros ?? (() => BigInt(Math.floor((performance.now() - start) * 1000)));
     this.log = options.log ?? (() => {});
     this.control = new Control(() => this.requireProgram(), this.pre);
   }
@@ -150,13 +170,24 @@ class SimpleSwitch implements SimpleSwitchModel {
     return { ...this.counts };
   }
 
+  /** Whether frames can enter or leave through `p`. */
+  private isPort(p: number): boolean {
+    if (this.ports) return this.ports.has(p);
+    if (p === this.options.cpuPort) return true;
+    return Number.isInteger(p) && p >= 0 && p < PORT_LIMIT && p !== this.dropPort;
+  }
+
+  private drop(reason: DropReason, copies = 1): void {
+    this.counts["dropped"]! += copies;
+    this.counts[reason]! += copies;
+  }
+
   inject(ingressPort: PortNumber, frame: Uint8Array): void {
     this.counts["packets_in"]!++;
     const prog = this.prog;
-    if (!prog) {
-      this.counts["dropped"]!++;
-      return;
-    }
+    if (!prog) return this.drop("no_pipeline_drops");
+    if (!this.isPort(ingressPort)) return this.drop("unknown_port_drops");
+    if (frame.length > this.maxFrameBytes) return this.drop("oversize_drops");
     const ingressQueue: IngressJob[] = [
       { frame, port: ingressPort, instanceType: INSTANCE.normal, preserved: [], lengthRegister: frame.length },
     ];
@@ -169,7 +200,7 @@ class SimpleSwitch implements SimpleSwitchModel {
       const egressPending = egressHead < egressQueue.length;
       // Replicas are bounded by the groups; only resubmit / recirculate loops need a cap.
       if (!egressPending && ++ingressPasses > MAX_PASSES) {
-        this.counts["pass_limit_drops"]! += ingressQueue.length - ingressHead;
+        this.drop("pass_limit_drops", ingressQueue.length - ingressHead);
         break;
       }
       try {
@@ -190,11 +221,11 @@ class SimpleSwitch implements SimpleSwitchModel {
     const std = prog.std;
     const error = prog.parser.run(s);
     if (error !== 0 && counted) this.counts["parser_errors"]!++;
-    std.set(s, "parser_error", BigInt(error));
+    std.set(s, std.at.parser_error, BigInt(error));
     for (const c of prog.checksums) {
       if (!c.verify || !c.condition(s)) continue;
       if (c.calc.hash(s) !== BigInt.asUintN(c.target.width, c.target.read(s))) {
-        std.set(s, "checksum_error", 1n);
+        std.set(s, std.at.checksum_error, 1n);
         if (counted) this.counts["checksum_errors"]!++;
       }
     }
@@ -209,12 +240,12 @@ class SimpleSwitch implements SimpleSwitchModel {
     const s = new PacketState(prog.layout, job.frame);
     const std = prog.std;
     if (job.instanceType === INSTANCE.normal) {
-      std.set(s, "ingress_port", BigInt(job.port));
-      std.set(s, "ingress_global_timestamp", this.now());
+      std.set(s, std.at.ingress_port, BigInt(job.port));
+      std.set(s, std.at.ingress_global_timestamp, this.now());
     }
-    if (job.instanceType !== INSTANCE.resubmit) std.set(s, "packet_length", BigInt(job.frame.length));
+    if (job.instanceType !== INSTANCE.resubmit) std.set(s, std.at.packet_length, BigInt(job.frame.length));
     for (const [slot, v] of job.preserved) s.f[slot] = v;
-    std.set(s, "instance_type", job.instanceType);
+    std.set(s, std.at.instance_type, job.instanceType);
     s.ingressLength = job.frame.length;
     s.lengthRegister = job.lengthRegister;
     this.parse(prog, s);
@@ -250,8 +281,8 @@ class SimpleSwitch implements SimpleSwitchModel {
           this.parse(prog, c, false);
           this.resetMetadata(prog, c);
           for (const [slot, v] of preserved) c.f[slot] = v;
-          std.set(c, "instance_type", INSTANCE.ingressClone);
-          std.set(c, "egress_rid", BigInt(r.instance));
+          std.set(c, std.at.instance_type, INSTANCE.ingressClone);
+          std.set(c, std.at.egress_rid, BigInt(r.instance));
           c.truncateTo = session.packetLengthBytes ?? 0;
           egressQueue.push({ s: c, port: r.port });
           this.counts["cloned"]!++;
@@ -270,36 +301,33 @@ class SimpleSwitch implements SimpleSwitchModel {
       });
       return;
     }
-    const mgid = Number(std.get(s, "mcast_grp"));
+    const mgid = Number(std.get(s, std.at.mcast_grp));
     if (mgid !== 0) {
-      std.set(s, "instance_type", INSTANCE.replication);
+      std.set(s, std.at.instance_type, INSTANCE.replication);
       const replicas = this.pre.group(mgid) ?? [];
       for (const r of replicas) {
-        std.set(s, "egress_rid", BigInt(r.instance));
+        std.set(s, std.at.egress_rid, BigInt(r.instance));
         // Replicas start with simple_switch's per-packet registers cleared (no pending recirculate).
         const c = s.copy(prog.layout);
         egressQueue.push({ s: c, port: r.port });
         this.counts["replicated"]!++;
       }
-      if (replicas.length === 0) this.counts["dropped"]!++;
+      if (replicas.length === 0) this.drop("pipeline_drops");
       return;
     }
-    const egressSpec = Number(std.get(s, "egress_spec"));
-    if (egressSpec === this.dropPort) {
-      this.counts["dropped"]!++;
-      return;
-    }
-    std.set(s, "instance_type", INSTANCE.normal);
+    const egressSpec = Number(std.get(s, std.at.egress_spec));
+    if (egressSpec === this.dropPort) return this.drop("pipeline_drops");
+    std.set(s, std.at.instance_type, INSTANCE.normal);
     egressQueue.push({ s, port: toPort(egressSpec) });
   }
 
   private egress(prog: Program, job: EgressJob, ingressQueue: IngressJob[], egressQueue: EgressJob[]): void {
     const s = job.s;
     const std = prog.std;
-    std.set(s, "egress_global_timestamp", this.now());
-    std.set(s, "egress_port", BigInt(job.port));
-    std.set(s, "egress_spec", 0n);
-    std.set(s, "packet_length", BigInt(s.lengthRegister));
+    std.set(s, std.at.egress_global_timestamp, this.now());
+    std.set(s, std.at.egress_port, BigInt(job.port));
+    std.set(s, std.at.egress_spec, 0n);
+    std.set(s, std.at.packet_length, BigInt(s.lengthRegister));
     s.cloneSession = 0;
     prog.egress.run(s);
     s.exit = false;
@@ -313,8 +341,8 @@ class SimpleSwitch implements SimpleSwitchModel {
           const c = s.copy(prog.layout);
           this.resetMetadata(prog, c);
           for (const [slot, v] of preserved) c.f[slot] = v;
-          std.set(c, "instance_type", INSTANCE.egressClone);
-          std.set(c, "egress_rid", BigInt(r.instance));
+          std.set(c, std.at.instance_type, INSTANCE.egressClone);
+          std.set(c, std.at.egress_rid, BigInt(r.instance));
           c.lengthRegister = 0;
           c.truncateTo = session.packetLengthBytes ?? 0;
           egressQueue.push({ s: c, port: r.port });
@@ -322,10 +350,7 @@ class SimpleSwitch implements SimpleSwitchModel {
         }
       }
     }
-    if (Number(std.get(s, "egress_spec")) === this.dropPort) {
-      this.counts["dropped"]!++;
-      return;
-    }
+    if (Number(std.get(s, std.at.egress_spec)) === this.dropPort) return this.drop("pipeline_drops");
     for (const c of prog.checksums) if (c.update && c.condition(s)) c.target.write(s, c.calc.hash(s));
     let out = prog.deparser.emit(s);
     if (s.truncateTo > 0 && out.length > s.truncateTo) out = out.slice(0, s.truncateTo);
@@ -340,6 +365,8 @@ class SimpleSwitch implements SimpleSwitchModel {
       });
       return;
     }
+    if (!this.isPort(job.port)) return this.drop("unknown_port_drops");
+    if (out.length > this.maxFrameBytes) return this.drop("oversize_drops");
     this.counts["packets_out"]!++;
     for (const l of this.egressListeners) {
       try {

@@ -74,6 +74,8 @@ export class MatchTable {
    * its index is keyed by the keys packed into one number (no string building per packet).
    */
   private readonly packedWidths: readonly number[] | undefined;
+  /** 2 ** packedWidths[i]. */
+  private readonly packedScales: readonly number[] = [];
   /** Tables keyed by one lpm field: entries by prefix length, then by masked value. */
   private readonly lpmBuckets: Map<number, Map<bigint, Entry>> | undefined;
   private lpmLengths: number[] = [];
@@ -111,6 +113,7 @@ export class MatchTable {
     this.exactIndex = exactOnly ? new Map() : undefined;
     const totalWidth = keys.reduce((sum, k) => sum + k.width, 0);
     this.packedWidths = exactOnly && keys.length > 1 && totalWidth <= 53 ? keys.map((k) => k.width) : undefined;
+    if (this.packedWidths) this.packedScales = this.packedWidths.map((w) => 2 ** w);
     if (keys.length === 1 && keys[0]!.matchType === "lpm") {
       const w = keys[0]!.width;
       this.lpmBuckets = new Map();
@@ -149,11 +152,11 @@ export class MatchTable {
     if (n === 0) return undefined;
     if (this.exactIndex) {
       if (n === 1) return this.exactIndex.get(keys[0]!.read(s));
-      const widths = this.packedWidths;
-      if (widths) {
+      if (this.packedWidths) {
+        const scales = this.packedScales;
         let packed = 0;
         for (let i = 0; i < n; i++) {
-          const scale = 2 ** widths[i]!;
+          const scale = scales[i]!;
           const v = Number(keys[i]!.read(s));
           // A value outside the key's width equals no entry's value.
           if (!(v >= 0 && v < scale)) return undefined;

@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import type { PortNumber, SwitchModel } from "../dataplane/api.ts";
 import { Arbiter, type ArbitrationPeer, type ArbitrationUpdate, toElectionId, type Uint128 } from "./arbitration.ts";
+import { checkP4InfoMatchesJson } from "./config_check.ts";
 import type { DigestListMessage } from "./digests.ts";
 import type { Entity, Update } from "./messages.ts";
 import { P4InfoIndex, type P4InfoMessage } from "./p4info_index.ts";
@@ -77,14 +78,34 @@ class StreamPeer implements ArbitrationPeer {
 }
 
 /** Names in the device config that the P4Info must agree with. */
-function jsonNames(json: unknown): { tables: Set<string>; actions: Set<string> } {
-  const j = json as { pipelines?: { tables?: { name?: string }[] }[]; actions?: { name?: string }[] };
-  if (typeof j !== "object" || j === null || !Array.isArray(j.pipelines) || !Array.isArray(j.actions)) {
-    throw new P4RuntimeError(grpc.status.INVALID_ARGUMENT, "Device config is not a BMv2 JSON (no pipelines / actions)");
+/**
+ * A request body that did not decode as its protobuf message. grpc-js answers an undecodable
+ * request with INTERNAL on its own; decoding through tolerantService instead hands the
+ * handlers this marker, so a client's bad bytes get the INVALID_ARGUMENT they deserve.
+ */
+class MalformedRequest {
+  constructor(readonly reason: string) {}
+}
+
+function malformed(request: unknown): P4RuntimeError | undefined {
+  return request instanceof MalformedRequest ? new P4RuntimeError(grpc.status.INVALID_ARGUMENT, `Malformed request: ${request.reason}`) : undefined;
+}
+
+function tolerantService(definition: grpc.ServiceDefinition): grpc.ServiceDefinition {
+  const methods: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  for (const [name, method] of Object.entries(definition)) {
+    methods[name] = {
+      ...method,
+      requestDeserialize: (bytes: Buffer) => {
+        try {
+          return method.requestDeserialize(bytes);
+        } catch (err) {
+          return new MalformedRequest(err instanceof Error ? err.message : String(err));
+        }
+      },
+    };
   }
-  const tables = new Set<string>();
-  for (const p of j.pipelines) for (const t of p.tables ?? []) if (t.name) tables.add(t.name);
-  return { tables, actions: new Set(j.actions.map((a) => a.name ?? "")) };
+  return methods;
 }
 
 export class P4RuntimeServer {
@@ -100,15 +121,16 @@ export class P4RuntimeServer {
   constructor(private readonly opts: P4RuntimeServerOptions) {
     this.deviceId = BigInt(opts.deviceId ?? 0);
     this.server = new grpc.Server();
-    this.server.addService(p4runtimeServiceDefinition(), {
-      Write: (call: grpc.ServerUnaryCall<WriteRequest, object>, cb: grpc.sendUnaryData<object>) => this.unary(cb, () => this.write(call.request)),
+    this.server.addService(tolerantService(p4runtimeServiceDefinition()), {
+      Write: (call: grpc.ServerUnaryCall<WriteRequest, object>, cb: grpc.sendUnaryData<object>) => this.unary(cb, call.request, () => this.write(call.request)),
       Read: (call: grpc.ServerWritableStream<ReadRequest, object>) => this.read(call),
       SetForwardingPipelineConfig: (call: grpc.ServerUnaryCall<SetConfigRequest, object>, cb: grpc.sendUnaryData<object>) =>
-        this.unary(cb, () => this.setConfig(call.request)),
+        this.unary(cb, call.request, () => this.setConfig(call.request)),
       GetForwardingPipelineConfig: (call: grpc.ServerUnaryCall<GetConfigRequest, object>, cb: grpc.sendUnaryData<object>) =>
-        this.unary(cb, () => this.getConfig(call.request)),
+        this.unary(cb, call.request, () => this.getConfig(call.request)),
       StreamChannel: (call: StreamCall) => this.stream(call),
-      Capabilities: (_call: grpc.ServerUnaryCall<object, object>, cb: grpc.sendUnaryData<object>) => cb(null, { p4runtime_api_version: P4RUNTIME_API_VERSION }),
+      Capabilities: (call: grpc.ServerUnaryCall<object, object>, cb: grpc.sendUnaryData<object>) =>
+        this.unary(cb, call.request, () => ({ p4runtime_api_version: P4RUNTIME_API_VERSION })),
     });
     this.unsubscribe.push(
       opts.model.onEgress((egressPort, frame) => {
@@ -156,8 +178,10 @@ export class P4RuntimeServer {
     this.commit(stored, this.verify(stored));
   }
 
-  private unary<T extends object>(cb: grpc.sendUnaryData<object>, handler: () => T): void {
+  private unary<T extends object>(cb: grpc.sendUnaryData<object>, request: unknown, handler: () => T): void {
     try {
+      const bad = malformed(request);
+      if (bad) throw bad;
       cb(null, handler());
     } catch (err) {
       cb(this.failure(err), null);
@@ -194,6 +218,8 @@ export class P4RuntimeServer {
 
   private read(call: grpc.ServerWritableStream<ReadRequest, object>): void {
     try {
+      const bad = malformed(call.request);
+      if (bad) throw bad;
       const pipeline = this.requirePipeline(call.request.device_id);
       const entities: Entity[] = [];
       for (const e of call.request.entities ?? []) entities.push(...pipeline.read(e));
@@ -213,13 +239,7 @@ export class P4RuntimeServer {
     } catch (err) {
       throw new P4RuntimeError(grpc.status.INVALID_ARGUMENT, `Device config is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const names = jsonNames(json);
-    for (const t of config.p4info.tables ?? []) {
-      if (!names.tables.has(t.preamble.name)) throw new P4RuntimeError(grpc.status.INVALID_ARGUMENT, `P4Info table '${t.preamble.name}' is not in the device config`);
-    }
-    for (const a of config.p4info.actions ?? []) {
-      if (!names.actions.has(a.preamble.name)) throw new P4RuntimeError(grpc.status.INVALID_ARGUMENT, `P4Info action '${a.preamble.name}' is not in the device config`);
-    }
+    checkP4InfoMatchesJson(config.p4info, json);
     try {
       this.opts.verifyDeviceConfig?.(json);
     } catch (err) {
@@ -314,7 +334,7 @@ export class P4RuntimeServer {
       this.peers.delete(peer);
       this.arbiter.leave(peer);
     };
-    call.on("data", (msg: StreamRequest) => this.streamMessage(peer, msg, leave));
+    call.on("data", (msg: StreamRequest | MalformedRequest) => this.streamMessage(peer, msg, leave));
     call.on("end", () => {
       leave();
       call.end();
@@ -323,7 +343,12 @@ export class P4RuntimeServer {
     call.on("cancelled", leave);
   }
 
-  private streamMessage(peer: StreamPeer, msg: StreamRequest, leave: () => void): void {
+  private streamMessage(peer: StreamPeer, msg: StreamRequest | MalformedRequest, leave: () => void): void {
+    if (msg instanceof MalformedRequest) {
+      // The stream (and the peer's arbitration) survives a message it cannot decode, like a refused packet-out.
+      peer.send({ error: { canonical_code: grpc.status.INVALID_ARGUMENT, message: `Malformed stream message: ${msg.reason}`, space: "", code: 0 } });
+      return;
+    }
     if (msg.arbitration) {
       const a = msg.arbitration;
       const result = this.arbiter.arbitrate(peer, BigInt(a.device_id ?? 0), a.role?.name ?? "", toElectionId(a.election_id));

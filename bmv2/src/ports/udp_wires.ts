@@ -33,7 +33,7 @@ interface Wire {
 export class UdpWires {
   private readonly wires = new Map<number, Wire>();
   private unsubscribe: (() => void) | undefined;
-  private readonly counts = { framesIn: 0, framesOut: 0, noPeerDrops: 0, sendErrors: 0 };
+  private readonly counts = { framesIn: 0, framesOut: 0, noPeerDrops: 0, noWireDrops: 0, sendErrors: 0 };
 
   constructor(
     private readonly sw: SwitchModel,
@@ -97,7 +97,11 @@ export class UdpWires {
 
   private send(p: PortNumber, frame: Uint8Array): void {
     const wire = this.wires.get(p);
-    if (!wire) return;
+    // A port the switch knows but this process opened no socket for (the CPU port, a port left out): counted, not sent.
+    if (!wire) {
+      this.counts.noWireDrops++;
+      return;
+    }
     if (!wire.peer) {
       this.counts.noPeerDrops++;
       return;

@@ -87,3 +87,18 @@ test("start fails cleanly when a port's UDP socket is taken, and stop releases e
   t.is(again.endpoint(port(1)).port, taken);
   await again.stop();
 });
+
+test("a frame the switch sends to a port with no wire is counted, not lost silently", async (t) => {
+  const { sw } = fixtureSwitch();
+  sw.control.tableAdd("ingress.t_exact", [{ kind: "exact", value: 5n }], { kind: "action", call: { action: "ingress.fwd", args: [7n] } });
+  const wires = new UdpWires(sw, { ports: [port(1)], basePort: 0 });
+  await wires.start();
+  try {
+    sw.inject(port(1), frame(5, 1, 0));
+    t.is(sw.stats()["packets_out"], 1, "the switch sent it to port 7");
+    t.is(wires.stats()["noWireDrops"], 1);
+    t.is(wires.stats()["framesOut"], 0);
+  } finally {
+    await wires.stop();
+  }
+});
