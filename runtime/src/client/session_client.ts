@@ -5,6 +5,11 @@
  * ("unavailable", "conflict", "internal": nothing applied, try again) are retried the same way;
  * every other answer, response or error, is final and returned. It always sends to the
  * VIP: routing around a dead server is the switch's job (claim element 5), never the client's.
+ *
+ * Overload behaviour: the first wait follows the observed round-trip time (rtt.ts), each
+ * retransmission waits `backoff` times longer, every wait is jittered, and at most
+ * `maxInFlight` requests are outstanding (the rest queue). So when the system slows down the
+ * client sends less, not more: no retransmission storm.
  */
 import { randomBytes, randomInt } from "node:crypto";
 import type { DatagramTransport } from "../transport/datagram.ts";
@@ -21,17 +26,29 @@ import {
 } from "../wire/session_header.ts";
 import { isTransientError, parseErrorPayload } from "../session/errors.ts";
 import { CookieJar } from "./cookie_jar.ts";
+import { RequestSlots } from "./request_slots.ts";
+import { RetransmitTimer, withJitter } from "./rtt.ts";
 
 export interface SessionClientOptions {
   readonly transport: DatagramTransport;
   readonly vip: Endpoint;
   readonly jar?: CookieJar;
-  /** Wait for the first attempt; each retransmission waits `backoff` times longer, up to maxTimeoutMs. */
+  /**
+   * Least wait for the first attempt (default 200); the wait used is the learned round-trip
+   * estimate when larger. Each retransmission waits `backoff` (default 2) times longer, up to
+   * maxTimeoutMs (default 2000).
+   */
   readonly timeoutMs?: number;
   readonly backoff?: number;
   readonly maxTimeoutMs?: number;
-  /** Retransmissions after the first attempt. */
+  /** Retransmissions after the first attempt (default 4). */
   readonly retries?: number;
+  /** Give up once this long has passed since the first transmission, whatever `retries` allows. */
+  readonly deadlineMs?: number;
+  /** Each wait is stretched by a random factor in [1, 1 + jitter) (default 0.25). */
+  readonly jitter?: number;
+  /** Requests outstanding at once (default 64); more wait for a slot, not counted in their latency. */
+  readonly maxInFlight?: number;
 }
 
 export interface ClientReply {
@@ -75,17 +92,23 @@ export interface SessionClientCounters {
   /** Error answers that only meant "not now" (unavailable, conflict, internal), retried with the same id. */
   transientErrors: number;
   timeouts: number;
+  /** Requests that waited for an in-flight slot. */
+  queued: number;
 }
 
 export class SessionClient {
   readonly jar: CookieJar;
-  readonly counters: SessionClientCounters = { sent: 0, retransmissions: 0, answers: 0, strays: 0, transientErrors: 0, timeouts: 0 };
+  readonly counters: SessionClientCounters = { sent: 0, retransmissions: 0, answers: 0, strays: 0, transientErrors: 0, timeouts: 0, queued: 0 };
+  readonly timer: RetransmitTimer;
+  private readonly slots: RequestSlots;
   private readonly outstanding = new Map<number, Outstanding>();
   private nextRequestId = randomInt(1, 0x7fffffff);
   private closed = false;
 
   constructor(private readonly options: SessionClientOptions) {
     this.jar = options.jar ?? new CookieJar();
+    this.timer = new RetransmitTimer(options.timeoutMs ?? 200, options.maxTimeoutMs ?? 2000);
+    this.slots = new RequestSlots(options.maxInFlight ?? 64);
     options.transport.onReceive((_src, bytes) => this.receive(bytes));
   }
 
@@ -102,16 +125,29 @@ export class SessionClient {
    */
   async request(sessionId: SessionId, payload: Uint8Array | string): Promise<ClientReply> {
     if (this.closed) throw new Error("session client is closed");
+    if (this.slots.active >= (this.options.maxInFlight ?? 64)) this.counters.queued++;
+    await this.slots.acquire();
+    try {
+      return await this.exchangeWithRetries(sessionId, payload);
+    } finally {
+      this.slots.release();
+    }
+  }
+
+  private async exchangeWithRetries(sessionId: SessionId, payload: Uint8Array | string): Promise<ClientReply> {
+    if (this.closed) throw new Error("session client is closed");
     const body = typeof payload === "string" ? new TextEncoder().encode(payload) : payload;
     const requestId = this.allocateRequestId();
     const started = performance.now();
     const attempts = (this.options.retries ?? 4) + 1;
-    let timeoutMs = this.options.timeoutMs ?? 200;
+    const deadline = started + (this.options.deadlineMs ?? Number.POSITIVE_INFINITY);
+    const jitter = this.options.jitter ?? 0.25;
+    let timeoutMs = this.timer.firstTimeoutMs();
     let answer: { header: SessionHeader; payload: Uint8Array } | undefined;
     let transient: string | undefined;
     let attempt = 0;
     try {
-      while (attempt < attempts && !answer && !this.closed) {
+      while (attempt < attempts && !answer && !this.closed && performance.now() < deadline) {
         const entry = this.jar.get(sessionId);
         const header: SessionHeader = {
           type: MessageType.Request,
@@ -125,13 +161,18 @@ export class SessionClient {
         this.counters.sent++;
         if (attempt > 1) this.counters.retransmissions++;
         const sentAt = performance.now();
-        answer = await this.exchange(header, body, timeoutMs);
+        const waitMs = withJitter(timeoutMs, jitter);
+        answer = await this.exchange(header, body, waitMs);
         if (answer && answer.header.type === MessageType.Error && isTransientError(parseErrorPayload(answer.payload).code)) {
           // "Not now" from the server: same request id again after the usual wait, never a new request.
           transient = new TextDecoder().decode(answer.payload);
           answer = undefined;
           this.counters.transientErrors++;
-          await this.pause(timeoutMs - (performance.now() - sentAt));
+          await this.pause(waitMs - (performance.now() - sentAt));
+        } else if (answer && attempt === 1) {
+          this.timer.sample(performance.now() - sentAt);
+        } else if (answer) {
+          this.timer.answeredAfterBackoff(timeoutMs);
         }
         timeoutMs = Math.min(timeoutMs * (this.options.backoff ?? 2), this.options.maxTimeoutMs ?? 2000);
       }
@@ -160,6 +201,7 @@ export class SessionClient {
   async close(): Promise<void> {
     this.closed = true;
     for (const waiting of this.outstanding.values()) waiting.settle(undefined);
+    this.slots.releaseAll();
     await this.options.transport.close();
   }
 

@@ -11,8 +11,15 @@
  *
  * All switch work is serialized on one queue, so a digest, a probe verdict and an admin call
  * arriving together produce consistent writes.
+ *
+ * The switch's down mark and the controller's view converge: a server the data plane may have
+ * marked down at its current generation (a digest named it, or the start-up read of
+ * `down_generation` found the mark) stays "switch-marked" until a generation bump is written
+ * for it, and the first successful probe while the controller has it up makes that bump. So a
+ * mark lifts even when the digest's own probe failed, the digest reached no controller (a
+ * takeover in progress), or the health monitor never reached `fall` before the server recovered.
  */
-import { counterEntry, tableEntry, type CounterEntry, type Entity } from "../p4rt/entities.ts";
+import { counterEntry, registerEntry, tableEntry, type CounterEntry, type Entity } from "../p4rt/entities.ts";
 import { P4RuntimeError } from "../p4rt/errors.ts";
 import type { SwitchEvent } from "../p4rt/events.ts";
 import { Switch } from "../p4rt/switch.ts";
@@ -88,6 +95,8 @@ interface ServerRecord {
   config: ServerConfig;
   drained: boolean;
   generation: number;
+  /** The data plane may hold a down mark at the current generation; only a generation bump lifts it. */
+  switchMarked: boolean;
 }
 
 const MAX_GENERATION = 65535;
@@ -126,7 +135,7 @@ export class Controller {
     this.prober = options.prober ?? probeOverUdp;
     this.pusher = options.pusher ?? pushOverUdp;
     const memory = readMemory(options.topology.stateFile);
-    for (const s of options.topology.servers) this.servers.set(s.id, { config: s, drained: memory.drained.includes(s.id), generation: 1 });
+    for (const s of options.topology.servers) this.servers.set(s.id, { config: s, drained: memory.drained.includes(s.id), generation: 1, switchMarked: false });
     for (const id of memory.retired) if (!this.servers.has(id as ServerId)) this.retired.add(id);
     this.monitor = new HealthMonitor(options.topology.health, this.prober, {
       change: (c) => this.onHealthChange(c),
@@ -228,10 +237,13 @@ export class Controller {
     this.events.record(outcome === "loaded" ? "pipeline_loaded" : "pipeline_kept", { cookie: this.pipeline.cookie.toString() });
     const initialProbes = await this.probeAllOnce();
     const adopted = outcome === "kept" ? await this.adoptFromSwitch() : undefined;
+    const marks = adopted ? await this.readDownMarks() : new Map<ServerId, number>();
     for (const [id, record] of this.servers) {
       const health: Health = adopted ? (adopted.get(id) !== undefined ? "up" : "down") : initialProbes.get(id)?.ok ? "up" : "down";
       const generation = adopted?.get(id);
       if (generation !== undefined) record.generation = generation;
+      // Marked while no controller was listening (its digest went nowhere): the first good probe lifts it.
+      record.switchMarked = generation !== undefined && marks.get(id) === generation;
       this.monitor.add(record.config, health);
     }
     this.epoch = Math.max(this.epoch, ...[...initialProbes.values()].map((o) => o.epoch ?? 0));
@@ -269,11 +281,44 @@ export class Controller {
     return adopted;
   }
 
+  /**
+   * server id -> the generation its data-plane down mark was set at, for servers with a mark.
+   * Empty where the switch cannot read registers (real simple_switch_grpc may refuse): such a
+   * mark is then lifted only by the next digest or health change.
+   */
+  private async readDownMarks(): Promise<Map<ServerId, number>> {
+    const marks = new Map<ServerId, number>();
+    try {
+      const wanted = [...this.servers.keys()].map((id) => registerEntry(LB_NAMES.downGeneration, id));
+      for (const e of wanted.length > 0 ? await this.readMany(wanted) : []) {
+        if (e.type !== "register_entry" || e.index === undefined || typeof e.value !== "bigint" || e.value === 0n) continue;
+        marks.set(e.index as ServerId, Number(e.value));
+      }
+    } catch (err) {
+      this.events.record("error", { message: `down marks unreadable, relying on digests: ${(err as Error).message}` });
+    }
+    return marks;
+  }
+
+  /** A new generation for the server, which lifts any down mark the data plane holds for the old one. */
+  private bumpGeneration(record: ServerRecord): void {
+    record.generation = nextGeneration(record.generation);
+    record.switchMarked = false;
+  }
+
   /* ---------- health ---------- */
 
   private onProbe(server: ServerConfig, outcome: ProbeOutcome): void {
     this.metrics.probeLatency.observe(outcome.rttMs / 1000, { server: server.id });
     if (!outcome.ok) this.metrics.probeFailures.inc({ server: server.id });
+    const record = this.servers.get(server.id);
+    // Up in our view but marked down in the switch's: a good probe is enough to lift the mark.
+    // (A server we have down gets its bump from the health change that brings it up.)
+    if (this.active && outcome.ok && record?.switchMarked && this.monitor.health(server.id) === "up" && !record.drained) {
+      this.bumpGeneration(record);
+      this.events.record("server_up", { server: server.id, reason: "probe answered after a data-plane down mark", generation: record.generation });
+      void this.enqueue(() => this.applyChange(`server ${server.id} cleared after a data-plane down mark`));
+    }
     // A server that restarted (or missed a push) holds an older epoch: bring it up to date.
     if (this.active && outcome.ok && outcome.epoch !== undefined && outcome.epoch < this.epoch) void this.pushTo(server, this.membership());
   }
@@ -282,7 +327,7 @@ export class Controller {
     const record = this.servers.get(change.id);
     if (!record || !this.active) return;
     // A server coming back gets a new generation, which clears any down mark the data plane holds for the old one.
-    if (change.to === "up") record.generation = nextGeneration(record.generation);
+    if (change.to === "up") this.bumpGeneration(record);
     this.events.record(change.to === "up" ? "server_up" : "server_down", { server: change.id, reason: change.reason, generation: record.generation });
     this.metrics.transitions.inc({ server: change.id, to: change.to });
     void this.enqueue(() => this.applyChange(`server ${change.id} ${change.to}`));
@@ -297,15 +342,13 @@ export class Controller {
       oldestRequestAtUs: String(data["oldest_request_at"] ?? 0n),
     });
     const record = this.servers.get(id);
-    if (!record || !this.active) return;
-    // The switch already fails the server's sessions over; a probe now decides whether it stays out.
-    void this.monitor.probe(id, true).then((outcome) => {
-      if (!outcome?.ok || this.monitor.health(id) !== "up") return;
-      // False alarm (slow, not dead): a new generation lifts the data plane's mark.
-      record.generation = nextGeneration(record.generation);
-      this.events.record("server_up", { server: id, reason: "probe answered after a data-plane down mark", generation: record.generation });
-      void this.enqueue(() => this.applyChange(`server ${id} cleared after digest`));
-    });
+    if (!record) return;
+    record.switchMarked = true;
+    if (!this.active) return;
+    // The switch already fails the server's sessions over; a probe now decides whether it stays
+    // out. A good one (slow, not dead) lifts the mark through onProbe; a failed one takes the
+    // server down, and the mark stays set until a later good probe.
+    void this.monitor.probe(id, true);
   }
 
   /* ---------- reprogramming ---------- */
@@ -426,7 +469,7 @@ export class Controller {
       const r = this.requireServer(id);
       if (r.drained !== drained) {
         r.drained = drained;
-        if (!drained) r.generation = nextGeneration(r.generation);
+        if (!drained) this.bumpGeneration(r);
         this.remember();
         this.events.record(drained ? "server_drained" : "server_undrained", { server: id });
         await this.applyChange(`server ${id} ${drained ? "drained" : "undrained"}`);
@@ -439,7 +482,7 @@ export class Controller {
   addServer(config: ServerConfig): Promise<ServerStatus> {
     return this.enqueue(async () => {
       if (this.servers.has(config.id)) throw new ConflictError(`server ${config.id} already exists`);
-      const record: ServerRecord = { config, drained: false, generation: 1 };
+      const record: ServerRecord = { config, drained: false, generation: 1, switchMarked: false };
       this.retired.delete(config.id);
       this.remember();
       this.servers.set(config.id, record);

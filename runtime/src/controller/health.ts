@@ -3,6 +3,11 @@
  * server per interval, a server goes down after `fall` consecutive failures and comes up after
  * `rise` consecutive successes (so one lost datagram never flaps the pool).
  *
+ * A busy server answers slowly, not never: each server's probe timeout stretches to a few times
+ * the slowest of its recent answers (never below the configured timeout, never past ten times
+ * it), so a server whose answers slow down under load is waited for instead of declared dead,
+ * while a dead one still fails within the cap.
+ *
  * The monitor only decides; the controller acts on its changes. A server starts in the state
  * the caller adopts (from the switch, on a restart) so that starting a controller does not
  * disturb traffic while the first probes are in flight.
@@ -36,7 +41,14 @@ interface Tracked {
   inFlight: Promise<ProbeOutcome> | undefined;
   lastRttMs: number | undefined;
   lastError: string | undefined;
+  /** Round trips of the latest answered probes, newest last. */
+  recentRttsMs: number[];
 }
+
+/** Answered probes remembered per server, and how many times the slowest of them a probe may take. */
+const RTT_WINDOW = 8;
+const SLOW_ANSWER_FACTOR = 3;
+const MAX_TIMEOUT_FACTOR = 10;
 
 export interface HealthListener {
   change(change: HealthChange): void;
@@ -54,7 +66,7 @@ export class HealthMonitor {
   ) {}
 
   add(server: ServerConfig, initial: Health): void {
-    this.tracked.set(server.id, { server, health: initial, successes: 0, failures: 0, inFlight: undefined, lastRttMs: undefined, lastError: undefined });
+    this.tracked.set(server.id, { server, health: initial, successes: 0, failures: 0, inFlight: undefined, lastRttMs: undefined, lastError: undefined, recentRttsMs: [] });
   }
 
   remove(id: ServerId): void {
@@ -95,7 +107,7 @@ export class HealthMonitor {
     const t = this.tracked.get(id);
     if (!t) return undefined;
     if (t.inFlight && !decisive) return t.inFlight;
-    const pending = this.prober(t.server, this.config.timeoutMs);
+    const pending = this.prober(t.server, this.timeoutFor(id) ?? this.config.timeoutMs);
     t.inFlight = pending;
     const outcome = await pending;
     if (t.inFlight === pending) t.inFlight = undefined;
@@ -105,10 +117,20 @@ export class HealthMonitor {
     return outcome;
   }
 
+  /** The probe timeout for this server now (see the file comment). */
+  timeoutFor(id: ServerId): number | undefined {
+    const t = this.tracked.get(id);
+    if (!t) return undefined;
+    const slowest = Math.max(0, ...t.recentRttsMs);
+    return Math.min(this.config.timeoutMs * MAX_TIMEOUT_FACTOR, Math.max(this.config.timeoutMs, Math.ceil(slowest * SLOW_ANSWER_FACTOR)));
+  }
+
   private record(t: Tracked, outcome: ProbeOutcome, decisive: boolean): void {
     t.lastError = outcome.error;
     if (outcome.ok) {
       t.lastRttMs = outcome.rttMs;
+      t.recentRttsMs.push(outcome.rttMs);
+      if (t.recentRttsMs.length > RTT_WINDOW) t.recentRttsMs.shift();
       t.failures = 0;
       t.successes++;
       if (t.health === "down" && (decisive || t.successes >= this.config.rise)) this.set(t, "up", decisive ? "probe answered after a data-plane report" : `${t.successes} probes answered`);

@@ -31,6 +31,7 @@ export const LB_NAMES = {
   failoverSelector: "failover.failover_selector",
   detectConfig: "failure_detect.detect_config",
   setFailureTimeout: "failure_detect.set_failure_timeout",
+  downGeneration: "failure_detect.down_generation",
   ipv4Lpm: "forwarding.ipv4_lpm",
   route: "forwarding.route",
   serverRequests: "stats.server_requests",

@@ -8,7 +8,16 @@
  * order (a per-session queue), so fetches and replication never interleave within a session.
  *
  * Replication is synchronous by default: an update is acknowledged by the secondary before the
- * client gets its answer, so losing any one server loses no acknowledged update. In async mode
+ * client gets its answer, so losing any one server loses no acknowledged update. When the
+ * secondary does not answer, the primary tries the other servers the membership has up, in
+ * rendezvous order; when none takes the copy, the update stays applied here (with its answer
+ * cached) but the client gets `unavailable`, not the answer. The client retries the same request
+ * id: a retry reaching this server replicates first and gets the cached answer only once a
+ * secondary holds it (never applied twice); a retry failed over to another server finds the
+ * replicas without the unacknowledged update and applies the request there (applied once, as
+ * the client sees it). Degraded mode: when the membership has no other server up (all down or
+ * draining), the update is answered with secondary 0 (`unreplicated`), since refusing would only
+ * turn one failure into an outage; one more failure then loses it. In async mode
  * the answer goes out first and the copy follows; updates acknowledged in that window (about
  * one peer round trip per session, longer while the secondary is slow or being replaced) are
  * lost if the primary dies in it. A loss shows up as `staleServed` on the new primary (the
@@ -99,8 +108,10 @@ export interface SessionServerStats {
   replicationsSent: number;
   replicationFailures: number;
   secondaryChanges: number;
-  /** Answers sent for sessions with no secondary, because no live peer would take a copy. */
+  /** Answers sent for sessions with no secondary: async mode, or sync mode with no other server up (degraded). */
   unreplicated: number;
+  /** Sync mode: updates applied here that no secondary took, answered `unavailable` instead of acknowledged. */
+  unacknowledged: number;
   replicasApplied: number;
   /** Replica updates refused because their version was not higher (equal ones may move the pair). */
   replicasNotApplied: number;
@@ -121,7 +132,7 @@ function emptyStats(): SessionServerStats {
   return {
     requests: 0, responses: 0, errors: 0, dropped: 0, created: 0, failovers: 0, takeovers: 0, fetches: 0,
     staleRefreshes: 0, staleServed: 0, retriesAnswered: 0, replicationsSent: 0, replicationFailures: 0,
-    secondaryChanges: 0, unreplicated: 0, replicasApplied: 0, replicasNotApplied: 0, versionChecksSent: 0,
+    secondaryChanges: 0, unreplicated: 0, unacknowledged: 0, replicasApplied: 0, replicasNotApplied: 0, versionChecksSent: 0,
     versionCheckEntriesSent: 0, versionChecksReceived: 0, versionCheckEntriesReceived: 0, resyncs: 0,
     handoffs: 0, relinquished: 0, expired: 0, rejectedFull: 0,
   };
@@ -274,7 +285,7 @@ export class SessionServer {
 
   private async serve(src: Endpoint, header: SessionHeader, payload: Uint8Array): Promise<void> {
     const stored = this.store.get(header.sessionId)?.record;
-    if (stored?.primary === this.id && this.answerRetry(src, header, stored)) return;
+    if (stored?.primary === this.id && (await this.answerRetry(src, header, stored))) return;
     if (header.cookie === 0 && !stored) return this.create(src, header, payload);
 
     const named = decodeCookie(header.cookie);
@@ -310,15 +321,43 @@ export class SessionServer {
     await this.applyAndAnswer(src, header, payload, record, pairChanged, cached);
   }
 
-  /** Answers a RETRY-flagged request for a session this server is primary of from the answer cache; false when it was never answered. */
-  private answerRetry(src: Endpoint, header: SessionHeader, record: SessionRecord): boolean {
+  /**
+   * Answers a RETRY-flagged request for a session this server is primary of from the answer
+   * cache; false when it was never answered. In sync mode a cached answer whose update no
+   * secondary took (answered `unavailable` the first time) goes out only once a secondary holds
+   * the session, so a retry never acknowledges an unreplicated update either.
+   */
+  private async answerRetry(src: Endpoint, header: SessionHeader, record: SessionRecord): Promise<boolean> {
     if ((header.flags & Flags.Retry) === 0) return false;
     const cached = record.answers.find((a) => a.requestId === header.requestId);
     if (!cached) return false;
-    this.stats.retriesAnswered++;
     this.store.touch(record.id);
-    this.sendAnswer(src, header, cached, pairCookie(this.id, record.secondary), record.version);
+    let current = record;
+    if (this.replication === "sync" && current.secondary === 0) {
+      current = this.store.setPair(record.id, this.id, await this.replicate(current)) ?? current;
+      if (current.secondary === 0 && this.mustReplicate()) {
+        this.refuseUnreplicated(src, header);
+        return true;
+      }
+    }
+    this.stats.retriesAnswered++;
+    this.sendAnswer(src, header, cached, pairCookie(this.id, current.secondary), current.version);
     return true;
+  }
+
+  /**
+   * Sync mode acknowledges only replicated updates, except when the membership leaves no other
+   * server that could take a copy (every other one down or draining): then the update is
+   * answered with secondary 0, the documented degraded mode.
+   */
+  private mustReplicate(): boolean {
+    return this.membership.servers().some((m) => m.id !== this.id && m.state === "up");
+  }
+
+  /** The update is applied here but no secondary took it: not acknowledged, the client retries the same request. */
+  private refuseUnreplicated(src: Endpoint, header: SessionHeader): void {
+    this.stats.unacknowledged++;
+    this.sendError(src, header, ServerErrorCode.Unavailable, `server ${this.id}: no secondary took the update; retry`);
   }
 
   private async create(src: Endpoint, header: SessionHeader, payload: Uint8Array): Promise<void> {
@@ -343,37 +382,46 @@ export class SessionServer {
    * Makes sure the copy served is at least as new as the version the client has seen, and on a
    * takeover consults the replicas the cookie names (the new primary fetches from the
    * secondary). A replica that is only suspected here is still asked (it may hold the only
-   * copy), after the others; one the controller marks down is not. The primary the switch failed
-   * over from is asked last, only when no one else has what the client saw (in async mode it may
-   * be alive after all, holding updates the secondary has not got yet).
-   * Never serves an older copy while some replica could not be asked: that is `unavailable`
-   * (the client retries), since the newer copy may well exist.
+   * copy), after the others. The primary the switch failed over from is asked after those, only
+   * when no one else has what the client saw (in async mode it may be alive after all, holding
+   * updates the secondary has not got yet). Replicas the controller marks down are asked last,
+   * and only then: a verdict taken under overload can be wrong, and a "down" replica that
+   * answers holds the truth.
+   * Never serves an older copy while some replica not known down could not be asked, and never
+   * says "unknown session" while any replica could not be asked: both are `unavailable` (the
+   * client retries), since the newer copy may well exist. Only a silent replica the controller
+   * marks down lets an older copy be served (the loss is counted in `staleServed`).
    */
   private async freshCopy(header: SessionHeader, named: { primary: number; secondary: number }, stored: SessionRecord | undefined, failover: boolean): Promise<FreshCopy> {
     if (stored && stored.version >= header.sessionVersion && stored.primary === this.id) return { kind: "copy", record: stored };
     const candidates = [named.secondary, named.primary, stored?.secondary ?? 0, stored?.primary ?? 0].filter(
-      (id, i, all) => id !== this.id && isServerId(id) && all.indexOf(id) === i && !this.membership.isDown(id),
+      (id, i, all) => id !== this.id && isServerId(id) && all.indexOf(id) === i,
     );
-    const rank = (id: number): number => (failover && id === named.primary ? 2 : this.membership.suspected(id) ? 1 : 0);
+    const rank = (id: number): number => (this.membership.isDown(id) ? 3 : failover && id === named.primary ? 2 : this.membership.suspected(id) ? 1 : 0);
     const sources = [...candidates].sort((a, b) => rank(a) - rank(b));
     let best = stored;
     let unreachable = 0;
+    let silentDown = 0;
     for (const source of sources) {
       const endpoint = this.membership.peerEndpoint(source);
       const reply = endpoint ? await this.rpc.call(endpoint, { kind: "get", from: this.id, sessionId: header.sessionId }, this.peerCall) : undefined;
       if (reply?.kind !== "get_reply") {
         if (endpoint && !reply) this.membership.suspect(source);
-        unreachable++;
+        if (this.membership.isDown(source)) silentDown++;
+        else unreachable++;
         continue;
       }
       this.membership.heardFrom(source);
       if (reply.session && (!best || reply.session.version > best.version)) best = reply.session;
       if (best && best.version >= header.sessionVersion) break;
     }
-    if (!best) return unreachable > 0 ? { kind: "unavailable", detail: `${unreachable} replica(s) of session ${header.sessionId} did not answer` } : { kind: "missing" };
+    if (!best) {
+      const silent = unreachable + silentDown;
+      return silent > 0 ? { kind: "unavailable", detail: `${silent} replica(s) of session ${header.sessionId} did not answer` } : { kind: "missing" };
+    }
     if (best.version < header.sessionVersion) {
       if (unreachable > 0) return { kind: "unavailable", detail: `only version ${best.version} reachable, client has seen ${header.sessionVersion}` };
-      // Every replica answered and none has what the client saw: that update is gone (async loss).
+      // Every replica answered or is known down, and none has what the client saw: that update is gone.
       this.stats.staleServed++;
     }
     if (best !== stored) {
@@ -437,6 +485,7 @@ export class SessionServer {
     if (this.replication === "sync") {
       const secondary = await this.replicate(record);
       record = this.store.setPair(record.id, this.id, secondary) ?? record;
+      if (secondary === 0 && this.mustReplicate()) return this.refuseUnreplicated(src, header);
       await this.finishOrHandOff(src, header, answer, record);
       return;
     }

@@ -1,5 +1,6 @@
 /** Every benchmark `npm run bench` runs, in order, with its name in the table. */
 import { compileTime } from "./compile.ts";
+import { controllerTakeoverTimes } from "./controller_takeover.ts";
 import { failoverTimes } from "./failover.ts";
 import { memoryPer100kSessions } from "./memory.ts";
 import { p4runtimeWrites } from "./p4runtime.ts";
@@ -14,6 +15,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   { name: "switch over wires", run: () => switchOverWires() },
   { name: "p4runtime writes", run: () => p4runtimeWrites() },
   { name: "failover", run: () => failoverTimes(8, 1, ".bench/failover-timeline.svg") },
+  { name: "controller takeover", run: () => controllerTakeoverTimes() },
   { name: "replication sync", run: async () => measured(...(await replicationThroughput("sync"))) },
   { name: "replication async", run: async () => measured(...(await replicationThroughput("async")), ...(await asyncLossWindow())) },
   { name: "memory", run: () => memoryPer100kSessions() },

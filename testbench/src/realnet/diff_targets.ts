@@ -1,13 +1,15 @@
 /**
- * Switches under differential test, all seen the same way: a UDP "tap" socket per switch port
- * that injects frames into the port and collects what leaves it, and a P4Runtime address to
- * program it. Our model exposes UDP wires itself; the real simple_switch_grpc sits on veths,
- * whose other ends socat bridges to the taps (the same bridge the namespace hosts use).
+ * Switches under differential test, all seen the same way: inject a frame on a port, get back
+ * what the switch emitted, and a P4Runtime address to program it. Our model is driven directly;
+ * the real simple_switch_grpc sits on veths whose other ends socat bridges to UDP "tap" sockets
+ * (the same bridge the namespace hosts use), and a frame's output is what arrives until the
+ * taps have been quiet for a while.
  */
 import { type Socket, createSocket } from "node:dgram";
 import { findSimpleSwitchGrpc, launchSimpleSwitchGrpc } from "../../../bmv2/src/real/simple_switch.ts";
 import { NetError, listLinks } from "../../../runtime/src/netns/lifecycle.ts";
 import { sh, shQuiet, spawnDetached } from "../../../runtime/src/netns/shell.ts";
+import { port } from "../../../bmv2/src/dataplane/api.ts";
 import { startSwitchRuntime } from "../system/switch_runtime.ts";
 import { freeTcpPort } from "./ports.ts";
 
@@ -19,7 +21,7 @@ export interface Emitted {
 export interface DiffTarget {
   readonly name: string;
   readonly grpcAddress: string;
-  /** Injects one frame and returns everything the switch emitted until it has been quiet for settleMs. */
+  /** Injects one frame on a port and returns every frame the switch emitted for it. */
   send(port: number, frame: Uint8Array): Promise<Emitted[]>;
   close(): Promise<void>;
 }
@@ -66,18 +68,25 @@ class Taps {
   }
 }
 
-/** Our switch model on UDP wires, with its P4Runtime server. */
-export async function startModelTarget(name: string, ports: readonly number[], settleMs = 20): Promise<DiffTarget> {
-  const taps = await Taps.bind(ports, settleMs);
-  const hosts = new Map(ports.map((p) => [p, { ip: "127.0.0.1", port: taps.localPort(p) }]));
-  const sw = await startSwitchRuntime({ ports, hosts });
+/**
+ * Our switch model with its P4Runtime server. Frames go straight into the model: it runs a
+ * frame to completion synchronously, so what it emitted is known exactly, with no waiting.
+ */
+export async function startModelTarget(name: string, ports: readonly number[]): Promise<DiffTarget> {
+  const sw = await startSwitchRuntime({ ports });
+  let collected: Emitted[] = [];
+  const unsubscribe = sw.model.onEgress((p, frame) => collected.push({ port: p, frame: new Uint8Array(frame) }));
   return {
     name,
     grpcAddress: sw.grpcAddress,
-    send: (p, frame) => taps.send(p, frame, sw.wire(p)),
+    async send(p, frame) {
+      collected = [];
+      sw.model.inject(port(p), frame);
+      return collected;
+    },
     async close() {
+      unsubscribe();
       await sw.stop();
-      taps.close();
     },
   };
 }
@@ -96,7 +105,7 @@ async function removeVeths(prefix: string): Promise<void> {
 }
 
 /** The real simple_switch_grpc on veths, each bridged by socat to a tap. */
-export async function startBmv2Target(name: string, ports: readonly number[], prefix: string, settleMs = 150): Promise<DiffTarget> {
+export async function startBmv2Target(name: string, ports: readonly number[], prefix: string, settleMs = 250): Promise<DiffTarget> {
   const unavailable = bmv2TargetUnavailable();
   if (unavailable) throw new NetError(unavailable);
   await removeVeths(prefix);

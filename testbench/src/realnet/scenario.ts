@@ -7,8 +7,7 @@
  * lived. Everything is torn down in a finally, also on failure, and the teardown is verified.
  */
 import { Controller } from "../../../runtime/src/controller/controller.ts";
-import { bridgePids, listLinks, listNamespaces, missingPrerequisites, namespacePids, netDown, netUp, NetError } from "../../../runtime/src/netns/lifecycle.ts";
-import { execArgv } from "../../../runtime/src/netns/lifecycle.ts";
+import { NetError, bridgePids, execArgv, listLinks, listNamespaces, missingPrerequisites, namespacePids, netDown, netUp } from "../../../runtime/src/netns/lifecycle.ts";
 import { mgmtBridgeName } from "../../../runtime/src/netns/topology.ts";
 import { findSimpleSwitchGrpc, launchSimpleSwitchGrpc } from "../../../bmv2/src/real/simple_switch.ts";
 import { VIP, serverAddress } from "../system/addressing.ts";
@@ -17,9 +16,9 @@ import { compileLbProgram } from "../system/program.ts";
 import { startSwitchRuntime } from "../system/switch_runtime.ts";
 import { serverId } from "../../../runtime/src/wire/session_header.ts";
 import type { LoadEvent } from "./load_gen.ts";
+import { freeTcpPort } from "./ports.ts";
 import { HostProcess, SLB_BIN, nodeScriptArgv, processAlive } from "./processes.ts";
 import { type LbNetPlan, clientHostName, lbControllerTopology, lbNetTopology, lbSwitchPorts, serverHostName, serverMgmtIp } from "./topology.ts";
-import { freeTcpPort } from "./ports.ts";
 
 export type SwitchTarget = "model" | "bmv2";
 
@@ -74,6 +73,8 @@ export interface NamespaceScenarioResult {
 const HEALTH = { intervalMs: 100, timeoutMs: 300, rise: 2, fall: 3 } as const;
 const DATA_PLANE_TIMEOUT_US = 500_000;
 const STARTUP_TIMEOUT_MS = 20_000;
+/** Beyond its run time the generator may retry one increment (10 s deadline) and read every counter back. */
+const LOAD_GRACE_MS = 30_000;
 
 /** Why the scenario cannot run here, or undefined when it can. */
 export function namespaceScenarioUnavailable(target: SwitchTarget = "model"): string | undefined {
@@ -89,6 +90,12 @@ async function waitUntil(what: string, predicate: () => boolean, timeoutMs: numb
     if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** What is left of a run: namespaces and links of the prefix, and any of the given pids alive. */
@@ -172,6 +179,8 @@ export async function runNamespaceScenario(opts: NamespaceScenarioOptions = {}):
     processes.push(load);
     let done = false;
     load.onLine((line) => {
+      // Only the generator's own event lines; anything else on stdout is not ours to interpret.
+      if (!line.startsWith("{")) return;
       const event = JSON.parse(line) as LoadEvent;
       switch (event.t) {
         case "answer":
@@ -197,7 +206,7 @@ export async function runNamespaceScenario(opts: NamespaceScenarioOptions = {}):
     live.delete(killed);
     const killedAtMs = Math.round(performance.now() - loadStart);
     log(`killed server ${killed} (SIGKILL) at ${killedAtMs} ms`);
-    const status = await load.exited;
+    const status = await withTimeout(load.exited, durationMs + LOAD_GRACE_MS, `the load generator did not finish within ${LOAD_GRACE_MS} ms of its run time`);
     const loadMs = Math.round(performance.now() - loadStart);
     if (!done) throw new Error(`the load generator exited (code ${status.code}) without finishing; stderr: ${load.stderr || "(empty)"}`);
     const violations = ledger.violations.map(describeViolation);

@@ -36,14 +36,18 @@ export class SessionLoadClient implements LoadClient {
 
   constructor(private readonly options: LoadClientOptions) {
     this.index = options.index;
-    // Retransmit often and for long: a failover must look like a slow answer, not a lost one.
+    // Retransmit for long (until the deadline): a failover must look like a slow answer, not a
+    // lost one. The first wait follows the measured round trip and later ones back off, so an
+    // overloaded system is not buried under retransmissions; the cap keeps a failover quick.
+    const deadlineMs = options.deadlineMs ?? 15_000;
     this.client = new SessionClient({
       transport: options.transport,
       vip: options.vip,
       timeoutMs: 250,
       backoff: 1.5,
-      maxTimeoutMs: 500,
-      retries: Math.ceil((options.deadlineMs ?? 15_000) / 500),
+      maxTimeoutMs: 1000,
+      deadlineMs,
+      retries: Math.ceil(deadlineMs / 250),
     });
   }
 

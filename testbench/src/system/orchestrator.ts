@@ -42,6 +42,8 @@ const HEALTH = { intervalMs: 100, timeoutMs: 300, rise: 2, fall: 3 } as const;
 const DATA_PLANE_TIMEOUT_US = 500_000;
 const SERVER_TUNING = { versionCheckIntervalMs: 500, peerTimeoutMs: 150, peerRetries: 3, suspectMs: 1000 } as const;
 const STARTUP_TIMEOUT_MS = 15_000;
+/** The switch makes the connected controller with the highest election id its primary; backups count down from below it. */
+const PRIMARY_ELECTION_ID = 1000n;
 
 async function waitUntil(what: string, predicate: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
@@ -60,6 +62,10 @@ export class EmbeddedSystem implements SystemHandle {
   private readonly clientLinks: FaultLink[] = [];
   private readonly clients: LoadClient[] = [];
   private controller: Controller | undefined;
+  /** A second controller with a lower election id, passive until the switch promotes it. */
+  private backupController: Controller | undefined;
+  /** Each backup gets a lower id than every controller before it, so it stays passive while they run. */
+  private nextBackupElectionId = PRIMARY_ELECTION_ID - 1n;
   private switchRuntime: SwitchRuntime | undefined;
   private readonly prng: Prng;
   private clientFault: WireFault | undefined;
@@ -128,7 +134,7 @@ export class EmbeddedSystem implements SystemHandle {
       return { prefix: `${r.prefix}/${r.prefixLength}`, switchPort: r.port, mac: formatMac(r.mac) };
     });
     return {
-      switch: { address: this.switchOrThrow().grpcAddress, deviceId: 0, electionId: 1n },
+      switch: { address: this.switchOrThrow().grpcAddress, deviceId: 0, electionId: PRIMARY_ELECTION_ID },
       // The controller is handed the compiled pipeline itself, so these files are never read.
       pipeline: { kind: "compiled", jsonFile: "(in memory)", p4infoFile: "(in memory)" },
       vip: { ip: VIP.ip, port: VIP.port, mac: formatMac(GATEWAY_MAC) },
@@ -208,17 +214,35 @@ export class EmbeddedSystem implements SystemHandle {
     for (const link of this.clientLinks) link.heal();
   }
 
+  /** Stops the primary controller; a running backup is the primary from then on (the switch promotes it). */
   async killController(): Promise<void> {
     this.controller?.stop();
-    this.controller = undefined;
+    this.controller = this.backupController;
+    this.backupController = undefined;
+  }
+
+  private newController(electionId: bigint, role: string): Controller {
+    const controller = new Controller({ topology: this.topology(), pipeline: this.program.pipeline, electionId, reconnect: { initialMs: 50, maxMs: 500 } });
+    const log = this.options.log;
+    if (log) controller.events.subscribe((e) => log(`controller (${role}): ${JSON.stringify(e, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))}`));
+    return controller;
+  }
+
+  /** Starts a backup controller next to the running primary; it stays passive until the primary dies. */
+  async startBackupController(): Promise<Controller> {
+    if (!this.controller) throw new Error("start the primary controller first: a lone backup would be promoted at once");
+    if (this.backupController) return this.backupController;
+    if (this.nextBackupElectionId < 1n) throw new Error("no election id left for another backup controller");
+    const backup = this.newController(this.nextBackupElectionId--, "backup");
+    this.backupController = backup;
+    await backup.start(STARTUP_TIMEOUT_MS);
+    return backup;
   }
 
   async startController(): Promise<void> {
     if (this.controller) return;
-    const controller = new Controller({ topology: this.topology(), pipeline: this.program.pipeline, reconnect: { initialMs: 50, maxMs: 500 } });
+    const controller = this.newController(PRIMARY_ELECTION_ID, "primary");
     this.controller = controller;
-    const log = this.options.log;
-    if (log) controller.events.subscribe((e) => log(`controller: ${JSON.stringify(e, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))}`));
     await controller.start(STARTUP_TIMEOUT_MS);
     const expected = this.serverIds.filter((id) => this.slot(id).runState === "running").length;
     try {
@@ -329,6 +353,8 @@ export class EmbeddedSystem implements SystemHandle {
     for (const client of this.clients) await client.close().catch(() => undefined);
     this.controller?.stop();
     this.controller = undefined;
+    this.backupController?.stop();
+    this.backupController = undefined;
     for (const slot of this.slots.values()) await slot.kill();
     await this.switchRuntime?.stop();
     this.switchRuntime = undefined;

@@ -1,7 +1,9 @@
 import test from "ava";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { bridgePids, namespacePids, netDown } from "../../../runtime/src/netns/lifecycle.ts";
 import { validateTopology } from "../../../runtime/src/netns/topology.ts";
+import { HostProcess, SLB_BIN } from "../../src/realnet/processes.ts";
 import { type Leftovers, leftovers, namespaceScenarioUnavailable, runNamespaceScenario } from "../../src/realnet/scenario.ts";
 import { lbNetTopology } from "../../src/realnet/topology.ts";
 
@@ -68,4 +70,23 @@ const bmv2Reason = namespaceScenarioUnavailable("bmv2");
   const reason = bmv2Reason!;
   t.regex(reason, /simple_switch_grpc is not installed|namespace scenario needs/);
   await t.throwsAsync(runNamespaceScenario({ target: "bmv2" }), { message: reason });
+});
+
+needsRoot("after the runner itself is SIGKILLed mid-run, netDown removes every namespace, link, bridge and process it left", async (t) => {
+  const runner = HostProcess.start("slb net scenario", [process.execPath, SLB_BIN, "net", "scenario", "--prefix", "slbrc", "--mgmt-subnet", "192.168.83", "--duration-ms", "30000", "--servers", "2"]);
+  try {
+    await runner.waitForLine((l) => l.startsWith("controller has every server up"), 60_000);
+    await runner.kill("SIGKILL");
+    const orphans = [...bridgePids("slbrc"), ...(await namespacePids("slbrc-s1")), ...(await namespacePids("slbrc-s2")), ...(await namespacePids("slbrc-c0"))];
+    t.true(orphans.length >= 5, `expected bridges and processes left by the crash, found pids ${orphans.join(",")}`);
+    t.is((await leftovers("slbrc", [])).namespaces.length, 3);
+    const removed = await netDown("slbrc");
+    t.is(removed.namespaces, 3);
+    t.true(removed.processes >= 2);
+    await new Promise((r) => setTimeout(r, 300));
+    assertClean(t, await leftovers("slbrc", orphans));
+  } finally {
+    await runner.kill("SIGKILL");
+    await netDown("slbrc");
+  }
 });

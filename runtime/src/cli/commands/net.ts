@@ -8,6 +8,7 @@ const help = `usage: slb net up --topology FILE [--wire-base-port N --bridge-bas
        slb net down (--topology FILE | --prefix NAME)
        slb net exec --topology FILE HOST -- COMMAND [ARGS...]
        slb net scenario [--target model|bmv2] [--servers N] [--sessions N] [--duration-ms N] [--kill ID]
+                        [--prefix NAME] [--mgmt-subnet A.B.C]
        slb net bench [--duration-ms N] [--size BYTES]
        slb net diff
 
@@ -74,7 +75,7 @@ async function runNet(args: readonly string[]): Promise<number> {
   const own = dashDash >= 0 ? args.slice(0, dashDash) : args;
   const command = dashDash >= 0 ? args.slice(dashDash + 1) : [];
   const parsed = parseArgs(own, {
-    values: ["topology", "prefix", "wire-base-port", "bridge-base-port", "target", "servers", "sessions", "duration-ms", "kill", "size"],
+    values: ["topology", "prefix", "wire-base-port", "bridge-base-port", "target", "servers", "sessions", "duration-ms", "kill", "size", "mgmt-subnet"],
     flags: ["no-bridge"],
   });
   const [verb, host] = parsed.positional;
@@ -115,6 +116,8 @@ async function runNet(args: readonly string[]): Promise<number> {
         sessions: optionInt(parsed, "sessions", 8),
         durationMs: optionInt(parsed, "duration-ms", 4000),
         killServer: optionInt(parsed, "kill", 1),
+        prefix: optionString(parsed, "prefix", "slbrn"),
+        mgmtSubnet: optionString(parsed, "mgmt-subnet", "192.168.77"),
         log: (line) => console.log(line),
       });
       console.log(`${result.sessions} sessions, ${result.acked} increments acknowledged, ${result.failovers} failovers, ${result.lostSessions} sessions lost`);
