@@ -21,6 +21,12 @@ export interface StartSwitchOptions {
   readonly wireBasePort?: number;
   /** Address the wires bind; default 127.0.0.1. */
   readonly wireHost?: string;
+  /**
+   * Send data port P's frames to 127.0.0.1:peerBasePort + P from the start, instead of to
+   * whoever last sent on that wire: hosts that only listen (a bridged veth whose server has not
+   * spoken yet) are reachable before their first frame.
+   */
+  readonly peerBasePort?: number;
   /** CPU port for packet-in / packet-out; default 255 (simple_switch_grpc's usual --cpu-port). */
   readonly cpuPort?: number;
   /** BMv2 JSON and P4Info text files to load at start (both or neither). */
@@ -47,7 +53,15 @@ export async function startSwitch(opts: StartSwitchOptions = {}): Promise<Switch
   if ((opts.jsonFile === undefined) !== (opts.p4infoFile === undefined)) throw new Error("a program needs both the BMv2 JSON and its P4Info");
   const model = createSwitch({ cpuPort, ...(log ? { log } : {}) });
   const dataPorts = Array.from({ length: opts.ports ?? 8 }, (_, i) => port(i)).filter((p) => p !== cpuPort);
-  const wires = new UdpWires(model, { ports: dataPorts, basePort: opts.wireBasePort ?? 20000, ...(opts.wireHost ? { host: opts.wireHost } : {}), ...(log ? { log } : {}) });
+  const peerBase = opts.peerBasePort;
+  const peers = peerBase === undefined ? undefined : new Map(dataPorts.map((p) => [p, { address: "127.0.0.1", port: peerBase + p }] as const));
+  const wires = new UdpWires(model, {
+    ports: dataPorts,
+    basePort: opts.wireBasePort ?? 20000,
+    ...(opts.wireHost ? { host: opts.wireHost } : {}),
+    ...(peers ? { peers } : {}),
+    ...(log ? { log } : {}),
+  });
   const server = new P4RuntimeServer({
     model,
     address: opts.grpcAddress ?? "127.0.0.1:9559",

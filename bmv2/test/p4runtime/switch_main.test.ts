@@ -2,7 +2,7 @@
 import { createSocket, type Socket } from "node:dgram";
 import { once } from "node:events";
 import { join } from "node:path";
-import test from "ava";
+import test, { type ExecutionContext } from "ava";
 import { findSimpleSwitchGrpc, launchSimpleSwitchGrpc, simpleSwitchGrpcArgs } from "../../src/real/simple_switch.ts";
 import { startSwitch } from "../../src/switch_main.ts";
 import { switchCommand } from "../../../runtime/src/cli/commands/switch.ts";
@@ -16,24 +16,8 @@ async function udpSocket(): Promise<Socket> {
   return s;
 }
 
-test("startSwitch: program loaded at start, entries over gRPC, frames over UDP wires", async (t) => {
-  const sw = await startSwitch({
-    grpcAddress: "127.0.0.1:0",
-    ports: 4,
-    wireBasePort: 0,
-    cpuPort: 255,
-    jsonFile: join(FIXTURES, "sel.json"),
-    p4infoFile: join(FIXTURES, "sel.p4info.txtpb"),
-  });
-  const client = new Client(sw.grpcAddress);
-  const host1 = await udpSocket();
-  const host2 = await udpSocket();
-  t.teardown(async () => {
-    client.close();
-    host1.close();
-    host2.close();
-    await sw.stop();
-  });
+/** Becomes primary and sends frames for 02:00:00:00:00:02 out of port 2 (the fixture's dmac table). */
+async function routeToPort2(t: ExecutionContext, client: Client): Promise<void> {
   const stream = client.openStream();
   t.is((await stream.arbitrate(1))["arbitration"].status.message, "Is primary");
   const cfg = await client.getConfig({ response_type: "COOKIE_ONLY" });
@@ -54,6 +38,27 @@ test("startSwitch: program loaded at start, entries over gRPC, frames over UDP w
     ],
   });
   t.like(w, { ok: true });
+}
+
+test("startSwitch: program loaded at start, entries over gRPC, frames over UDP wires", async (t) => {
+  const sw = await startSwitch({
+    grpcAddress: "127.0.0.1:0",
+    ports: 4,
+    wireBasePort: 0,
+    cpuPort: 255,
+    jsonFile: join(FIXTURES, "sel.json"),
+    p4infoFile: join(FIXTURES, "sel.p4info.txtpb"),
+  });
+  const client = new Client(sw.grpcAddress);
+  const host1 = await udpSocket();
+  const host2 = await udpSocket();
+  t.teardown(async () => {
+    client.close();
+    host1.close();
+    host2.close();
+    await sw.stop();
+  });
+  await routeToPort2(t, client);
   // Host 2 makes itself known on port 2's wire, then host 1 sends a frame for it into port 1.
   const w2 = sw.wire(2);
   host2.send(hex("ffffffffffff020000000099" + "0800" + "00".repeat(46)), w2.port, w2.address);
@@ -64,6 +69,33 @@ test("startSwitch: program loaded at start, entries over gRPC, frames over UDP w
   const [msg] = (await arrived) as [Buffer];
   t.true(msg.equals(frame));
   t.throws(() => sw.wire(255), { message: /no UDP wire/ });
+});
+
+test("startSwitch with peerBasePort reaches a host that has never sent on its wire", async (t) => {
+  const host1 = await udpSocket();
+  const host2 = await udpSocket();
+  const peerBasePort = host2.address().port - 2;
+  const sw = await startSwitch({
+    grpcAddress: "127.0.0.1:0",
+    ports: 4,
+    wireBasePort: 0,
+    peerBasePort,
+    jsonFile: join(FIXTURES, "sel.json"),
+    p4infoFile: join(FIXTURES, "sel.p4info.txtpb"),
+  });
+  const client = new Client(sw.grpcAddress);
+  t.teardown(async () => {
+    client.close();
+    host1.close();
+    host2.close();
+    await sw.stop();
+  });
+  await routeToPort2(t, client);
+  const arrived = once(host2, "message");
+  const frame = hex("020000000002" + "020000000001" + "0800" + "cd".repeat(46));
+  host1.send(frame, sw.wire(1).port, sw.wire(1).address);
+  const [msg] = (await arrived) as [Buffer];
+  t.true(msg.equals(frame));
 });
 
 test("startSwitch refuses a program without its P4Info", async (t) => {

@@ -2,18 +2,22 @@ import { startSwitch } from "../../../../bmv2/src/switch_main.ts";
 import { type Command, optionInt, optionString, parseArgs, UsageError } from "../command.ts";
 
 const help = `usage: slb switch [--grpc-addr HOST:PORT] [--device-id N] [--ports N] [--wire-base-port N]
-                  [--cpu-port N] [--json FILE --p4info FILE] [--tls-cert FILE --tls-key FILE]
+                  [--peer-base-port M] [--cpu-port N] [--json FILE --p4info FILE] [--tls-cert FILE --tls-key FILE]
 
 Runs our bmv2-compatible switch model with a P4Runtime gRPC server until Ctrl-C.
 Data ports 0..N-1 (except the CPU port) are UDP wires on 127.0.0.1: port P
 listens on wire-base-port + P, one Ethernet frame per datagram, and sends its
-egress frames back to whoever last sent to it.
+egress frames back to whoever last sent to it (or, with --peer-base-port, to a fixed
+address from the start).
 
 options:
   --grpc-addr HOST:PORT   P4Runtime server address (default 127.0.0.1:9559; port 0: any free one)
   --device-id N           P4Runtime device id (default 0, as simple_switch_grpc)
   --ports N               number of data ports (default 8)
   --wire-base-port N      UDP port of switch port 0 (default 20000)
+  --peer-base-port M      send port P's frames to 127.0.0.1:M+P (e.g. the socat bridges of
+                          \`slb net up --bridge-base-port M\`), so hosts that have not sent
+                          anything yet are reachable
   --cpu-port N            port for packet-in/out through P4Runtime (default 255)
   --json FILE             BMv2 JSON to load at start (needs --p4info)
   --p4info FILE           its P4Info in text format
@@ -28,7 +32,7 @@ export const switchCommand: Command = {
   summary: "run the switch model with its P4Runtime server and UDP wires",
   help,
   async run(args) {
-    const parsed = parseArgs(args, { values: ["grpc-addr", "device-id", "ports", "wire-base-port", "cpu-port", "json", "p4info", "tls-cert", "tls-key"] });
+    const parsed = parseArgs(args, { values: ["grpc-addr", "device-id", "ports", "wire-base-port", "peer-base-port", "cpu-port", "json", "p4info", "tls-cert", "tls-key"] });
     if (parsed.positional.length > 0) throw new UsageError(`unexpected argument '${parsed.positional[0]}'`);
     const json = parsed.options.get("json");
     const p4info = parsed.options.get("p4info");
@@ -43,6 +47,7 @@ export const switchCommand: Command = {
       deviceId: optionInt(parsed, "device-id", 0),
       ports: optionInt(parsed, "ports", 8),
       wireBasePort: optionInt(parsed, "wire-base-port", 20000),
+      ...(parsed.options.has("peer-base-port") ? { peerBasePort: optionInt(parsed, "peer-base-port", 0) } : {}),
       cpuPort,
       ...(typeof json === "string" && typeof p4info === "string" ? { jsonFile: json, p4infoFile: p4info } : {}),
       ...(typeof cert === "string" && typeof key === "string" ? { tls: { certFile: cert, keyFile: key } } : {}),
