@@ -22,6 +22,7 @@
  */
 import { MAX_SERVER_ID, MessageType, type ServerId, type SessionId } from "../wire/session_header.ts";
 import { type CachedAnswer, MAX_CACHED_ANSWERS, type SessionRecord } from "./record.ts";
+import { parseJsonObject } from "../wire/json_datagram.ts";
 
 export const PEER_PROTOCOL_VERSION = 1;
 /** Version-check entries per datagram: ~30 bytes each keeps a batch near 6 KB. */
@@ -128,14 +129,9 @@ function parsePairs(v: unknown, allowMissing: boolean): [SessionId, number][] | 
 
 /** Decodes one datagram; never throws. */
 export function decodePeer(bytes: Uint8Array): PeerDecodeResult {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
-  } catch {
-    return { ok: false, reason: "not JSON" };
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return { ok: false, reason: "not an object" };
-  const o = parsed as Record<string, unknown>;
+  const json = parseJsonObject(bytes);
+  if (!json.ok) return json;
+  const o = json.object;
   if (o.slbpeer !== PEER_PROTOCOL_VERSION) return { ok: false, reason: "not an slb peer message" };
   if (!isUint32(o.rid)) return { ok: false, reason: "bad rid" };
   const rid = o.rid;

@@ -19,6 +19,7 @@
 import { createSocket, type Socket } from "node:dgram";
 import { randomInt } from "node:crypto";
 import type { Endpoint } from "../transport/endpoint.ts";
+import { parseJsonObject } from "./json_datagram.ts";
 
 export const CONTROL_PROTOCOL_VERSION = 1;
 /** Management datagrams stay well under one Ethernet MTU worth of payload times a few. */
@@ -100,14 +101,9 @@ function decodeMember(v: unknown): MemberServer | string {
 /** Decodes one datagram; never throws. */
 export function decodeControl(bytes: Uint8Array): ControlDecodeResult {
   if (bytes.length > MAX_CONTROL_DATAGRAM_BYTES) return { ok: false, reason: "datagram too large" };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
-  } catch {
-    return { ok: false, reason: "not JSON" };
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return { ok: false, reason: "not an object" };
-  const o = parsed as Record<string, unknown>;
+  const json = parseJsonObject(bytes);
+  if (!json.ok) return json;
+  const o = json.object;
   if (o.slbctl !== CONTROL_PROTOCOL_VERSION) return { ok: false, reason: "not an slb control message" };
   if (!isUint(o.nonce)) return { ok: false, reason: "nonce must be a 32-bit unsigned integer" };
   const nonce = o.nonce;
