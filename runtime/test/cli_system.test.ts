@@ -178,7 +178,9 @@ test("the RUNNING.md walkthrough: separate slb processes, a session kept in a co
   const jar = JSON.parse(await readFile(join(dir, "jar.json"), "utf8")) as { sessions: Record<string, { cookie: number }> };
   t.truthy(jar.sessions[session!], "the jar keeps the session's cookie");
 
-  const kept = parseAnswer(await client(session!));
+  const keptOutput = await client(session!);
+  t.notRegex(keptOutput, /failed over/);
+  const kept = parseAnswer(keptOutput);
   t.deepEqual(kept, { value: 2, primary: opened.primary, secondary: opened.secondary }, "the jar's cookie keeps the session on its servers");
 
   t.regex(await slb("status", "--admin", admin!), /servers\s+3 up, 0 down/);
@@ -189,7 +191,9 @@ test("the RUNNING.md walkthrough: separate slb processes, a session kept in a co
   for (const [id, row] of counters) if (id !== opened.primary) t.is(row[0], 0, `server ${id} got no request`);
 
   await stop(serverChild(opened.primary));
-  const failedOver = parseAnswer(await client(session!));
+  const failoverOutput = await client(session!);
+  t.regex(failoverOutput, /failed over by the switch/, "the client is told the switch re-routed the request");
+  const failedOver = parseAnswer(failoverOutput);
   t.is(failedOver.value, 3, "the session's state survived the primary's crash");
   t.not(failedOver.primary, opened.primary, "the crashed primary no longer serves");
   t.not(failedOver.primary, opened.secondary, "the new primary is neither the old primary nor the secondary");

@@ -59,6 +59,8 @@ export interface ClientReply {
   readonly cookie: Cookie;
   readonly version: number;
   readonly requestId: number;
+  /** The switch re-routed the request to a new primary (the server echoes the FAILOVER flag). */
+  readonly failedOver: boolean;
   /** From the first transmission to the answer. */
   readonly latencyMs: number;
   readonly attempts: number;
@@ -193,6 +195,7 @@ export class SessionClient {
       cookie: answer.header.cookie,
       version: answer.header.sessionVersion,
       requestId,
+      failedOver: (answer.header.flags & Flags.Failover) !== 0,
       latencyMs: performance.now() - started,
       attempts: attempt,
     };

@@ -561,7 +561,9 @@ export class SessionServer {
   private sendAnswer(src: Endpoint, request: SessionHeader, answer: CachedAnswer, cookie: Cookie, version: number): void {
     if (answer.type === MessageType.Error) this.stats.errors++;
     else this.stats.responses++;
-    const header: SessionHeader = { type: answer.type, flags: 0, cookie, sessionId: request.sessionId, sessionVersion: version, requestId: request.requestId };
+    // FAILOVER is echoed so the client can tell that the switch re-routed this request.
+    const flags = request.flags & Flags.Failover;
+    const header: SessionHeader = { type: answer.type, flags, cookie, sessionId: request.sessionId, sessionVersion: version, requestId: request.requestId };
     this.options.data.send(src, encodeSessionMessage(header, answer.payload));
   }
 

@@ -51,6 +51,7 @@ test("claim 4: primary dies; the new primary (not the secondary) fetches from th
     t.is(reply.text, "4", "no acknowledged increment was lost");
     const last = vip.decisions.at(-1)!;
     t.true(last.failover);
+    t.true(reply.failedOver, "the answer tells the client the switch re-routed it");
     t.not(last.server, secondary, "the switch never picks the secondary as new primary");
     const fresh = decodeCookie(reply.cookie);
     t.deepEqual(fresh, { primary: last.server, secondary }, "new cookie: new primary + the same secondary");
@@ -62,6 +63,7 @@ test("claim 4: primary dies; the new primary (not the secondary) fetches from th
     t.is(onSecondary.primary as number, last.server, "the secondary knows its new primary");
     t.is(await counterOf(client, id), 4);
     t.is(vip.decisions.at(-1)!.failover, false, "the next request goes straight to the new primary");
+    t.false((await client.request(id, "get n")).failedOver);
   } finally {
     await Promise.all([client.close(), vip.close(), cluster.close()]);
   }

@@ -68,7 +68,8 @@ export const clientCommand: Command = {
         try {
           const reply = await client.request(sessionId, request);
           const { primary, secondary } = decodeCookie(reply.cookie);
-          const where = `cookie ${reply.cookie} (primary ${primary} + secondary ${secondary}) version ${reply.version}`;
+          const rerouted = reply.failedOver ? ", failed over by the switch" : "";
+          const where = `cookie ${reply.cookie} (primary ${primary} + secondary ${secondary}) version ${reply.version}${rerouted}`;
           console.log(`${request} -> ${reply.kind === "error" ? "ERROR " : ""}${reply.text}  [${where}, ${reply.latencyMs.toFixed(2)} ms, ${reply.attempts} attempt(s)]`);
           if (reply.kind === "error") failures++;
         } catch (err) {
