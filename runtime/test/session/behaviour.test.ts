@@ -1,43 +1,11 @@
 import test from "ava";
 import { ClientTimeoutError, SessionClient } from "../../src/client/session_client.ts";
 import { parseErrorPayload } from "../../src/session/errors.ts";
-import { openUdpTransport } from "../../src/transport/udp.ts";
-import type { DatagramTransport } from "../../src/transport/datagram.ts";
 import type { Endpoint } from "../../src/transport/endpoint.ts";
 import { decodeControl, encodeControl, probeServer, pushMembership } from "../../src/wire/control.ts";
 import { Flags, MessageType, type SessionId, type SessionMessage, decodeCookie, decodeSessionMessage, encodeSessionMessage } from "../../src/wire/session_header.ts";
 import { encodePeer, decodePeer } from "../../src/session/peer_protocol.ts";
-import { asServer, clientFor, holders, startCluster, startVip } from "./harness.ts";
-
-/** A raw socket to talk to a server port directly and collect what comes back. */
-async function rawSocket(): Promise<{ transport: DatagramTransport; next: () => Promise<Uint8Array | undefined> }> {
-  const transport = await openUdpTransport();
-  const queue: Uint8Array[] = [];
-  let waiter: ((b: Uint8Array | undefined) => void) | undefined;
-  transport.onReceive((_src, bytes) => {
-    const copy = bytes.slice();
-    if (waiter) {
-      const w = waiter;
-      waiter = undefined;
-      w(copy);
-    } else queue.push(copy);
-  });
-  const next = (): Promise<Uint8Array | undefined> => {
-    const queued = queue.shift();
-    if (queued) return Promise.resolve(queued);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        waiter = undefined;
-        resolve(undefined);
-      }, 300);
-      waiter = (b) => {
-        clearTimeout(timer);
-        resolve(b);
-      };
-    });
-  };
-  return { transport, next };
-}
+import { asServer, holders, openSession, rawSocket, replicasOf, startCluster, thirdServer, withRawSocket, withRig } from "./harness.ts";
 
 function request(sessionId: bigint, payload: string, fields: { cookie?: number; version?: number; requestId?: number; flags?: number } = {}): Uint8Array {
   return encodeSessionMessage(
@@ -54,53 +22,33 @@ function decoded(bytes: Uint8Array | undefined): SessionMessage {
 
 const text = (m: SessionMessage): string => new TextDecoder().decode(m.payload);
 
-test("secondary dies: the primary picks a new secondary, copies the session there and names it in the cookie", async (t) => {
-  const cluster = await startCluster(3);
-  const vip = await startVip(cluster);
-  const client = await clientFor(vip);
-  try {
-    const id = SessionClient.newSessionId();
-    await client.request(id, "incr n");
-    const { primary, secondary } = decodeCookie(client.jar.get(id)!.cookie);
+test("secondary dies: the primary picks a new secondary, copies the session there and names it in the cookie", (t) =>
+  withRig({ servers: 3 }, async ({ cluster, client }) => {
+    const { id, primary, secondary } = await openSession(client);
     await cluster.kill(secondary);
     const reply = await client.request(id, "incr n");
     t.is(reply.text, "2");
-    const third = [1, 2, 3].find((i) => i !== primary && i !== secondary)!;
+    const third = thirdServer(primary, secondary);
     t.deepEqual(decodeCookie(reply.cookie), { primary, secondary: third });
     t.is(cluster.server(third).store.get(id)?.record.version, cluster.server(primary).store.get(id)!.record.version);
     t.true(cluster.server(primary).stats.secondaryChanges >= 1);
-  } finally {
-    await Promise.all([client.close(), vip.close(), cluster.close()]);
-  }
-});
+  }));
 
-test("a membership marking the secondary down moves sessions to a new secondary without waiting for a request", async (t) => {
-  const cluster = await startCluster(3);
-  const vip = await startVip(cluster);
-  const client = await clientFor(vip);
-  try {
-    const id = SessionClient.newSessionId();
-    await client.request(id, "incr n");
-    const { primary, secondary } = decodeCookie(client.jar.get(id)!.cookie);
+test("a membership marking the secondary down moves sessions to a new secondary without waiting for a request", (t) =>
+  withRig({ servers: 3 }, async ({ cluster, client }) => {
+    const { id, primary, secondary } = await openSession(client);
     cluster.setStates({ [secondary]: "down" });
     await cluster.server(primary).settle();
-    const third = [1, 2, 3].find((i) => i !== primary && i !== secondary)!;
+    const third = thirdServer(primary, secondary);
     t.is(cluster.server(primary).store.get(id)!.record.secondary as number, third);
     t.truthy(cluster.server(third).store.get(id));
     const reply = await client.request(id, "get n");
     t.deepEqual(decodeCookie(reply.cookie), { primary, secondary: third });
-  } finally {
-    await Promise.all([client.close(), vip.close(), cluster.close()]);
-  }
-});
+  }));
 
-test("a retransmission with RETRY and an answered request id gets the cached answer, not a second apply", async (t) => {
-  const cluster = await startCluster(2);
-  const vip = await startVip(cluster);
-  const client = await clientFor(vip, { timeoutMs: 100, retries: 3 });
-  try {
-    const id = SessionClient.newSessionId();
-    await client.request(id, "incr n");
+test("a retransmission with RETRY and an answered request id gets the cached answer, not a second apply", (t) =>
+  withRig({ servers: 2, client: { timeoutMs: 100, retries: 3 } }, async ({ cluster, vip, client }) => {
+    const { id } = await openSession(client);
     vip.dropOnce = (m) => new TextDecoder().decode(m.payload) === "2";
     const reply = await client.request(id, "incr n");
     t.true(reply.attempts >= 2);
@@ -121,41 +69,30 @@ test("a retransmission with RETRY and an answered request id gets the cached ans
     t.is(text(again), "3");
     t.is(again.header.requestId, 777);
     await raw.transport.close();
-  } finally {
-    await Promise.all([client.close(), vip.close(), cluster.close()]);
-  }
-});
+  }));
 
-test("a retried request survives failover: the cached answer travels with the replica", async (t) => {
-  const cluster = await startCluster(3);
-  const vip = await startVip(cluster);
-  const client = await clientFor(vip);
-  const raw = await rawSocket();
-  try {
-    const id = SessionClient.newSessionId();
-    await client.request(id, "incr n");
-    const entry = client.jar.get(id)!;
-    const { primary, secondary } = decodeCookie(entry.cookie);
-    raw.transport.send(cluster.server(primary).dataEndpoint, request(id, "incr n", { cookie: entry.cookie, version: entry.version, requestId: 4242 }));
-    t.is(text(decoded(await raw.next())), "2");
-    await cluster.kill(primary);
-    const third = [1, 2, 3].find((i) => i !== primary && i !== secondary)!;
-    raw.transport.send(cluster.server(third).dataEndpoint, request(id, "incr n", { cookie: entry.cookie, version: entry.version, requestId: 4242, flags: Flags.Retry | Flags.Failover }));
-    const retried = decoded(await raw.next());
-    t.is(text(retried), "2", "not applied a second time by the new primary");
-    t.deepEqual(decodeCookie(retried.header.cookie), { primary: third, secondary });
-  } finally {
-    await raw.transport.close();
-    await Promise.all([client.close(), vip.close(), cluster.close()]);
-  }
-});
+test("a retried request survives failover: the cached answer travels with the replica", (t) =>
+  withRig({ servers: 3 }, async ({ cluster, client }) => {
+    const raw = await rawSocket();
+    try {
+      const { id, primary, secondary } = await openSession(client);
+      const entry = client.jar.get(id)!;
+      raw.transport.send(cluster.server(primary).dataEndpoint, request(id, "incr n", { cookie: entry.cookie, version: entry.version, requestId: 4242 }));
+      t.is(text(decoded(await raw.next())), "2");
+      await cluster.kill(primary);
+      const third = thirdServer(primary, secondary);
+      raw.transport.send(cluster.server(third).dataEndpoint, request(id, "incr n", { cookie: entry.cookie, version: entry.version, requestId: 4242, flags: Flags.Retry | Flags.Failover }));
+      const retried = decoded(await raw.next());
+      t.is(text(retried), "2", "not applied a second time by the new primary");
+      t.deepEqual(decodeCookie(retried.header.cookie), { primary: third, secondary });
+    } finally {
+      await raw.transport.close();
+    }
+  }));
 
-test("idle sessions expire on primary and secondary; a request for one gets unknown-session", async (t) => {
+test("idle sessions expire on primary and secondary; a request for one gets unknown-session", (t) => {
   let clock = 1_000_000;
-  const cluster = await startCluster(2, { idleTimeoutMs: 60_000, now: () => clock });
-  const vip = await startVip(cluster);
-  const client = await clientFor(vip);
-  try {
+  return withRig({ servers: 2, tweaks: { idleTimeoutMs: 60_000, now: () => clock } }, async ({ cluster, client }) => {
     const idle = SessionClient.newSessionId();
     const busy = SessionClient.newSessionId();
     await client.request(idle, "incr n");
@@ -163,7 +100,7 @@ test("idle sessions expire on primary and secondary; a request for one gets unkn
     clock += 40_000;
     await client.request(busy, "incr n");
     clock += 30_000;
-    const { primary, secondary } = decodeCookie(client.jar.get(idle)!.cookie);
+    const { primary, secondary } = replicasOf(client, idle);
     t.deepEqual(cluster.server(primary).expireIdle().filter((id) => id === idle), [idle], "the primary expires the idle session");
     await cluster.server(primary).settle();
     t.is(cluster.server(secondary).store.get(idle), undefined, "and tells the secondary to drop its copy");
@@ -172,15 +109,11 @@ test("idle sessions expire on primary and secondary; a request for one gets unkn
     const reply = await client.request(idle, "incr n");
     t.is(reply.kind, "error");
     t.is(parseErrorPayload(reply.payload).code, "unknown-session");
-  } finally {
-    await Promise.all([client.close(), vip.close(), cluster.close()]);
-  }
+  });
 });
 
-test("memory is bounded: a full server rejects new sessions with an error and keeps serving the others", async (t) => {
-  const cluster = await startCluster(1, { maxSessions: 3 });
-  const raw = await rawSocket();
-  try {
+test("memory is bounded: a full server rejects new sessions with an error and keeps serving the others", (t) =>
+  withRawSocket({ servers: 1, tweaks: { maxSessions: 3 } }, async (cluster, raw) => {
     const data = cluster.server(1).dataEndpoint;
     for (let i = 1; i <= 3; i++) {
       raw.transport.send(data, request(BigInt(i), "incr n", { requestId: i }));
@@ -196,31 +129,19 @@ test("memory is bounded: a full server rejects new sessions with an error and ke
     raw.transport.send(data, request(1n, "incr n", { requestId: 5, cookie: 1 * 65536, version: 2 }));
     t.is(text(decoded(await raw.next())), "2", "existing sessions still served");
     t.is(cluster.server(1).stats.rejectedFull, 1);
-  } finally {
-    await raw.transport.close();
-    await cluster.close();
-  }
-});
+  }));
 
-test("byte bound: state growth past the limit is refused with an error", async (t) => {
-  const cluster = await startCluster(1, { maxStateBytes: 200 });
-  const raw = await rawSocket();
-  try {
+test("byte bound: state growth past the limit is refused with an error", (t) =>
+  withRawSocket({ servers: 1, tweaks: { maxStateBytes: 200 } }, async (cluster, raw) => {
     const data = cluster.server(1).dataEndpoint;
     raw.transport.send(data, request(9n, `put k ${"x".repeat(300)}`));
     const reply = decoded(await raw.next());
     t.is(reply.header.type, MessageType.Error);
     t.is(parseErrorPayload(reply.payload).code, "too-large");
-  } finally {
-    await raw.transport.close();
-    await cluster.close();
-  }
-});
+  }));
 
-test("malformed requests and peer messages get errors or are dropped, and never crash the server", async (t) => {
-  const cluster = await startCluster(2, { maxPayloadBytes: 64 });
-  const raw = await rawSocket();
-  try {
+test("malformed requests and peer messages get errors or are dropped, and never crash the server", (t) =>
+  withRawSocket({ servers: 2, tweaks: { maxPayloadBytes: 64 } }, async (cluster, raw) => {
     const server = cluster.server(1);
     const data = server.dataEndpoint;
     raw.transport.send(data, new Uint8Array([1, 2, 3]));
@@ -253,26 +174,16 @@ test("malformed requests and peer messages get errors or are dropped, and never 
 
     raw.transport.send(data, request(10n, "incr n", { requestId: 99 }));
     t.is(text(decoded(await raw.next())), "1", "still serving");
-  } finally {
-    await raw.transport.close();
-    await cluster.close();
-  }
-});
+  }));
 
-test("async replication answers first and replicates afterwards", async (t) => {
-  const cluster = await startCluster(2, { replication: "async" });
-  const vip = await startVip(cluster);
-  const client = await clientFor(vip);
-  try {
+test("async replication answers first and replicates afterwards", (t) =>
+  withRig({ servers: 2, tweaks: { replication: "async" } }, async ({ cluster, client }) => {
     const id = SessionClient.newSessionId();
     for (let i = 0; i < 5; i++) t.is((await client.request(id, "incr n")).text, String(i + 1));
-    const { primary, secondary } = decodeCookie(client.jar.get(id)!.cookie);
+    const { primary, secondary } = replicasOf(client, id);
     await cluster.server(primary).settle();
     t.is(cluster.server(secondary).store.get(id)?.record.version, cluster.server(primary).store.get(id)!.record.version);
-  } finally {
-    await Promise.all([client.close(), vip.close(), cluster.close()]);
-  }
-});
+  }));
 
 test("management port: probe reports sessions and epoch; membership with a newer epoch is adopted, older ignored", async (t) => {
   const cluster = await startCluster(2);
@@ -297,63 +208,41 @@ test("management port: probe reports sessions and epoch; membership with a newer
   }
 });
 
-test("a draining primary hands each session to its secondary on the session's next request", async (t) => {
-  const cluster = await startCluster(3);
-  const vip = await startVip(cluster);
-  const client = await clientFor(vip);
-  try {
-    const id = SessionClient.newSessionId();
-    await client.request(id, "incr n");
-    const { primary, secondary } = decodeCookie(client.jar.get(id)!.cookie);
+test("a draining primary hands each session to its secondary on the session's next request", (t) =>
+  withRig({ servers: 3 }, async ({ cluster, vip, client }) => {
+    const { id, primary, secondary } = await openSession(client);
     cluster.setStates({ [primary]: "draining" });
     const reply = await client.request(id, "incr n");
     t.is(reply.text, "2");
     const moved = decodeCookie(reply.cookie);
-    const third = [1, 2, 3].find((i) => i !== primary && i !== secondary)!;
+    const third = thirdServer(primary, secondary);
     t.deepEqual(moved, { primary: secondary, secondary: third });
     t.is(cluster.server(primary).store.get(id), undefined, "the draining server let go of it");
     t.is(cluster.server(primary).stats.handoffs, 1);
     t.is((await client.request(id, "incr n")).text, "3");
     t.false(vip.decisions.at(-1)!.failover);
     t.is(vip.decisions.at(-1)!.server, secondary);
-  } finally {
-    await Promise.all([client.close(), vip.close(), cluster.close()]);
-  }
-});
+  }));
 
-test("async replication: a dead secondary is replaced in the background and the following answers name the new one", async (t) => {
-  const cluster = await startCluster(3, { replication: "async" });
-  const vip = await startVip(cluster);
-  const client = await clientFor(vip);
-  try {
-    const id = SessionClient.newSessionId();
-    await client.request(id, "incr n");
-    const { primary, secondary } = decodeCookie(client.jar.get(id)!.cookie);
+test("async replication: a dead secondary is replaced in the background and the following answers name the new one", (t) =>
+  withRig({ servers: 3, tweaks: { replication: "async" } }, async ({ cluster, client }) => {
+    const { id, primary, secondary } = await openSession(client);
     await cluster.kill(secondary);
     const answered = await client.request(id, "incr n");
     t.is(answered.text, "2", "answered before replication, so before the loss was noticed");
     await cluster.server(primary).settle();
-    const third = [1, 2, 3].find((i) => i !== primary && i !== secondary)!;
+    const third = thirdServer(primary, secondary);
     t.is(cluster.server(third).store.get(id)?.record.version, cluster.server(primary).store.get(id)!.record.version);
     const next = await client.request(id, "get n");
     t.deepEqual(decodeCookie(next.cookie), { primary, secondary: third });
     t.is(next.text, "2");
-  } finally {
-    await Promise.all([client.close(), vip.close(), cluster.close()]);
-  }
-});
+  }));
 
-test("a replica that cannot be reached makes the answer 'unavailable', never a stale copy; once it is known down, the loss is counted", async (t) => {
+test("a replica that cannot be reached makes the answer 'unavailable', never a stale copy; once it is known down, the loss is counted", (t) =>
   // Quick peer timeouts, so the server's "unavailable" beats the client's own timeout.
-  const cluster = await startCluster(3, { peerTimeoutMs: 100, peerRetries: 1 });
-  const vip = await startVip(cluster);
-  const client = await clientFor(vip, { timeoutMs: 900, retries: 1 });
-  try {
-    const id = SessionClient.newSessionId();
-    await client.request(id, "incr n");
-    await client.request(id, "incr n");
-    const { primary, secondary } = decodeCookie(client.jar.get(id)!.cookie);
-    const third = [1, 2, 3].find((i) => i !== primary && i !== secondary)!;
+  withRig({ servers: 3, tweaks: { peerTimeoutMs: 100, peerRetries: 1 }, client: { timeoutMs: 900, retries: 1 } }, async ({ cluster, vip, client }) => {
+    const { id, primary, secondary } = await openSession(client, 2);
+    const third = thirdServer(primary, secondary);
     // The third server holds an old copy, as a former secondary would.
     const old = cluster.server(primary).store.get(id)!.record;
     cluster.server(third).store.put({ ...old, version: 1, secondary: asServer(third) });
@@ -375,7 +264,4 @@ test("a replica that cannot be reached makes the answer 'unavailable', never a s
     t.is(served.kind, "response");
     t.true(served.version > seen);
     t.is(cluster.server(third).stats.staleServed, 1);
-  } finally {
-    await Promise.all([client.close(), vip.close(), cluster.close()]);
-  }
-});
+  }));

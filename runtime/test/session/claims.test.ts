@@ -1,18 +1,15 @@
 import test from "ava";
 import { SessionClient } from "../../src/client/session_client.ts";
 import { type SessionId, decodeCookie, makeCookie, serverId } from "../../src/wire/session_header.ts";
-import { clientFor, holders, startCluster, startVip } from "./harness.ts";
+import { holders, openSession, replicasOf, withRig } from "./harness.ts";
 
 async function counterOf(client: SessionClient, id: SessionId, key = "n"): Promise<number> {
   const reply = await client.request(id, `get ${key}`);
   return Number(reply.text);
 }
 
-test("claim 1 + 10: a new session lives on primary and secondary; the client stores cookie = primary x 65536 + secondary", async (t) => {
-  const cluster = await startCluster(3);
-  const vip = await startVip(cluster);
-  const client = await clientFor(vip);
-  try {
+test("claim 1 + 10: a new session lives on primary and secondary; the client stores cookie = primary x 65536 + secondary", (t) =>
+  withRig({ servers: 3 }, async ({ cluster, vip, client }) => {
     const id = SessionClient.newSessionId();
     const first = await client.request(id, "incr n");
     t.is(first.kind, "response");
@@ -30,19 +27,11 @@ test("claim 1 + 10: a new session lives on primary and secondary; the client sto
     t.deepEqual(onSecondary.state, onPrimary.state);
     t.is(client.jar.get(id)?.version, onPrimary.version);
     t.is(await counterOf(client, id), 5);
-  } finally {
-    await Promise.all([client.close(), vip.close(), cluster.close()]);
-  }
-});
+  }));
 
-test("claim 4: primary dies; the new primary (not the secondary) fetches from the secondary, answers, syncs it, and names itself in the cookie", async (t) => {
-  const cluster = await startCluster(4);
-  const vip = await startVip(cluster);
-  const client = await clientFor(vip);
-  try {
-    const id = SessionClient.newSessionId();
-    for (let i = 0; i < 3; i++) await client.request(id, "incr n");
-    const { primary, secondary } = decodeCookie(client.jar.get(id)!.cookie);
+test("claim 4: primary dies; the new primary (not the secondary) fetches from the secondary, answers, syncs it, and names itself in the cookie", (t) =>
+  withRig({ servers: 4 }, async ({ cluster, vip, client }) => {
+    const { id, primary, secondary } = await openSession(client, 3);
     await cluster.kill(primary);
     vip.live.delete(primary);
 
@@ -64,20 +53,11 @@ test("claim 4: primary dies; the new primary (not the secondary) fetches from th
     t.is(await counterOf(client, id), 4);
     t.is(vip.decisions.at(-1)!.failover, false, "the next request goes straight to the new primary");
     t.false((await client.request(id, "get n")).failedOver);
-  } finally {
-    await Promise.all([client.close(), vip.close(), cluster.close()]);
-  }
-});
+  }));
 
-test("claim 7: lower or equal versions are not applied; a stale copy is refreshed before serving", async (t) => {
-  const cluster = await startCluster(2);
-  const vip = await startVip(cluster);
-  const client = await clientFor(vip);
-  try {
-    const id = SessionClient.newSessionId();
-    await client.request(id, "incr n");
-    await client.request(id, "incr n");
-    const { primary, secondary } = decodeCookie(client.jar.get(id)!.cookie);
+test("claim 7: lower or equal versions are not applied; a stale copy is refreshed before serving", (t) =>
+  withRig({ servers: 2 }, async ({ cluster, client }) => {
+    const { id, primary, secondary } = await openSession(client, 2);
     const p = cluster.server(primary).store;
     const s = cluster.server(secondary).store;
     const current = p.get(id)!.record;
@@ -95,16 +75,10 @@ test("claim 7: lower or equal versions are not applied; a stale copy is refreshe
     t.is(cluster.server(primary).stats.staleRefreshes, 1);
     t.is(p.get(id)!.record.version, current.version + 4);
     t.is(s.get(id)!.record.version, current.version + 4);
-  } finally {
-    await Promise.all([client.close(), vip.close(), cluster.close()]);
-  }
-});
+  }));
 
-test("claims 8 + 9: the batched periodic version check finds and resyncs out-of-date and missing secondary copies", async (t) => {
-  const cluster = await startCluster(2);
-  const vip = await startVip(cluster);
-  const client = await clientFor(vip);
-  try {
+test("claims 8 + 9: the batched periodic version check finds and resyncs out-of-date and missing secondary copies", (t) =>
+  withRig({ servers: 2 }, async ({ cluster, client }) => {
     const ids = Array.from({ length: 12 }, () => SessionClient.newSessionId());
     for (const id of ids) await client.request(id, "incr n");
     const [a, b] = [cluster.server(1), cluster.server(2)];
@@ -118,10 +92,10 @@ test("claims 8 + 9: the batched periodic version check finds and resyncs out-of-
 
     // Knock two secondaries out of sync: one lost, one left behind at an old version.
     const [lost, behind] = ids;
-    const lostPrimary = cluster.server(decodeCookie(client.jar.get(lost!)!.cookie).primary);
-    const lostSecondary = cluster.server(decodeCookie(client.jar.get(lost!)!.cookie).secondary);
+    const lostPrimary = cluster.server(replicasOf(client, lost!).primary);
+    const lostSecondary = cluster.server(replicasOf(client, lost!).secondary);
     lostSecondary.store.delete(lost!);
-    const behindPair = decodeCookie(client.jar.get(behind!)!.cookie);
+    const behindPair = replicasOf(client, behind!);
     const behindSecondary = cluster.server(behindPair.secondary);
     const old = behindSecondary.store.get(behind!)!.record;
     behindSecondary.store.delete(behind!);
@@ -133,39 +107,23 @@ test("claims 8 + 9: the batched periodic version check finds and resyncs out-of-
     t.is(a.stats.resyncs + b.stats.resyncs, 2);
     t.is(lostSecondary.store.get(lost!)?.record.version, lostPrimary.store.get(lost!)!.record.version, "missing copy restored");
     t.is(behindSecondary.store.get(behind!)?.record.version, cluster.server(behindPair.primary).store.get(behind!)!.record.version, "old copy brought up to date");
-  } finally {
-    await Promise.all([client.close(), vip.close(), cluster.close()]);
-  }
-});
+  }));
 
-test("the periodic timer runs the version check by itself", async (t) => {
-  const cluster = await startCluster(2, { versionCheckIntervalMs: 20 });
-  const vip = await startVip(cluster);
-  const client = await clientFor(vip);
-  try {
-    const id = SessionClient.newSessionId();
-    await client.request(id, "incr n");
-    const { primary, secondary } = decodeCookie(client.jar.get(id)!.cookie);
+test("the periodic timer runs the version check by itself", (t) =>
+  withRig({ servers: 2, tweaks: { versionCheckIntervalMs: 20 } }, async ({ cluster, client }) => {
+    const { id, primary, secondary } = await openSession(client);
     cluster.server(secondary).store.delete(id);
     while (cluster.server(secondary).store.get(id) === undefined) await new Promise((r) => setTimeout(r, 10));
     t.true(cluster.server(primary).stats.versionChecksSent > 0);
     t.true(cluster.server(primary).stats.resyncs >= 1);
-  } finally {
-    await Promise.all([client.close(), vip.close(), cluster.close()]);
-  }
-});
+  }));
 
-test("a primary that was failed over while unreachable finds out in its version check and steps down, without overwriting the secondary", async (t) => {
-  const cluster = await startCluster(3);
-  const vip = await startVip(cluster);
-  const client = await clientFor(vip);
-  try {
-    const id = SessionClient.newSessionId();
-    await client.request(id, "incr n");
-    const { primary, secondary } = decodeCookie(client.jar.get(id)!.cookie);
+test("a primary that was failed over while unreachable finds out in its version check and steps down, without overwriting the secondary", (t) =>
+  withRig({ servers: 3 }, async ({ cluster, vip, client }) => {
+    const { id, primary, secondary } = await openSession(client);
     vip.live.delete(primary); // the switch stops routing to it; the server itself keeps running
     t.is((await client.request(id, "incr n")).text, "2");
-    const newPrimary = decodeCookie(client.jar.get(id)!.cookie).primary;
+    const newPrimary = replicasOf(client, id).primary;
     t.not(newPrimary, primary);
     const oldCopy = cluster.server(primary).store.get(id)!.record;
     t.is(oldCopy.primary as number, primary, "the old primary still believes it is primary");
@@ -180,7 +138,4 @@ test("a primary that was failed over while unreachable finds out in its version 
     t.is(cluster.server(primary).stats.resyncs, 0, "the stale copy was not pushed over the newer one");
     t.is(cluster.server(secondary).store.get(id)!.record.primary as number, newPrimary);
     t.is(await counterOf(client, id), 2);
-  } finally {
-    await Promise.all([client.close(), vip.close(), cluster.close()]);
-  }
-});
+  }));

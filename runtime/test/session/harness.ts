@@ -12,7 +12,7 @@ import type { DatagramTransport } from "../../src/transport/datagram.ts";
 import type { Endpoint } from "../../src/transport/endpoint.ts";
 import { openUdpTransport } from "../../src/transport/udp.ts";
 import type { MemberServer } from "../../src/wire/control.ts";
-import { Flags, type ServerId, type SessionId, type SessionMessage, decodeCookie, decodeSessionMessage, serverId } from "../../src/wire/session_header.ts";
+import { type DecodedCookie, Flags, type ServerId, type SessionId, type SessionMessage, decodeCookie, decodeSessionMessage, serverId } from "../../src/wire/session_header.ts";
 
 export type ServerTweaks = Partial<Omit<SessionServerOptions, "id" | "data" | "peer" | "mgmt">>;
 
@@ -140,8 +140,102 @@ export async function startVip(cluster: Cluster): Promise<TestVip> {
   return vip;
 }
 
-export async function clientFor(vip: TestVip, options: { timeoutMs?: number; retries?: number } = {}): Promise<SessionClient> {
+export interface ClientTweaks {
+  readonly timeoutMs?: number;
+  readonly retries?: number;
+}
+
+export async function clientFor(vip: TestVip, options: ClientTweaks = {}): Promise<SessionClient> {
   return new SessionClient({ transport: await openUdpTransport(), vip: vip.endpoint, timeoutMs: options.timeoutMs ?? 500, retries: options.retries ?? 3 });
+}
+
+export interface RigSetup {
+  readonly servers: number;
+  readonly tweaks?: ServerTweaks;
+  readonly client?: ClientTweaks;
+}
+
+export interface Rig {
+  readonly cluster: Cluster;
+  readonly vip: TestVip;
+  readonly client: SessionClient;
+}
+
+/** Runs a scenario against a cluster behind the VIP with one client, and closes all three whatever the outcome. */
+export async function withRig(setup: RigSetup, scenario: (rig: Rig) => Promise<void>): Promise<void> {
+  const cluster = await startCluster(setup.servers, setup.tweaks);
+  const vip = await startVip(cluster);
+  const client = await clientFor(vip, setup.client);
+  try {
+    await scenario({ cluster, vip, client });
+  } finally {
+    await Promise.all([client.close(), vip.close(), cluster.close()]);
+  }
+}
+
+/** The primary and secondary the client's cookie for this session names. */
+export function replicasOf(client: SessionClient, sessionId: SessionId): DecodedCookie {
+  return decodeCookie(client.jar.get(sessionId)!.cookie);
+}
+
+/** A new session that has taken `increments` "incr n" requests, and the replicas it landed on. */
+export async function openSession(client: SessionClient, increments = 1): Promise<DecodedCookie & { id: SessionId }> {
+  const id = SessionClient.newSessionId();
+  for (let i = 0; i < increments; i++) await client.request(id, "incr n");
+  return { id, ...replicasOf(client, id) };
+}
+
+/** In a three-server cluster, the one that is neither of a session's replicas. */
+export function thirdServer(primary: number, secondary: number): number {
+  return [1, 2, 3].find((i) => i !== primary && i !== secondary)!;
+}
+
+export interface RawSocket {
+  readonly transport: DatagramTransport;
+  /** The next datagram received, or undefined after 300 ms of silence. */
+  next(): Promise<Uint8Array | undefined>;
+}
+
+/** A raw socket to talk to a server port directly and collect what comes back. */
+export async function rawSocket(): Promise<RawSocket> {
+  const transport = await openUdpTransport();
+  const queue: Uint8Array[] = [];
+  let waiter: ((b: Uint8Array | undefined) => void) | undefined;
+  transport.onReceive((_src, bytes) => {
+    const copy = bytes.slice();
+    if (waiter) {
+      const w = waiter;
+      waiter = undefined;
+      w(copy);
+    } else queue.push(copy);
+  });
+  const next = (): Promise<Uint8Array | undefined> => {
+    const queued = queue.shift();
+    if (queued) return Promise.resolve(queued);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        waiter = undefined;
+        resolve(undefined);
+      }, 300);
+      waiter = (b) => {
+        clearTimeout(timer);
+        resolve(b);
+      };
+    });
+  };
+  return { transport, next };
+}
+
+/** Runs a scenario that talks to a cluster's ports through a raw socket (no VIP, no client), and closes both. */
+export async function withRawSocket(setup: Omit<RigSetup, "client">, scenario: (cluster: Cluster, raw: RawSocket) => Promise<void>): Promise<void> {
+  const cluster = await startCluster(setup.servers, setup.tweaks);
+  const raw = await rawSocket();
+  try {
+    await scenario(cluster, raw);
+  } finally {
+    await raw.transport.close();
+    await cluster.close();
+  }
 }
 
 export function holders(cluster: Cluster, sessionId: SessionId): number[] {

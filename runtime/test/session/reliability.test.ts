@@ -9,7 +9,7 @@ import { parseErrorPayload } from "../../src/session/errors.ts";
 import { openUdpTransport } from "../../src/transport/udp.ts";
 import type { Endpoint } from "../../src/transport/endpoint.ts";
 import { Flags, MessageType, type SessionId, type SessionMessage, decodeCookie, decodeSessionMessage, encodeSessionMessage } from "../../src/wire/session_header.ts";
-import { clientFor, startCluster, startVip } from "./harness.ts";
+import { openSession, replicasOf, thirdServer, withRig } from "./harness.ts";
 
 /** Sends one request straight to a server's data port and waits for its answer. */
 async function ask(server: Endpoint, sessionId: SessionId, payload: string, fields: { cookie: number; version: number; requestId: number; flags?: number }): Promise<SessionMessage> {
@@ -34,14 +34,11 @@ async function ask(server: Endpoint, sessionId: SessionId, payload: string, fiel
 
 const textOf = (m: SessionMessage): string => new TextDecoder().decode(m.payload);
 
-test("sync mode: an update no secondary takes is answered 'unavailable', not acknowledged unreplicated", async (t) => {
-  const cluster = await startCluster(2, { peerTimeoutMs: 60, peerRetries: 1 });
-  const vip = await startVip(cluster);
-  const client = await clientFor(vip, { timeoutMs: 600, retries: 1 });
-  try {
+test("sync mode: an update no secondary takes is answered 'unavailable', not acknowledged unreplicated", (t) =>
+  withRig({ servers: 2, tweaks: { peerTimeoutMs: 60, peerRetries: 1 }, client: { timeoutMs: 600, retries: 1 } }, async ({ cluster, client }) => {
     const id = SessionClient.newSessionId();
     t.is((await client.request(id, "incr n")).text, "1");
-    const { primary, secondary } = decodeCookie(client.jar.get(id)!.cookie);
+    const { primary, secondary } = replicasOf(client, id);
     const acknowledged = client.jar.get(id)!.version;
     // The secondary dies; the membership still has it up, so an unreplicated answer would break "one failure loses nothing".
     await cluster.kill(secondary);
@@ -50,19 +47,11 @@ test("sync mode: an update no secondary takes is answered 'unavailable', not ack
     t.true(cluster.server(primary).stats.unacknowledged >= 1);
     t.is(cluster.server(primary).stats.unreplicated, 0);
     t.is(client.jar.get(id)!.version, acknowledged, "the client never saw the unreplicated version");
-  } finally {
-    await Promise.all([client.close(), vip.close(), cluster.close()]);
-  }
-});
+  }));
 
-test("sync mode: a retry of an unacknowledged update is answered once the membership leaves no other server up, and applied once", async (t) => {
-  const cluster = await startCluster(2, { peerTimeoutMs: 60, peerRetries: 1 });
-  const vip = await startVip(cluster);
-  const client = await clientFor(vip);
-  try {
-    const id = SessionClient.newSessionId();
-    await client.request(id, "incr n");
-    const { primary, secondary } = decodeCookie(client.jar.get(id)!.cookie);
+test("sync mode: a retry of an unacknowledged update is answered once the membership leaves no other server up, and applied once", (t) =>
+  withRig({ servers: 2, tweaks: { peerTimeoutMs: 60, peerRetries: 1 } }, async ({ cluster, client }) => {
+    const { id, primary, secondary } = await openSession(client);
     const entry = client.jar.get(id)!;
     await cluster.kill(secondary);
     const at = cluster.server(primary).dataEndpoint;
@@ -81,20 +70,12 @@ test("sync mode: a retry of an unacknowledged update is answered once the member
     t.is(textOf(retried), "2", "the cached answer of the one apply");
     t.deepEqual(decodeCookie(retried.header.cookie), { primary, secondary: 0 });
     t.is((await client.request(id, "get n")).text, "2");
-  } finally {
-    await Promise.all([client.close(), vip.close(), cluster.close()]);
-  }
-});
+  }));
 
-test("sync mode: a retry of an unacknowledged update is replicated to a new secondary before it is answered", async (t) => {
-  const cluster = await startCluster(3, { peerTimeoutMs: 60, peerRetries: 1 });
-  const vip = await startVip(cluster);
-  const client = await clientFor(vip);
-  try {
-    const id = SessionClient.newSessionId();
-    await client.request(id, "incr n");
-    const { primary, secondary } = decodeCookie(client.jar.get(id)!.cookie);
-    const third = [1, 2, 3].find((i) => i !== primary && i !== secondary)!;
+test("sync mode: a retry of an unacknowledged update is replicated to a new secondary before it is answered", (t) =>
+  withRig({ servers: 3, tweaks: { peerTimeoutMs: 60, peerRetries: 1 } }, async ({ cluster, client }) => {
+    const { id, primary, secondary } = await openSession(client);
+    const third = thirdServer(primary, secondary);
     const entry = client.jar.get(id)!;
     await cluster.kill(secondary);
     // The third server refuses copies for now ("full" answers), as an overloaded one would.
@@ -111,21 +92,12 @@ test("sync mode: a retry of an unacknowledged update is replicated to a new seco
     t.is(textOf(retried), "2");
     t.deepEqual(decodeCookie(retried.header.cookie), { primary, secondary: third });
     t.is(thirdStore.get(id)?.record.version, retried.header.sessionVersion, "acknowledged only once the new secondary holds it");
-  } finally {
-    await Promise.all([client.close(), vip.close(), cluster.close()]);
-  }
-});
+  }));
 
-test("a failover whose replicas the controller wrongly marks down still fetches from the one that answers", async (t) => {
-  const cluster = await startCluster(3);
-  const vip = await startVip(cluster);
-  const client = await clientFor(vip);
-  try {
-    const id = SessionClient.newSessionId();
-    await client.request(id, "incr n");
-    await client.request(id, "incr n");
-    const { primary, secondary } = decodeCookie(client.jar.get(id)!.cookie);
-    const third = [1, 2, 3].find((i) => i !== primary && i !== secondary)!;
+test("a failover whose replicas the controller wrongly marks down still fetches from the one that answers", (t) =>
+  withRig({ servers: 3 }, async ({ cluster, vip, client }) => {
+    const { id, primary, secondary } = await openSession(client, 2);
+    const third = thirdServer(primary, secondary);
     await cluster.kill(primary);
     vip.live.delete(primary);
     // A verdict taken under overload: the secondary is alive but marked down.
@@ -134,19 +106,11 @@ test("a failover whose replicas the controller wrongly marks down still fetches 
     t.is(reply.kind, "response", reply.text);
     t.is(reply.text, "3");
     t.is(decodeCookie(reply.cookie).primary, third);
-  } finally {
-    await Promise.all([client.close(), vip.close(), cluster.close()]);
-  }
-});
+  }));
 
-test("a request whose replicas could not be asked gets 'unavailable', never 'unknown-session'", async (t) => {
-  const cluster = await startCluster(3, { peerTimeoutMs: 60, peerRetries: 1 });
-  const vip = await startVip(cluster);
-  const client = await clientFor(vip, { timeoutMs: 800, retries: 1 });
-  try {
-    const id = SessionClient.newSessionId();
-    await client.request(id, "incr n");
-    const { primary, secondary } = decodeCookie(client.jar.get(id)!.cookie);
+test("a request whose replicas could not be asked gets 'unavailable', never 'unknown-session'", (t) =>
+  withRig({ servers: 3, tweaks: { peerTimeoutMs: 60, peerRetries: 1 }, client: { timeoutMs: 800, retries: 1 } }, async ({ cluster, vip, client }) => {
+    const { id, primary, secondary } = await openSession(client);
     await cluster.kill(primary);
     await cluster.kill(secondary);
     vip.live.delete(primary);
@@ -154,7 +118,4 @@ test("a request whose replicas could not be asked gets 'unavailable', never 'unk
     cluster.setStates({ [primary]: "down", [secondary]: "down" });
     const error = await t.throwsAsync(client.request(id, "incr n"), { instanceOf: ClientTimeoutError });
     t.regex(error?.lastTransientError ?? "", /^unavailable: /);
-  } finally {
-    await Promise.all([client.close(), vip.close(), cluster.close()]);
-  }
-});
+  }));
