@@ -285,12 +285,8 @@ export function parseTextFormat<T = Record<string, unknown>>(type: protobuf.Type
   return type.toObject(type.fromObject(raw), TO_OBJECT_OPTIONS) as T;
 }
 
-/** Parses text format into a protobufjs message instance (for encoding). */
-export function parseTextFormatMessage(type: protobuf.Type, text: string): protobuf.Message {
-  return type.fromObject(new Parser(tokenize(text)).message(type, undefined));
-}
-
-function escapeBytes(bytes: Uint8Array): string {
+/** C-style escaping as protobuf's text printer does it: named escapes, octal for the rest. */
+export function escapeBytes(bytes: Uint8Array): string {
   let out = "";
   for (const b of bytes) {
     if (b === 0x0a) out += "\\n";

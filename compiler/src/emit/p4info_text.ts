@@ -1,3 +1,4 @@
+import { escapeBytes } from "../../../bmv2/src/p4runtime/textformat.ts";
 import type { P4InfoObject } from "./p4info.ts";
 
 /**
@@ -5,6 +6,12 @@ import type { P4InfoObject } from "./p4info.ts";
  * `--p4runtime-files x.txtpb` (two-space indent, header comment naming the message).
  * It knows the few P4Info fields that are enums or maps; everything else follows from the
  * value's JavaScript type.
+ *
+ * Not the schema-driven printTextFormat of the switch: that one takes a string in a bytes field
+ * as base64 (proto.ts conventions), while `parseP4InfoText` of real/textproto.ts gives printable
+ * bytes back as text, which this prints unchanged so that parse + print round-trips. It also
+ * prints every field the object holds, in the object's order, where printTextFormat drops
+ * proto3 defaults and fields outside our proto and sorts map keys.
  */
 const enumFields = new Set(["match_type", "scope", "unit", "idle_timeout_behavior"]);
 const mapFields = new Set(["structs", "headers", "header_unions", "enums", "serializable_enums", "new_types"]);
@@ -49,20 +56,4 @@ function printField(key: string, value: unknown, depth: number, lines: string[])
 
 function isPlainObject(value: unknown): value is { [key: string]: unknown } {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
-}
-
-/** C-style escaping as protobuf's text printer does it: named escapes, octal for the rest. */
-function escapeBytes(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) {
-    if (b === 0x0a) out += "\\n";
-    else if (b === 0x0d) out += "\\r";
-    else if (b === 0x09) out += "\\t";
-    else if (b === 0x22) out += '\\"';
-    else if (b === 0x27) out += "\\'";
-    else if (b === 0x5c) out += "\\\\";
-    else if (b >= 0x20 && b < 0x7f) out += String.fromCharCode(b);
-    else out += "\\" + b.toString(8).padStart(3, "0");
-  }
-  return out;
 }

@@ -211,6 +211,36 @@ test("P4Info of default_action-bmv2 matches real p4c (ids, names, default action
   t.deepEqual(parseP4InfoText(text), parseP4InfoText(realText));
 });
 
+test("P4Info text read back by parseP4InfoText prints unchanged, printable bytes values included", (t) => {
+  // p4c writes a bytes value without escapes ("A") when every byte is printable; the reader gives it back as text.
+  const text = [
+    "# proto-file: p4/config/v1/p4info.proto",
+    "# proto-message: p4.config.v1.P4Info",
+    "",
+    "tables {",
+    "  preamble {",
+    "    id: 33554433",
+    '    name: "ingress.t"',
+    '    alias: "t"',
+    "  }",
+    "  initial_default_action {",
+    "    action_id: 16777217",
+    "    arguments {",
+    "      param_id: 1",
+    '      value: "A"',
+    "    }",
+    "    arguments {",
+    "      param_id: 2",
+    '      value: "\\000\\n"',
+    "    }",
+    "  }",
+    "  size: 1024",
+    "}",
+    "",
+  ].join("\n");
+  t.is(printP4InfoText(parseP4InfoText(text)), text);
+});
+
 test("P4Info lists direct counters, registers and digests with their p4c prefixes", (t) => {
   const base = defaultActionProgram();
   const program: IrProgram = {

@@ -21,7 +21,7 @@ import type {
   P4InfoRegister,
   P4InfoTable,
 } from "../../../bmv2/src/p4runtime/p4info_index.ts";
-import { parseP4InfoText } from "../../../bmv2/src/p4runtime/p4info_index.ts";
+import { parseP4InfoText, PreambleIndex } from "../../../bmv2/src/p4runtime/p4info_index.ts";
 
 export type { P4InfoAction, P4InfoActionProfile, P4InfoDigest, P4InfoParam, P4InfoRegister, P4InfoTable };
 
@@ -51,20 +51,19 @@ function matchKindOf(field: P4InfoMatchField): MatchKind | undefined {
 
 /**
  * Objects of one kind, found by id, full name, alias, or an unambiguous dotted suffix of the
- * full name ("vip" for "MyIngress.lb.vip"), in that order of precedence.
+ * full name ("vip" for "MyIngress.lb.vip"), in that order of precedence. The id, name and alias
+ * lookups are the switch's PreambleIndex; this adds the suffixes and P4InfoError.
  */
 class Named<T extends { readonly preamble: P4InfoPreamble }> {
-  private readonly byName = new Map<string, T>();
+  private readonly index: PreambleIndex<T>;
   private readonly bySuffix = new Map<string, T | "ambiguous">();
-  private readonly byId = new Map<number, T>();
 
   constructor(
     private readonly kind: string,
     items: readonly T[] | undefined,
   ) {
+    this.index = new PreambleIndex(items);
     for (const item of items ?? []) {
-      this.byId.set(item.preamble.id, item);
-      this.byName.set(item.preamble.name, item);
       const parts = item.preamble.name.split(".");
       for (let i = 1; i < parts.length; i++) {
         const suffix = parts.slice(i).join(".");
@@ -72,15 +71,11 @@ class Named<T extends { readonly preamble: P4InfoPreamble }> {
         this.bySuffix.set(suffix, seen === undefined || seen === item ? item : "ambiguous");
       }
     }
-    for (const item of items ?? []) {
-      const alias = item.preamble.alias;
-      if (alias && !this.byName.has(alias)) this.byName.set(alias, item);
-    }
   }
 
   private lookup(nameOrId: string | number): T | "ambiguous" | undefined {
-    if (typeof nameOrId === "number") return this.byId.get(nameOrId);
-    return this.byName.get(nameOrId) ?? this.bySuffix.get(nameOrId);
+    if (typeof nameOrId === "number") return this.index.get(nameOrId);
+    return this.index.get(nameOrId) ?? this.bySuffix.get(nameOrId);
   }
 
   get(nameOrId: string | number): T {
@@ -96,7 +91,7 @@ class Named<T extends { readonly preamble: P4InfoPreamble }> {
   }
 
   all(): T[] {
-    return [...this.byId.values()];
+    return [...this.index.all()];
   }
 }
 
