@@ -115,5 +115,3 @@ export function sessionLbNames<A extends Arch>(arch: A) {
     },
   };
 }
-
-export type SessionLbNames<A extends Arch = "v1model"> = ReturnType<typeof sessionLbNames<A>>;

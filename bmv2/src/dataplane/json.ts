@@ -42,11 +42,6 @@ export function optional(o: JsonObject, key: string): unknown {
   return v === null ? undefined : v;
 }
 
-export function member(o: JsonObject, key: string, path: string): unknown {
-  if (!(key in o)) throw invalid(path, `missing "${key}"`);
-  return o[key];
-}
-
 /** BMv2 hexstrings: big-endian hex, optionally negative ("-0x1f"). */
 export function parseHexstr(v: unknown, path: string): bigint {
   const s = asString(v, path);

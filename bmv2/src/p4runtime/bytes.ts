@@ -19,17 +19,6 @@ export function canonicalBytes(value: bigint): Buffer {
   return Buffer.from(hex, "hex");
 }
 
-/** Exactly `bytes` bytes, big-endian (for packet headers). */
-export function fixedBytes(value: bigint, bytes: number): Buffer {
-  const out = Buffer.alloc(bytes);
-  let v = value;
-  for (let i = bytes - 1; i >= 0; i--) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  return out;
-}
-
 export function fitsWidth(value: bigint, bitwidth: number): boolean {
   return value >= 0n && value < 1n << BigInt(bitwidth);
 }

@@ -4,7 +4,7 @@
  * harmless, as a checked program).
  */
 import test, { type ExecutionContext } from "ava";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { v1modelCases } from "../../../testbench/src/conformance.ts";
@@ -82,8 +82,7 @@ function cutPoints(text: string): number[] {
 }
 
 const ownPrograms = ["../../../p4/v1model/session_lb.p4", "../../../p4/tna/session_lb.p4"]
-  .map((p) => fileURLToPath(new URL(p, import.meta.url)))
-  .filter((p) => existsSync(p));
+  .map((p) => fileURLToPath(new URL(p, import.meta.url)));
 const PREFIX_SAMPLE = ["table-entries-range-bmv2", "header-stack-ops-bmv2"];
 const prefixPrograms = [...ownPrograms, ...v1modelCases().filter((c) => PREFIX_SAMPLE.includes(c.name)).map((c) => c.p4File)];
 

@@ -4,10 +4,6 @@ export interface Endpoint {
   readonly port: number;
 }
 
-export function endpointKey(e: Endpoint): string {
-  return `${e.ip}:${e.port}`;
-}
-
 /** Parses "a.b.c.d:port"; returns undefined on anything else so callers can report their own error. */
 export function parseEndpoint(text: string): Endpoint | undefined {
   const m = /^(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/.exec(text.trim());

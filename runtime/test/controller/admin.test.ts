@@ -1,4 +1,8 @@
 import test from "ava";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { get } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startAdminServer } from "../../src/controller/admin.ts";
 import { adminCall, AdminError, streamEvents } from "../../src/controller/admin_client.ts";
 import type { ControllerStatus, ServerStatus } from "../../src/controller/controller.ts";
@@ -10,6 +14,8 @@ import { eventsCommand } from "../../src/cli/commands/events.ts";
 import { controllerCommand } from "../../src/cli/commands/controller.ts";
 import { UsageError } from "../../src/cli/command.ts";
 import { LB_NAMES } from "../../src/controller/lb_program.ts";
+import { loadTopology } from "../../src/controller/config.ts";
+import { runController } from "../../src/controller/run.ts";
 import { primaryIds, startBench } from "./harness.ts";
 
 /** Runs a CLI command and returns what it printed. */
@@ -55,13 +61,11 @@ test.serial("admin API and CLI: status, servers, drain, counters, events, metric
     t.is(parsed.servers.find((s) => s.id === 1)?.requests.packets, "1", "the request to server 1 was counted");
 
     const metrics = await new Promise<string>((resolve, reject) => {
-      import("node:http").then(({ get }) =>
-        get(`http://${addr}/metrics`, (res) => {
-          let body = "";
-          res.on("data", (d: Buffer) => (body += d.toString()));
-          res.on("end", () => resolve(body));
-        }).on("error", reject),
-      );
+      get(`http://${addr}/metrics`, (res) => {
+        let body = "";
+        res.on("data", (d: Buffer) => (body += d.toString()));
+        res.on("end", () => resolve(body));
+      }).on("error", reject);
     });
     t.regex(metrics, /^slb_requests_total\{server="1"\} 1$/m);
     t.regex(metrics, /^slb_servers_up 2$/m);
@@ -104,11 +108,6 @@ test("CLI usage errors are UsageErrors, and every command has help", async (t) =
 });
 
 test("runController: a topology file naming the .p4 compiles, loads and serves the admin API", async (t) => {
-  const { mkdtempSync, writeFileSync, rmSync, readFileSync } = await import("node:fs");
-  const { tmpdir } = await import("node:os");
-  const { join } = await import("node:path");
-  const { loadTopology } = await import("../../src/controller/config.ts");
-  const { runController } = await import("../../src/controller/run.ts");
   const bench = await startBench([1], { intervalMs: 60_000 });
   const dir = mkdtempSync(join(tmpdir(), "slb-ctl-"));
   try {

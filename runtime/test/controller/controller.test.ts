@@ -1,7 +1,11 @@
 import test from "ava";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { group, member, tableEntry, type TableEntry } from "../../src/p4rt/entities.ts";
 import { LB_NAMES, NEW_SESSION_GROUP } from "../../src/controller/lb_program.ts";
 import { nextEvent, primaryIds, startBench } from "./harness.ts";
+import { FakeServer } from "./fake_servers.ts";
 
 test("initial programming: every table filled, membership epoch pushed to every server", async (t) => {
   // No periodic probes: nothing but the start-up sync and the explicit reconcile may write.
@@ -120,7 +124,6 @@ test("drain: out of new sessions and server_map, told to servers as draining; un
 
 test("a server added at run time is routed at once and takes sessions once its probes pass", async (t) => {
   const bench = await startBench([1, 2]);
-  const { FakeServer } = await import("./fake_servers.ts");
   const extra = await FakeServer.start(4);
   try {
     const c = bench.controller();
@@ -151,9 +154,6 @@ test("a server added at run time is routed at once and takes sessions once its p
 });
 
 test("a restarted controller keeps the pipeline, rewrites nothing, and remembers drains in its state file", async (t) => {
-  const { mkdtempSync, rmSync, readFileSync } = await import("node:fs");
-  const { tmpdir } = await import("node:os");
-  const { join } = await import("node:path");
   const dir = mkdtempSync(join(tmpdir(), "slb-ctl-state-"));
   const stateFile = join(dir, "state.json");
   const bench = await startBench([1, 2, 3]);

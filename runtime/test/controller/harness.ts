@@ -13,7 +13,6 @@ import { Flags, makeCookie, NEW_SESSION_COOKIE, MessageType, serverId as wireSer
 import { parseTopology, type TopologyConfig } from "../../src/controller/config.ts";
 import { Controller } from "../../src/controller/controller.ts";
 import type { ControllerEvent, ControllerEventKind } from "../../src/controller/event_log.ts";
-import { LB_NAMES } from "../../src/controller/lb_program.ts";
 import { loadPipeline, type Pipeline } from "../../src/controller/pipeline.ts";
 import { builtinCompiler } from "../../src/controller/run.ts";
 import { tableEntry, type Entity, type TableEntry } from "../../src/p4rt/entities.ts";
@@ -174,5 +173,3 @@ export function nextEvent(controller: Controller, kind: ControllerEventKind, mat
 export function primaryIds(entries: readonly TableEntry[]): number[] {
   return entries.map((e) => Number(e.match?.["meta.primary_id"] as bigint)).sort((a, b) => a - b);
 }
-
-export { LB_NAMES };

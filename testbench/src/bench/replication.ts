@@ -11,7 +11,7 @@ import { openUdpTransport } from "../../../runtime/src/transport/udp.ts";
 import type { MemberServer } from "../../../runtime/src/wire/control.ts";
 import { type Cookie, MessageType, type ServerId, type SessionId, decodeSessionMessage, encodeSessionMessage } from "../../../runtime/src/wire/session_header.ts";
 import { percentile } from "../system/metrics.ts";
-import { type BenchOutcome, type Measurement, measured } from "./report.ts";
+import type { Measurement } from "./report.ts";
 
 interface Pair {
   readonly primary: SessionServer;
@@ -151,11 +151,4 @@ export async function asyncLossWindow(sessions = 64, ms = 1000): Promise<Measure
     { metric: "async: acked updates lost, primary sockets closed under load", value: lostUpdates, unit: "updates", detail: { sessions, sessionsBehind, ratePerSec: Math.round(rate) } },
     { metric: "async: sessions behind after that crash", value: sessionsBehind, unit: `of ${driven.acked.size}` },
   ];
-}
-
-export async function replicationBench(): Promise<BenchOutcome> {
-  const sync = await replicationThroughput("sync");
-  const asyncRun = await replicationThroughput("async");
-  const loss = await asyncLossWindow();
-  return measured(...sync, ...asyncRun, ...loss);
 }

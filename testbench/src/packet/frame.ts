@@ -3,7 +3,7 @@
  * Building computes every length and checksum unless a test overrides it to make a broken
  * frame; parsing never throws and says how far it got, so a test can assert on any layer.
  */
-import type { Ipv4Address, MacAddress } from "./address.ts";
+import type { MacAddress } from "./address.ts";
 import { decodeEthernet, encodeEthernet, EtherType, ETHERNET_HEADER_BYTES, type EthernetHeader } from "./ethernet.ts";
 import { decodeIpv4, encodeIpv4, IpProtocol, type Ipv4Fields, type Ipv4Header } from "./ipv4.ts";
 import { decodeUdp, encodeUdp, type UdpFields, type UdpHeader } from "./udp.ts";
@@ -79,9 +79,4 @@ export function parseFrame(frame: Uint8Array): ParsedFrame {
     session: decodeSessionMessage(udp.payload),
     payload: udp.payload,
   };
-}
-
-/** Source and destination of a parsed frame's IPv4 header, for short assertions. */
-export function ipv4Endpoints(frame: ParsedFrame): { src: Ipv4Address; dst: Ipv4Address } | undefined {
-  return frame.ipv4 && { src: frame.ipv4.src, dst: frame.ipv4.dst };
 }

@@ -3,7 +3,6 @@ import { internetChecksum } from "./checksum.ts";
 
 export const IPV4_MIN_HEADER_BYTES = 20;
 export const IpProtocol = { Icmp: 1, Tcp: 6, Udp: 17 } as const;
-export const Ipv4Flags = { MoreFragments: 0x1, DontFragment: 0x2 } as const;
 
 /** What a test chooses about an IPv4 header; derived fields (ihl, length, checksum) are computed unless overridden. */
 export interface Ipv4Fields {

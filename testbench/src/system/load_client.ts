@@ -2,7 +2,7 @@
  * A load client: the real SessionClient (cookie jar, retransmission with RETRY) on its own host
  * stack behind a switch port, driving the default app's counter ("incr c", "get c").
  */
-import { ClientTimeoutError, SessionClient } from "../../../runtime/src/client/session_client.ts";
+import { SessionClient } from "../../../runtime/src/client/session_client.ts";
 import type { DatagramTransport } from "../../../runtime/src/transport/datagram.ts";
 import type { Endpoint } from "../../../runtime/src/transport/endpoint.ts";
 import { NEW_SESSION_COOKIE, type SessionId, decodeCookie } from "../../../runtime/src/wire/session_header.ts";
@@ -104,5 +104,3 @@ export class SessionLoadClient implements LoadClient {
     await this.options.onClose?.();
   }
 }
-
-export { ClientTimeoutError };

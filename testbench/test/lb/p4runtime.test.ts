@@ -5,23 +5,18 @@
  * server-down digest received on the stream. Frames go straight into the switch model.
  */
 import test, { type ExecutionContext } from "ava";
-import { existsSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
-import type { Switch as P4rtSwitch } from "../../../runtime/src/p4rt/switch.ts";
+import { Switch as P4rtSwitch } from "../../../runtime/src/p4rt/switch.ts";
+import { parseP4Info } from "../../../runtime/src/p4rt/p4info.ts";
 import type { SwitchEvent } from "../../../runtime/src/p4rt/events.ts";
 import type { Update } from "../../../runtime/src/p4rt/entities.ts";
-import type { SwitchHandle, StartSwitchOptions } from "../../../bmv2/src/switch_main.ts";
+import { startSwitch, type SwitchHandle, type StartSwitchOptions } from "../../../bmv2/src/switch_main.ts";
 import { port } from "../../../bmv2/src/dataplane/index.ts";
 import { makeCookie, serverId, type ServerId } from "../../../runtime/src/wire/session_header.ts";
 import { CLIENT, CLIENT_PORT, SWITCH_MAC, VIP, clientRequest, requestAtServer, serverEndpoint, serverResponse } from "./topology.ts";
 import { DropReason, Names } from "./programmer.ts";
 import { SERVER_DOWN_DIGEST, sessionLbNames } from "../../../p4/contract.ts";
 import { compileSessionLb, expectOne, type Emitted } from "./rig.ts";
-
-const SWITCH_MAIN = fileURLToPath(new URL("../../../bmv2/src/switch_main.ts", import.meta.url));
-const P4RT_CLIENT = fileURLToPath(new URL("../../../runtime/src/p4rt/switch.ts", import.meta.url));
-const P4INFO = fileURLToPath(new URL("../../../runtime/src/p4rt/p4info.ts", import.meta.url));
 
 interface Modules {
   readonly startSwitch: (opts: StartSwitchOptions) => Promise<SwitchHandle>;
@@ -32,13 +27,7 @@ interface Modules {
 async function loadModules(): Promise<{ ok: true; modules: Modules } | { ok: false; reason: string }> {
   const program = await compileSessionLb();
   if (!program.ok) return { ok: false, reason: program.reason };
-  for (const file of [SWITCH_MAIN, P4RT_CLIENT, P4INFO]) if (!existsSync(file)) return { ok: false, reason: `${file} does not exist yet` };
-  try {
-    const [main, client, info] = await Promise.all([import(SWITCH_MAIN), import(P4RT_CLIENT), import(P4INFO)]);
-    return { ok: true, modules: { startSwitch: main.startSwitch, Switch: client.Switch, parseP4Info: info.parseP4Info } };
-  } catch (err) {
-    return { ok: false, reason: `the P4Runtime pieces failed to load: ${(err as Error).message}` };
-  }
+  return { ok: true, modules: { startSwitch, Switch: P4rtSwitch, parseP4Info } };
 }
 
 const loaded = await loadModules();
