@@ -3,8 +3,6 @@
  * P4Info for the controller. Compiling is the slowest step of bringing a system up, and every
  * scenario of a run uses the same program, so the result is shared.
  */
-import { accessSync, constants } from "node:fs";
-import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compileFile } from "../../../compiler/src/index.ts";
 import { formatDiagnosticHeadline } from "../../../compiler/src/diagnostics/format.ts";
@@ -40,19 +38,4 @@ export function compileLbProgram(): Promise<CompiledProgram> {
     throw err;
   });
   return cached;
-}
-
-/** A program on PATH, or undefined. */
-export function findOnPath(name: string): string | undefined {
-  for (const dir of (process.env["PATH"] ?? "").split(delimiter)) {
-    if (dir === "") continue;
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      continue;
-    }
-  }
-  return undefined;
 }
