@@ -5,7 +5,8 @@
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { packageRoot } from "../package_root.ts";
 
 /** An open packet socket (opaque to JS). */
 export type RingHandle = { readonly __ring: unique symbol };
@@ -56,7 +57,7 @@ export interface PacketRingAddon {
 
 export type AddonLoad = { readonly ok: true; readonly addon: PacketRingAddon } | { readonly ok: false; readonly reason: string };
 
-const ADDON_PATH = fileURLToPath(new URL("../../native/build/Release/slb_packet.node", import.meta.url));
+const ADDON_PATH = join(packageRoot(import.meta.url), "bmv2/native/build/Release/slb_packet.node");
 let loaded: AddonLoad | undefined;
 
 export function loadPacketRings(): AddonLoad {
