@@ -36,6 +36,8 @@ export interface StartSwitchOptions {
    * usable, else socat bridges (one log line says which and why). These ports get no UDP wire.
    */
   readonly interfaces?: readonly InterfaceBinding[];
+  /** Attach the interfaces through socat even where packet rings would work (to exercise the fallback). */
+  readonly forceSocatInterfaces?: boolean;
   /** BMv2 JSON and P4Info text files to load at start (both or neither). */
   readonly jsonFile?: string;
   readonly p4infoFile?: string;
@@ -90,7 +92,7 @@ export async function startSwitch(opts: StartSwitchOptions = {}): Promise<Switch
   let attached: AttachedInterfaces | undefined;
   try {
     if (opts.interfaces && opts.interfaces.length > 0) {
-      attached = await attachInterfaces(model, opts.interfaces, log ? { log } : {});
+      attached = await attachInterfaces(model, opts.interfaces, { ...(log ? { log } : {}), ...(opts.forceSocatInterfaces ? { forceSocat: true } : {}) });
       if (attached.fallbackReason !== undefined) log?.(`interfaces through socat bridges, not packet rings: ${attached.fallbackReason}`);
     }
     boundPort = await server.start();
