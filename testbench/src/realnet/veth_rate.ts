@@ -46,6 +46,8 @@ export interface SwitchRate {
   readonly senderLimited: boolean;
   /** How the switch's ports were attached (our model: packet rings or socat bridges). */
   readonly attach: string;
+  /** P4Runtime route inserts per second into the same running switch, one per Write and batched. */
+  readonly writesPerSecond: { readonly single: number; readonly batched: number; readonly batchSize: number };
 }
 
 export interface VethComparison {
@@ -191,6 +193,28 @@ async function program(grpcAddress: string, pipeline: Pipeline): Promise<void> {
   }
 }
 
+/** A /32 route to an address of 172.16.0.0/12 no packet of the benchmark goes to. */
+function routeInsert(i: number): Update {
+  const ip = `172.${16 + ((i >> 16) & 0x0f)}.${(i >> 8) & 0xff}.${i & 0xff}`;
+  return insert(tableEntry(`${P}forwarding.ipv4_lpm`, { match: { "hdr.ipv4.dst_addr": `${ip}/32` }, action: action(`${P}forwarding.route`, { port: 1, src_mac: BigInt(GATEWAY_MAC), dst_mac: BigInt(CLIENT.mac) }) }));
+}
+
+async function measureWrites(grpcAddress: string, pipeline: Pipeline, singles = 300, batches = 6, batchSize = 100): Promise<SwitchRate["writesPerSecond"]> {
+  const sw = new Switch({ address: grpcAddress, electionId: 1n, p4info: pipeline.p4info, reconnect: false });
+  try {
+    await sw.connect(15_000);
+    let next = 0;
+    let started = performance.now();
+    for (let i = 0; i < singles; i++) await sw.write([routeInsert(next++)]);
+    const single = singles / ((performance.now() - started) / 1000);
+    started = performance.now();
+    for (let b = 0; b < batches; b++) await sw.write(Array.from({ length: batchSize }, () => routeInsert(next++)));
+    return { single, batched: (batches * batchSize) / ((performance.now() - started) / 1000), batchSize };
+  } finally {
+    sw.close();
+  }
+}
+
 interface Running {
   readonly grpcAddress: string;
   readonly attach: string;
@@ -323,7 +347,9 @@ async function measure(target: SwitchRate["target"], running: Running, pipeline:
   const warm = await trial(addon, veths, templates, 20_000, opts.trialSeconds);
   if (warm.received === 0) throw new Error(`${target} forwarded none of ${warm.sent} LB requests in the warm-up: is it programmed?`);
   const search = await rateSearch((pps) => trial(addon, veths, templates, pps, opts.trialSeconds), opts.maxLoss, opts.log);
-  return { target, attach: running.attach, ...search };
+  const writesPerSecond = await measureWrites(running.grpcAddress, pipeline);
+  opts.log(`  P4Runtime route inserts: ${Math.round(writesPerSecond.single)}/s one per Write, ${Math.round(writesPerSecond.batched)}/s ${writesPerSecond.batchSize} per Write`);
+  return { target, attach: running.attach, ...search, writesPerSecond };
 }
 
 export async function compareOnVeth(options: VethRateOptions = {}): Promise<VethComparison> {
