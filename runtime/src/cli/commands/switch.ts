@@ -56,8 +56,6 @@ function takeInterfaces(args: readonly string[]): { rest: string[]; bindings: In
 }
 
 export const switchCommand: Command = {
-  name: "switch",
-  summary: "run the switch model with its P4Runtime server and UDP wires",
   help,
   async run(args) {
     const { rest, bindings } = takeInterfaces(args);
