@@ -128,12 +128,13 @@ static napi_value open_port(napi_env env, napi_callback_info info) {
 static uint32_t fill_batch(struct port *p) {
   uint32_t n = 0;
   size_t used = 0;
-  /* A frame is never bigger than a receive block, so stopping one block short of the end keeps every copy in bounds. */
-  while (n < p->max_frames && used + p->ring.rx_block_size <= p->batch_size) {
-    uint32_t len, sec, nsec;
-    const uint8_t *f = ring_next(&p->ring, &len, &sec, &nsec);
+  /* A frame (plus a restored VLAN tag) is never bigger than a receive block, so stopping one block short of the end keeps every copy in bounds. */
+  while (n < p->max_frames && used + p->ring.rx_block_size + 4 <= p->batch_size) {
+    uint32_t len;
+    struct frame_info info;
+    const uint8_t *f = ring_next(&p->ring, &len, &info);
     if (f == NULL) break;
-    memcpy(p->batch + used, f, len);
+    len = ring_copy_frame(p->batch + used, f, len, &info);
     p->descriptors[2 * n] = (uint32_t)used;
     p->descriptors[2 * n + 1] = len;
     n++;

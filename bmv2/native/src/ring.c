@@ -107,7 +107,7 @@ void ring_release(struct ring *r) {
   r->rx_block = (r->rx_block + 1) % r->rx_block_count;
 }
 
-const uint8_t *ring_next(struct ring *r, uint32_t *len, uint32_t *sec, uint32_t *nsec) {
+const uint8_t *ring_next(struct ring *r, uint32_t *len, struct frame_info *info) {
   if (r->rx_block_size == 0) return NULL;
   for (;;) {
     while (r->rx_frames_left > 0) {
@@ -121,8 +121,13 @@ const uint8_t *ring_next(struct ring *r, uint32_t *len, uint32_t *sec, uint32_t 
         continue;
       }
       *len = h->tp_snaplen;
-      *sec = h->tp_sec;
-      *nsec = h->tp_nsec;
+      info->sec = h->tp_sec;
+      info->nsec = h->tp_nsec;
+      info->vlan = 0;
+      if (h->tp_status & TP_STATUS_VLAN_VALID) {
+        uint32_t tpid = (h->tp_status & TP_STATUS_VLAN_TPID_VALID) ? h->hv1.tp_vlan_tpid : 0x8100;
+        info->vlan = (tpid << 16) | (h->hv1.tp_vlan_tci & 0xffff);
+      }
       return (const uint8_t *)h + h->tp_mac;
     }
     ring_release(r);
@@ -135,6 +140,20 @@ const uint8_t *ring_next(struct ring *r, uint32_t *len, uint32_t *sec, uint32_t 
 }
 
 /* Slots never straddle blocks: a block holds tx_per_block of them and maybe some unused tail. */
+uint32_t ring_copy_frame(uint8_t *out, const uint8_t *frame, uint32_t len, const struct frame_info *info) {
+  if (info->vlan == 0 || len < 12) {
+    memcpy(out, frame, len);
+    return len;
+  }
+  memcpy(out, frame, 12);
+  out[12] = (uint8_t)(info->vlan >> 24);
+  out[13] = (uint8_t)(info->vlan >> 16);
+  out[14] = (uint8_t)(info->vlan >> 8);
+  out[15] = (uint8_t)info->vlan;
+  memcpy(out + 16, frame + 12, len - 12);
+  return len + 4;
+}
+
 static struct tpacket3_hdr *tx_header(const struct ring *r, uint32_t i) {
   return (struct tpacket3_hdr *)(r->tx_base + (size_t)(i / r->tx_per_block) * 65536 + (size_t)(i % r->tx_per_block) * r->tx_frame_size);
 }

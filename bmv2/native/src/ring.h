@@ -41,12 +41,22 @@ struct ring {
 int ring_open(struct ring *r, const char *ifname, const struct ring_sizes *sizes, const char **what);
 void ring_close(struct ring *r);
 
+/* What the kernel tells about a received frame besides its bytes. */
+struct frame_info {
+  uint32_t sec, nsec; /* receive time */
+  /* The kernel takes an 802.1Q/802.1ad tag out of the frame: (tpid << 16) | tci, or 0 for none. */
+  uint32_t vlan;
+};
+
 /*
  * Next received frame (not one this socket sent), or NULL when the ring holds no more. The
  * pointer stays valid until the next call of ring_next (which may hand the block back), so
- * copy what you keep. *len is the frame's length; *sec and *nsec the kernel's receive time.
+ * copy what you keep. *len is the frame's length as stored (without the tag in info->vlan).
  */
-const uint8_t *ring_next(struct ring *r, uint32_t *len, uint32_t *sec, uint32_t *nsec);
+const uint8_t *ring_next(struct ring *r, uint32_t *len, struct frame_info *info);
+
+/* Copies a received frame to `out` with its VLAN tag (if the kernel took one out) back in place; returns the length. */
+uint32_t ring_copy_frame(uint8_t *out, const uint8_t *frame, uint32_t len, const struct frame_info *info);
 /* Hands the current block back to the kernel, if any is held. */
 void ring_release(struct ring *r);
 

@@ -93,16 +93,17 @@ struct counter {
 };
 
 static void count_ready(struct counter *c) {
-  uint32_t len, sec, nsec;
+  uint32_t len;
+  struct frame_info info;
   const uint8_t *f;
-  while ((f = ring_next(&c->ring, &len, &sec, &nsec)) != NULL) {
+  while ((f = ring_next(&c->ring, &len, &info)) != NULL) {
     if (len < 16) continue;
     uint64_t marker, sent;
     memcpy(&marker, f + len - 16, 8);
     if (marker != TRAFFIC_MARKER) continue;
     memcpy(&sent, f + len - 8, 8);
     c->received++;
-    uint64_t got = (uint64_t)sec * 1000000000ULL + nsec;
+    uint64_t got = (uint64_t)info.sec * 1000000000ULL + info.nsec;
     uint64_t us = got > sent ? (got - sent) / 1000 : 0;
     if (c->latency_count < c->latency_capacity) c->latencies_us[c->latency_count++] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
   }

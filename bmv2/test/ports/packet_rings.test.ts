@@ -85,6 +85,27 @@ withRings("frames sent on one end of a veth pair arrive whole, in order, on the 
   }
 });
 
+withRings("an 802.1Q-tagged frame arrives with its tag in place (the kernel takes it out of the frame)", async (t) => {
+  const { addon } = load as { ok: true; addon: PacketRingAddon };
+  const pair = vethPair("v");
+  const ha = addon.open(pair.a, 1 << 14, 4, 1, 8);
+  const hb = addon.open(pair.b, 1 << 14, 4, 1, 8);
+  try {
+    const atB = collect(addon, hb);
+    const tagged = frame(7, 100);
+    // TPID 0x8100, PCP 3, VID 42, then the inner ethertype 0x88b5.
+    tagged.set([0x81, 0x00, 0x60, 0x2a, 0x88, 0xb5], 12);
+    t.true(addon.send(ha, tagged));
+    addon.flush(ha);
+    await until(() => atB.some((f) => f[12] === 0x81));
+    t.deepEqual(atB.find((f) => f[12] === 0x81), tagged);
+  } finally {
+    addon.close(ha);
+    addon.close(hb);
+    pair.remove();
+  }
+});
+
 withRings("the paced sender and the counter agree on what crossed a veth pair", async (t) => {
   const { addon } = load as { ok: true; addon: PacketRingAddon };
   const pair = vethPair("y");
