@@ -102,7 +102,6 @@ function lbUpdates(): Update[] {
 }
 
 /** Requests of `sessions` sessions whose cookie names servers 1 and 2 (DNAT to server 1), with 16 spare body bytes for the sender's stamp. */
-export { requestTemplates as requestTemplatesForTest };
 function requestTemplates(sessions: number): { frames: Uint8Array; lengths: Uint32Array } {
   const src = parseIpv4(CLIENT.ip)!;
   const dst = parseIpv4(VIP.ip)!;
