@@ -336,12 +336,12 @@ static napi_value blast(napi_env env, napi_callback_info info) {
   uint64_t total = 0;
   for (size_t i = 0; i < count; i++) {
     uint32_t len = ((uint32_t *)lengths)[i];
-    if (len < 60 || len > 9000) total = UINT64_MAX - 1;
+    if (len < 60 || len > 2000) total = UINT64_MAX - 1;
     else total += len;
   }
   if (type != napi_uint32_array || count == 0 || total != frames_len) {
     free(w);
-    napi_throw_range_error(env, NULL, "slb_packet: lengths must be a Uint32Array of 60..9000 summing to the frames' size");
+    napi_throw_range_error(env, NULL, "slb_packet: lengths must be a Uint32Array of 60..2000 summing to the frames' size");
     return NULL;
   }
   w->req.frames = frames;

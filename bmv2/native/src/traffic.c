@@ -30,6 +30,14 @@ void traffic_blast(struct blast_request *req) {
     req->error = -err;
     return;
   }
+  for (uint32_t i = 0; i < req->template_count; i++) {
+    if (req->lengths[i] > ring_tx_capacity(&r)) {
+      req->error = EMSGSIZE;
+      req->error_step = "a template is longer than a transmit slot";
+      ring_close(&r);
+      return;
+    }
+  }
   /* Sleeps of tens of microseconds pace the sender; the default 50 us slack would make them bursts. */
   prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
   const uint64_t start = now_ns(CLOCK_MONOTONIC);
@@ -129,7 +137,7 @@ struct counter *counter_start(const char *ifname, int *error, const char **step)
     free(c);
     return NULL;
   }
-  c->latency_capacity = 1 << 23;
+  c->latency_capacity = 1 << 22;
   c->latencies_us = malloc(c->latency_capacity * sizeof *c->latencies_us);
   uint64_t packets, drops;
   ring_kernel_stats(&c->ring, &packets, &drops);
