@@ -346,6 +346,8 @@ async function measure(target: SwitchRate["target"], running: Running, pipeline:
   const warm = await trial(addon, veths, templates, 20_000, opts.trialSeconds);
   if (warm.received === 0) throw new Error(`${target} forwarded none of ${warm.sent} LB requests in the warm-up: is it programmed?`);
   const search = await rateSearch((pps) => trial(addon, veths, templates, pps, opts.trialSeconds), opts.maxLoss, opts.log);
+  // The last trials overloaded the switch: let it drain its queues so the writes are timed on an idle switch.
+  await new Promise((r) => setTimeout(r, 1000));
   const writesPerSecond = await measureWrites(running.grpcAddress, pipeline);
   opts.log(`  P4Runtime route inserts: ${Math.round(writesPerSecond.single)}/s one per Write, ${Math.round(writesPerSecond.batched)}/s ${writesPerSecond.batchSize} per Write`);
   return { target, attach: running.attach, ...search, writesPerSecond };
