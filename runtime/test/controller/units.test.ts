@@ -13,8 +13,8 @@ const base = {
 
 test("topology: defaults filled, paths resolved, election id as bigint", (t) => {
   const topo = parseTopology(base, "/etc/slb");
-  t.is(topo.vip.port, 7700);
-  t.is(topo.switch.electionId, 5n);
+  t.is(topo.vips[0].port, 7700);
+  t.is(topo.switches[0].electionId, 5n);
   t.deepEqual(topo.pipeline, { kind: "p4", p4File: "/etc/slb/lb.p4" });
   t.is(topo.servers[0]!.dataPort, 7700);
   t.deepEqual(topo.servers[0]!.mgmt, { ip: "127.0.0.1", port: 9101 });

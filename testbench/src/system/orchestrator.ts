@@ -10,7 +10,7 @@ import type { SwitchModel } from "../../../bmv2/src/dataplane/api.ts";
 import { Controller } from "../../../runtime/src/controller/controller.ts";
 import type { SessionServer } from "../../../runtime/src/session/server.ts";
 import type { DatagramTransport } from "../../../runtime/src/transport/datagram.ts";
-import type { ServerConfig, ServerId as ControllerServerId, TopologyConfig } from "../../../runtime/src/controller/config.ts";
+import { singleSwitchTopology, type ServerConfig, type ServerId as ControllerServerId, type TopologyConfig } from "../../../runtime/src/controller/config.ts";
 import { formatMac } from "../../../runtime/src/hoststack/ethernet.ts";
 import { parseIpv4 } from "../../../runtime/src/transport/endpoint.ts";
 import { type ServerId, serverId } from "../../../runtime/src/wire/session_header.ts";
@@ -117,7 +117,7 @@ export class EmbeddedSystem implements SystemHandle {
   }
 
   topology(): TopologyConfig {
-    const servers: ServerConfig[] = this.serverIds.map((id) => {
+    const servers: Omit<ServerConfig, "vip">[] = this.serverIds.map((id) => {
       const a = serverAddress(id);
       return {
         id: id as number as ControllerServerId,
@@ -133,7 +133,7 @@ export class EmbeddedSystem implements SystemHandle {
       const r = clientRoute(i);
       return { prefix: `${r.prefix}/${r.prefixLength}`, switchPort: r.port, mac: formatMac(r.mac) };
     });
-    return {
+    return singleSwitchTopology({
       switch: { address: this.switchOrThrow().grpcAddress, deviceId: 0, electionId: PRIMARY_ELECTION_ID },
       // The controller is handed the compiled pipeline itself, so these files are never read.
       pipeline: { kind: "compiled", jsonFile: "(in memory)", p4infoFile: "(in memory)" },
@@ -143,7 +143,7 @@ export class EmbeddedSystem implements SystemHandle {
       health: HEALTH,
       failure: { responseTimeoutUs: DATA_PLANE_TIMEOUT_US },
       admin: "127.0.0.1:0",
-    };
+    });
   }
 
   serverState(id: ServerId): ServerRunState {
