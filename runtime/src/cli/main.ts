@@ -71,7 +71,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       console.error(`slb ${name}: ${err.message}\n\n${command.help}`);
       return 2;
     }
-    throw err;
+    // A failure a command did not anticipate still ends as one line for the user; the stack is for us.
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(`slb ${name}: ${message}`);
+    if (process.env["SLB_DEBUG"] && err instanceof Error && err.stack) console.error(err.stack);
+    else console.error("(set SLB_DEBUG=1 for the stack trace)");
+    return 1;
   }
 }
 
