@@ -4,7 +4,8 @@
  * switch answer at once; clients behind the dead one wait for their host to give up on that
  * first hop and for their retransmission through the other switch. The figure is the slowest
  * client's wait (per run), i.e. the longest a client goes unanswered because a switch died.
- * The dead switch comes back (empty) between runs and is reprogrammed by the controller.
+ * The dead switch comes back (empty) and is reprogrammed by the controller before the other
+ * one is killed.
  */
 import { SessionLedger } from "../system/ledger.ts";
 import { startLoad } from "../system/load.ts";
@@ -14,6 +15,11 @@ import { type BenchOutcome, measured } from "./report.ts";
 
 const CLIENTS = 4;
 const ANSWER_TIMEOUT_MS = 10_000;
+
+async function waitUntil(predicate: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!predicate() && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
 
 export async function switchFailoverTimes(runs = 6, seed = 1): Promise<BenchOutcome> {
   const system = await startEmbeddedSystem({ servers: 4, replication: "sync", seed, switches: 2 });
@@ -52,8 +58,9 @@ export async function switchFailoverTimes(runs = 6, seed = 1): Promise<BenchOutc
       if (waits.every((w) => !Number.isNaN(w))) slowest.push(Math.max(...waits));
       else stalled++;
       await system.startSwitch(victim);
-      // Let the controller reprogram it before the other one dies.
-      await new Promise((r) => setTimeout(r, 1000));
+      // The other one dies only once this one is reprogrammed (else no switch could serve).
+      await waitUntil(() => system.controllerObject()?.status().switches[victim]?.active === true, ANSWER_TIMEOUT_MS);
+      await new Promise((r) => setTimeout(r, 300));
     }
     load.stop();
     await load.done;

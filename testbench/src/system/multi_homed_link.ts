@@ -79,9 +79,10 @@ export class MultiHomedLink implements FrameLink {
     if (learned !== undefined && !this.suspected(learned, now)) return learned;
     if (this.suspected(this.active, now)) {
       const n = this.hops.length;
-      let next = (this.active + 1) % n;
-      for (let k = 1; k < n && this.suspected(next, now); k++) next = (next + 1) % n;
-      // Every hop quiet: try the next one afresh rather than give up.
+      let next: number | undefined;
+      for (let k = 1; k < n && next === undefined; k++) if (!this.suspected((this.active + k) % n, now)) next = (this.active + k) % n;
+      // Every hop quiet: try the next one in turn afresh, so that each gets another chance.
+      next ??= (this.active + 1) % n;
       this.hops[next]!.unansweredSince = undefined;
       this.active = next;
       this.switches++;
