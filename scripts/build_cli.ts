@@ -11,8 +11,12 @@ import { packageRoot } from "../bmv2/src/package_root.ts";
 const root = packageRoot(import.meta.url);
 const started = performance.now();
 await build({
-  entryPoints: [join(root, "runtime/src/cli/main.ts")],
-  outfile: join(root, "dist/slb.mjs"),
+  entryPoints: { slb: join(root, "runtime/src/cli/main.ts") },
+  outdir: join(root, "dist"),
+  outExtension: { ".js": ".mjs" },
+  // Each command is its own chunk, loaded when it runs (main.ts imports commands on demand).
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
   bundle: true,
   platform: "node",
   format: "esm",

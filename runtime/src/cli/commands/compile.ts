@@ -95,8 +95,6 @@ function parseCompileArgs(args: readonly string[]): CompileArgs {
 }
 
 export const compileCommand: Command = {
-  name: "compile",
-  summary: "compile a P4 program to BMv2 JSON and P4Info (builtin compiler or the real p4c)",
   help,
   async run(args) {
     const a = parseCompileArgs(args);

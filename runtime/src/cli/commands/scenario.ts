@@ -27,8 +27,6 @@ function loadScenarios(positional: readonly string[], all: boolean): Scenario[] 
 }
 
 export const scenarioCommand: Command = {
-  name: "scenario",
-  summary: "run a failure scenario on the whole system and check its invariants",
   help: [
     "usage: slb scenario <file|name>... [--seed N] [--short] [--plot out.svg] [--net namespaces [--target model|bmv2]]",
     "       slb scenario --all [--short]",

@@ -4,8 +4,6 @@ import { join } from "node:path";
 import { packageRoot } from "../../../../bmv2/src/package_root.ts";
 
 export const versionCommand: Command = {
-  name: "version",
-  summary: "print the version of slb",
   help: "usage: slb version\n\nPrints the package version.",
   async run() {
     const pkg = JSON.parse(readFileSync(join(packageRoot(import.meta.url), "package.json"), "utf8")) as { version: string };
