@@ -97,6 +97,34 @@ test("the same session id and cookie go to the same server on every switch, what
   }
 });
 
+test("a switch that is down when the controller starts is synced when it comes up", async (t) => {
+  const f = await Fabric.start({ switches: 2, servers: [1, 2] });
+  try {
+    await f.stopSwitch(1);
+    const c = f.controller();
+    await c.start(1_000);
+    await c.idle();
+    t.true(c.isActive, "active on the switch it reached");
+    t.deepEqual(c.status().switches.map((s) => s.active), [true, false]);
+    await settle(c, "reconciled", (e) => e.switch === "s2", () => void f.startSwitch(1));
+    t.deepEqual(await lbState(f, 1), await lbState(f, 0));
+  } finally {
+    await f.close();
+  }
+});
+
+test("a controller that reaches no switch fails to start, naming each", async (t) => {
+  const f = await Fabric.start({ switches: 2, servers: [1] });
+  try {
+    await f.stopSwitch(0);
+    await f.stopSwitch(1);
+    const c = f.controller();
+    await t.throwsAsync(() => c.start(500), { message: /no switch reachable: s1: .*; s2: / });
+  } finally {
+    await f.close();
+  }
+});
+
 test("a down mark on any switch feeds the one server view: the server leaves every switch", async (t) => {
   // Probes alone would take long to notice (fall 100): the digest decides.
   const f = await Fabric.start({ switches: 2, servers: [1, 2, 3], health: { intervalMs: 200, fall: 100 } });
