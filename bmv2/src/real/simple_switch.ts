@@ -32,6 +32,8 @@ export interface SimpleSwitchGrpcOptions {
   readonly cpuPort?: number;
   readonly thriftPort?: number;
   readonly logConsole?: boolean;
+  /** Serve the ports over gRPC (`--dp-grpc-server-addr`, packets in and out on a stream) instead of interfaces. */
+  readonly dataplaneGrpcAddress?: string;
 }
 
 export type LaunchResult =
@@ -64,6 +66,7 @@ export function simpleSwitchGrpcArgs(opts: SimpleSwitchGrpcOptions): string[] {
   args.push(opts.jsonFile ?? "--no-p4");
   args.push("--", "--grpc-server-addr", opts.grpcAddress ?? "127.0.0.1:9559");
   if (opts.cpuPort !== undefined) args.push("--cpu-port", String(opts.cpuPort));
+  if (opts.dataplaneGrpcAddress !== undefined) args.push("--dp-grpc-server-addr", opts.dataplaneGrpcAddress);
   return args;
 }
 
