@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import type { CompileOptions, CompileResult, Diagnostic } from "../driver/result.ts";
 import { BMV2_COMPILER_NAMES, P4C_DRIVER_NAMES, TOFINO_COMPILER_NAMES, findTool } from "./find_tool.ts";
 import { parseP4InfoText } from "./textproto.ts";
@@ -56,7 +56,6 @@ function compileBmv2(file: string, opts: CompileOptions): CompileResult {
     const p4infoFile = join(dir, "out.p4info.txtpb");
     const run = spawnSync(tool, ["--std", "p4-16", "-o", jsonFile, "--p4runtime-files", p4infoFile, ...commonArgs(opts), resolve(file)], {
       encoding: "utf8",
-      env: withP4includePath(tool),
     });
     const diagnostics = parseP4cDiagnostics(`${run.stderr ?? ""}${run.stdout ?? ""}`, file);
     if (run.error) return { ok: false, diagnostics: [...diagnostics, { severity: "error", message: `cannot run ${tool}: ${run.error.message}`, loc: { file, line: 0, col: 0 } }] };
@@ -75,17 +74,6 @@ function compileBmv2(file: string, opts: CompileOptions): CompileResult {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/**
- * p4c finds core.p4 / v1model.p4 in the data directory compiled into it or next to its binary;
- * an installation moved to another prefix (e.g. /opt/real-p4) has them in `<prefix>/share/p4c/p4include`
- * instead, which p4c only looks at when told through P4C_16_INCLUDE_PATH. An explicit setting wins.
- */
-function withP4includePath(tool: string): NodeJS.ProcessEnv {
-  if (process.env["P4C_16_INCLUDE_PATH"]) return process.env;
-  const installed = join(dirname(tool), "..", "share", "p4c", "p4include");
-  return existsSync(join(installed, "core.p4")) ? { ...process.env, P4C_16_INCLUDE_PATH: installed } : process.env;
 }
 
 function compileTofino(file: string, opts: CompileOptions): CompileResult {
