@@ -34,7 +34,8 @@ export class FrameLedger {
   /** Unsettled expectations by frame key, oldest packet first. */
   private readonly open = new Map<string, number[]>();
   private readonly unexpected: { readonly afterIndex: number; readonly frame: Emitted }[] = [];
-  private openCount = 0;
+  private framesExpected = 0;
+  private framesReceived = 0;
   private lastProgress = performance.now();
 
   /** Records a packet sent to both switches and what the reference sent for it; returns its index. */
@@ -48,27 +49,30 @@ export class FrameLedger {
       const list = this.open.get(k);
       if (list) list.push(index);
       else this.open.set(k, [index]);
-      this.openCount++;
+      this.framesExpected++;
     }
     return index;
   }
 
   receive(frame: Emitted): void {
     this.lastProgress = performance.now();
+    this.framesReceived++;
     const k = key(frame);
     const list = this.open.get(k);
     if (list && list.length > 0) {
       list.shift();
       if (list.length === 0) this.open.delete(k);
-      this.openCount--;
       return;
     }
     this.unexpected.push({ afterIndex: this.packets.length - 1, frame });
   }
 
-  /** Expected frames not yet seen from the compared switch. */
-  get outstanding(): number {
-    return this.openCount;
+  /**
+   * Frames sent by the reference and by the compared switch so far. Counted, not matched: a
+   * differing frame still means the compared switch has dealt with its packet.
+   */
+  get frameCounts(): { readonly expected: number; readonly received: number } {
+    return { expected: this.framesExpected, received: this.framesReceived };
   }
 
   get packetCount(): number {

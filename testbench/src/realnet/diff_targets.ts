@@ -110,6 +110,9 @@ export async function startBmv2Stream(name: string): Promise<StreamTarget> {
     grpcAddress: `127.0.0.1:${await freeTcpPort()}`,
     thriftPort: await freeTcpPort(),
     dataplaneGrpcAddress: dataplaneAddress,
+    // Errors only: a refused write is explained in the log, while per-packet logging would slow the switch down.
+    logConsole: true,
+    logLevel: "error",
   });
   if (launched.kind !== "running") throw new Error(`${name}: ${launched.message}`);
   const errors: string[] = [];

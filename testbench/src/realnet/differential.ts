@@ -70,8 +70,9 @@ export interface DifferentialOptions {
 export const DEFAULT_PACKETS = 10_000;
 export const DEFAULT_SEED = 11;
 const BATCH = 200;
-/** How long the compared switch may stay silent while frames are still expected from it. */
-const STALL_MS = 2000;
+/** How long the compared switch may stay silent while frames of a batch, or of one packet, are still owed. */
+const BATCH_STALL_MS = 2000;
+const PACKET_STALL_MS = 250;
 const PLAN = { prefix: "slbdf", servers: DIFF_SERVERS, clients: 1, mgmtSubnet: "none" } as const;
 
 export class RefusedError extends Error {}
@@ -159,8 +160,16 @@ function viewOf(phase: DiffPhase, markedDown: ReadonlySet<number>): PhaseView {
   return { servers: DIFF_SERVERS, live, detection: phase.timeoutUs > 0 && phase.pacing === "one at a time", markedDown };
 }
 
-async function waitForOutstanding(ledger: FrameLedger): Promise<void> {
-  while (ledger.outstanding > 0 && ledger.quietMs < STALL_MS) await new Promise((r) => setTimeout(r, 1));
+/**
+ * Sends packets to both switches, then waits until the compared one has sent as many frames for
+ * them as the reference did, or has been silent for `stallMs` (then it dropped what the
+ * reference sent: the ledger reports that).
+ */
+async function sendAndWait(ledger: FrameLedger, send: () => void, stallMs: number): Promise<void> {
+  const before = ledger.frameCounts;
+  send();
+  const owed = (): number => ledger.frameCounts.expected - before.expected - (ledger.frameCounts.received - before.received);
+  while (owed() > 0 && ledger.quietMs < stallMs) await new Promise((r) => setTimeout(r, 1));
 }
 
 /** Runs the whole script against a reference and a compared switch, both freshly started. */
@@ -202,19 +211,24 @@ async function compare(reference: ReferenceTarget, compared: StreamTarget, opts:
       if (phase.pacing === "one at a time") {
         for (const packet of packets) {
           // Each packet waits for the previous one's output (or 1 ms if it had none) so that their timestamps differ by more than the 1 µs timeout.
-          if (send(packet) === 0) await new Promise((r) => setTimeout(r, 1));
-          await waitForOutstanding(ledger);
+          let frames = 0;
+          await sendAndWait(ledger, () => (frames = send(packet)), PACKET_STALL_MS);
+          if (frames === 0) await new Promise((r) => setTimeout(r, 1));
         }
       } else {
         for (let i = 0; i < packets.length; i += BATCH) {
-          for (const packet of packets.slice(i, i + BATCH)) send(packet);
-          send(barrierPacket(factory, DIFF_SERVERS, barriers++));
-          await waitForOutstanding(ledger);
+          await sendAndWait(
+            ledger,
+            () => {
+              for (const packet of packets.slice(i, i + BATCH)) send(packet);
+              send(barrierPacket(factory, DIFF_SERVERS, barriers++));
+            },
+            BATCH_STALL_MS,
+          );
         }
       }
       // Every packet of the phase has left both switches' ingress before counters are read.
-      send(barrierPacket(factory, DIFF_SERVERS, barriers++));
-      await waitForOutstanding(ledger);
+      await sendAndWait(ledger, () => send(barrierPacket(factory, DIFF_SERVERS, barriers++)), BATCH_STALL_MS);
       for (const server of refProgrammer.digestServers) markedDown.add(server);
       const lastPhase = p === DIFF_PHASES.length - 1;
       const [a, b] = [await refProgrammer.counters(lastPhase), await cmpProgrammer.counters(lastPhase)];
