@@ -33,18 +33,21 @@ const only = (up: readonly number[], generation: number): DiffPhase["servers"] =
   Array.from({ length: DIFF_SERVERS }, (_, i) => ({ mode: up.includes(i + 1) ? "up" : "down", generation }));
 
 export const DIFF_PHASES: readonly DiffPhase[] = [
-  { name: "4 servers up, marking off", servers: all("up", 1), timeoutUs: 0, pacing: "batches", share: 0.25 },
-  { name: "server 2 down (controller)", servers: only([1, 3, 4], 1), timeoutUs: 0, pacing: "batches", share: 0.12 },
-  { name: "server 1 draining, 2 down", servers: [{ mode: "draining", generation: 1 }, { mode: "down", generation: 1 }, { mode: "up", generation: 1 }, { mode: "up", generation: 1 }], timeoutUs: 0, pacing: "batches", share: 0.06 },
-  { name: "only server 3 up", servers: only([3], 1), timeoutUs: 0, pacing: "batches", share: 0.1 },
+  { name: "4 servers up, marking off", servers: all("up", 1), timeoutUs: 0, pacing: "batches", share: 0.22 },
+  { name: "server 2 down (controller)", servers: only([1, 3, 4], 1), timeoutUs: 0, pacing: "batches", share: 0.1 },
+  { name: "server 1 draining, 2 down", servers: [{ mode: "draining", generation: 1 }, { mode: "down", generation: 1 }, { mode: "up", generation: 1 }, { mode: "up", generation: 1 }], timeoutUs: 0, pacing: "batches", share: 0.05 },
+  { name: "only server 3 up", servers: only([3], 1), timeoutUs: 0, pacing: "batches", share: 0.08 },
   { name: "no server up", servers: all("down", 1), timeoutUs: 0, pacing: "batches", share: 0.04 },
-  { name: "4 servers up (generation 2), marking at once", servers: all("up", 2), timeoutUs: MARK_AT_ONCE_US, pacing: "one at a time", share: 0.13 },
-  { name: "marks hold (timeout never reached)", servers: all("up", 2), timeoutUs: NEVER_US, pacing: "batches", share: 0.15 },
+  { name: "4 servers up (generation 2), marking at once", servers: all("up", 2), timeoutUs: MARK_AT_ONCE_US, pacing: "one at a time", share: 0.08 },
+  { name: "marks hold (timeout never reached)", servers: all("up", 2), timeoutUs: NEVER_US, pacing: "batches", share: 0.12 },
   {
     name: "servers 1 and 2 brought back (generation 3)",
     servers: [{ mode: "up", generation: 3 }, { mode: "up", generation: 3 }, { mode: "up", generation: 2 }, { mode: "up", generation: 2 }],
     timeoutUs: NEVER_US,
     pacing: "batches",
-    share: 0.15,
+    share: 0.12,
   },
+  { name: "4 servers up (generation 4), marking at once", servers: all("up", 4), timeoutUs: MARK_AT_ONCE_US, pacing: "one at a time", share: 0.05 },
+  { name: "server 4 down (controller) while marking", servers: only([1, 2, 3], 5), timeoutUs: MARK_AT_ONCE_US, pacing: "one at a time", share: 0.04 },
+  { name: "4 servers up (generation 6), timeout never reached", servers: all("up", 6), timeoutUs: NEVER_US, pacing: "batches", share: 0.1 },
 ];

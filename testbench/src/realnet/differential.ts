@@ -199,6 +199,7 @@ async function compare(reference: ReferenceTarget, compared: StreamTarget, opts:
       for (const [i, s] of phase.servers.entries()) if (p > 0 && s.generation !== DIFF_PHASES[p - 1]!.servers[i]!.generation) markedDown.delete(i + 1);
       const count = p === DIFF_PHASES.length - 1 ? Math.max(0, total - ledger.packetCount) : Math.round(total * phase.share);
       const packets = phasePackets(factory, rng, viewOf(phase, markedDown), count);
+      const digestsBefore = refProgrammer.digestServers.length;
       const send = (packet: Injection): number => {
         const { outputs, digests } = reference.inject(packet.port, packet.frame);
         const kind: CaseKind = digests > 0 && packet.kind === "known session, data-plane detection on" ? "primary marked down by the data plane (digest)" : packet.kind;
@@ -229,7 +230,7 @@ async function compare(reference: ReferenceTarget, compared: StreamTarget, opts:
       }
       // Every packet of the phase has left both switches' ingress before counters are read.
       await sendAndWait(ledger, () => send(barrierPacket(factory, DIFF_SERVERS, barriers++)), BATCH_STALL_MS);
-      for (const server of refProgrammer.digestServers) markedDown.add(server);
+      for (const server of refProgrammer.digestServers.slice(digestsBefore)) markedDown.add(server);
       const lastPhase = p === DIFF_PHASES.length - 1;
       const [a, b] = [await refProgrammer.counters(lastPhase), await cmpProgrammer.counters(lastPhase)];
       for (const cell of new Set([...a.keys(), ...b.keys()])) {
