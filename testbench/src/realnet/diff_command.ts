@@ -7,12 +7,12 @@
 import { realCompilerAvailable } from "../../../compiler/src/index.ts";
 import { type ProgramSource, formatDifferentialReport, identical, runModelVsBmv2 } from "./differential.ts";
 
-export type BmvJsonChoice = ProgramSource | "both";
+export type Bmv2JsonChoice = ProgramSource | "both";
 
 export interface DiffCommandOptions {
   readonly packets: number;
   readonly seed: number;
-  readonly json: BmvJsonChoice;
+  readonly json: Bmv2JsonChoice;
   readonly log: (line: string) => void;
 }
 
