@@ -180,3 +180,34 @@ async function acceptsConnections(address: string, timeoutMs: number): Promise<b
   }
   return false;
 }
+
+/** A switch seen one frame at a time: what it sent for a frame is whatever arrived until it was quiet for `settleMs`. */
+export interface DiffTarget {
+  readonly name: string;
+  readonly grpcAddress: string;
+  send(port: number, frame: Uint8Array): Promise<Emitted[]>;
+  close(): Promise<void>;
+}
+
+/** The real simple_switch_grpc one frame at a time (for tests that compare where single frames go). */
+export async function startBmv2Target(name: string, settleMs = 250): Promise<DiffTarget> {
+  const stream = await startBmv2Stream(name);
+  let collected: Emitted[] = [];
+  let lastArrival = 0;
+  stream.onFrame((e) => {
+    collected.push(e);
+    lastArrival = performance.now();
+  });
+  return {
+    name,
+    grpcAddress: stream.grpcAddress,
+    async send(p, frame) {
+      collected = [];
+      lastArrival = performance.now();
+      stream.submit(p, frame);
+      while (performance.now() - lastArrival < settleMs) await new Promise((r) => setTimeout(r, Math.max(1, settleMs / 4)));
+      return collected;
+    },
+    close: () => stream.close(),
+  };
+}
