@@ -5,7 +5,7 @@
  * options go after `--`, where simple_switch_grpc expects them.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, appendFileSync, constants } from "node:fs";
+import { accessSync, constants } from "node:fs";
 import { connect } from "node:net";
 import { delimiter, join } from "node:path";
 
@@ -94,7 +94,7 @@ export async function launchSimpleSwitchGrpc(opts: SimpleSwitchGrpcOptions = {},
   const grpcAddress = opts.grpcAddress ?? "127.0.0.1:9559";
   const child = spawn(binary, simpleSwitchGrpcArgs({ ...opts, grpcAddress }), { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
-  child.stdout?.on("data", (d: Buffer) => { output += d.toString(); if (process.env["DBG_BMV2_LOG"]) appendFileSync(process.env["DBG_BMV2_LOG"], d); });
+  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
   const spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
   const [host, portText] = [grpcAddress.replace(/:\d+$/, ""), grpcAddress.slice(grpcAddress.lastIndexOf(":") + 1)];
