@@ -7,7 +7,8 @@
  * data path must not blind the controller's probes by accident.
  */
 import { execFileSync } from "node:child_process";
-import { which } from "./shell.ts";
+import { accessSync, constants } from "node:fs";
+import { join } from "node:path";
 
 export interface HostFault {
   /** Probability in 0..1 that a frame is dropped, applied in each direction. */
@@ -58,8 +59,9 @@ export function nftScript(fault: HostFault): string {
 /** Makes `fault` the host's whole data-link fault. */
 export function setHostFault(ns: string, fault: HostFault): void {
   if (fault.delayMs > 0 && !netemAvailable()) throw new FaultError(netemMissing());
-  if ((fault.lossRate > 0 || fault.partitionedFrom.length > 0) && !which("nft")) throw new FaultError("loss and partitions need nftables' nft (apt install nftables)");
-  if (which("nft")) run(ns, ["nft", "-f", "-"], nftScript(fault));
+  const nft = nftBinary();
+  if ((fault.lossRate > 0 || fault.partitionedFrom.length > 0) && !nft) throw new FaultError("loss and partitions need nftables' nft (apt install nftables)");
+  if (nft) run(ns, [nft, "-f", "-"], nftScript(fault));
   if (fault.delayMs > 0) run(ns, ["tc", "qdisc", "replace", "dev", DATA_IFACE, "root", "netem", "delay", `${fault.delayMs}ms`]);
   else if (netemAvailable()) {
     try {
@@ -68,6 +70,23 @@ export function setHostFault(ns: string, fault: HostFault): void {
       // no qdisc of ours there: nothing to remove
     }
   }
+}
+
+/**
+ * nftables' nft, looked up outside node_modules: npm puts node_modules/.bin first on PATH, and
+ * a JavaScript package there is also called `nft` (and answers a ruleset with exit code 0).
+ */
+export function nftBinary(): string | undefined {
+  const dirs = ["/usr/sbin", "/sbin", "/usr/bin", ...(process.env["PATH"] ?? "").split(":").filter((d) => d !== "" && !d.includes("node_modules"))];
+  for (const dir of dirs) {
+    try {
+      accessSync(join(dir, "nft"), constants.X_OK);
+      return join(dir, "nft");
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
 }
 
 let netem: boolean | undefined;
@@ -100,7 +119,7 @@ export function netemMissing(): string {
 /** What the faults of a scenario need that this machine lacks; empty when they can run. */
 export function missingFaultTools(needs: { readonly lossOrPartition: boolean; readonly delay: boolean }): string[] {
   const missing: string[] = [];
-  if (needs.lossOrPartition && !which("nft")) missing.push("nft (apt install nftables) for packet loss and partitions");
+  if (needs.lossOrPartition && !nftBinary()) missing.push("nft (apt install nftables) for packet loss and partitions");
   if (needs.delay && !netemAvailable()) missing.push(netemMissing());
   return missing;
 }
