@@ -47,7 +47,9 @@ export function nftScript(fault: HostFault): string {
     const out: string[] = [];
     if (fault.partitionedFrom.length > 0) out.push(`${iface} ip ${peer} { ${fault.partitionedFrom.join(", ")} } drop`);
     const threshold = Math.round(Math.min(1, Math.max(0, fault.lossRate)) * LOSS_SCALE);
-    if (threshold > 0) out.push(`${iface} numgen random mod ${LOSS_SCALE} < ${threshold} drop`);
+    // numgen's comparison value must stay below the modulus: every frame lost is a plain drop.
+    if (threshold >= LOSS_SCALE) out.push(`${iface} drop`);
+    else if (threshold > 0) out.push(`${iface} numgen random mod ${LOSS_SCALE} < ${threshold} drop`);
     return out;
   };
   const chain = (name: "in" | "out", hook: "input" | "output"): string =>

@@ -63,6 +63,13 @@ export function namespaceSystemUnavailable(target: SwitchTarget, compiler: Compi
   return undefined;
 }
 
+/** `auto` is p4c's JSON where p4c-bm2-ss is installed and ours elsewhere, as `slb compile` chooses. */
+export function resolveCompiler(choice: string): CompilerChoice {
+  if (choice === "builtin" || choice === "p4c") return choice;
+  if (choice === "auto") return realCompilerAvailable("bmv2") ? "p4c" : "builtin";
+  throw new RangeError(`--compiler must be builtin, p4c or auto, got '${choice}'`);
+}
+
 /** What a scenario's faults need beyond the hosts themselves (nft, netem); empty when it can run. */
 export function scenarioFaultsUnavailable(scenario: Scenario): string[] {
   const kinds = new Set(scenario.timeline.map((e) => e.action.do));
@@ -91,6 +98,7 @@ export class NamespaceSystem implements SystemHandle {
   private readonly prng: Prng;
   private readonly otherPids: number[] = [];
   private sw: SwitchProcess | undefined;
+  private modelPorts: { readonly grpcPort: number; readonly wirePorts: ReadonlyMap<number, number> } | undefined;
   private grpcAddress = "";
   private thriftPort = 0;
   private controller: Controller | undefined;
@@ -134,9 +142,9 @@ export class NamespaceSystem implements SystemHandle {
     const ports = lbSwitchPorts(this.plan);
     if (this.options.target === "model") {
       const hosts = new Map(ports.map((p) => [p, { ip: "127.0.0.1", port: this.bridgeBase + p }]));
-      const old = this.sw?.kind === "model" ? this.sw.runtime : undefined;
-      const reuse = old ? { grpcPort: Number(old.grpcAddress.split(":").pop()), wirePorts: new Map(ports.map((p) => [p, old.wire(p).port])) } : {};
-      const runtime = await startSwitchRuntime({ ports, hosts, ...reuse });
+      const runtime = await startSwitchRuntime({ ports, hosts, ...(this.modelPorts ?? {}) });
+      // A restarted model takes the same gRPC port and wire ports, where the controller and the bridges look for it.
+      this.modelPorts = { grpcPort: Number(runtime.grpcAddress.split(":").pop()), wirePorts: new Map(ports.map((p) => [p, runtime.wire(p).port])) };
       this.sw = { kind: "model", runtime };
       this.grpcAddress = runtime.grpcAddress;
       if (first) {

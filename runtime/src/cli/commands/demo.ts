@@ -3,6 +3,7 @@ import { type Command, UsageError, optionInt, optionString, parseArgs } from "..
 import { formatSummary, runDemo } from "../../../../testbench/src/demo/run.ts";
 import { renderTimelineSvg } from "../../../../testbench/src/plot/svg.ts";
 import { namespaceScenarioUnavailable, runDemoOnNamespaces } from "../../../../testbench/src/realnet/scenario.ts";
+import { resolveCompiler } from "../../../../testbench/src/realnet/system.ts";
 import { startEmbeddedSystem } from "../../../../testbench/src/system/orchestrator.ts";
 
 export const demoCommand: Command = {
@@ -10,7 +11,7 @@ export const demoCommand: Command = {
   summary: "run the whole system under load, kill a primary, bring it back, drain a server, show it live",
   help: [
     "usage: slb demo [--servers 4] [--duration 30] [--net embedded|namespaces] [--target model|bmv2]",
-    "                [--compiler builtin|p4c] [--real] [--plot out.svg]",
+    "                [--compiler builtin|p4c|auto] [--real] [--plot out.svg]",
     "",
     "Compiles the load-balancer program with our compiler, starts our switch model on UDP wires",
     "with its P4Runtime server, the controller, N session servers behind the switch (userspace",
@@ -30,9 +31,9 @@ export const demoCommand: Command = {
     "  --target model|bmv2",
     "                 with --net namespaces: our switch model (default) or the real",
     "                 simple_switch_grpc on the veths",
-    "  --compiler builtin|p4c",
-    "                 whose BMv2 JSON and P4Info the switch runs: our compiler's (default) or",
-    "                 the real p4c-bm2-ss's (--net namespaces only)",
+    "  --compiler builtin|p4c|auto",
+    "                 with --net namespaces, whose BMv2 JSON and P4Info the switch runs: ours,",
+    "                 the real p4c-bm2-ss's, or auto (default): p4c's where it is installed",
     "  --real         the same as --net namespaces --target bmv2 (reports what is missing)",
     "  --plot FILE    also write an SVG timeline of the run",
     "",
@@ -50,9 +51,10 @@ export const demoCommand: Command = {
     if (net !== "embedded" && net !== "namespaces") throw new UsageError(`--net must be embedded or namespaces, got '${net}'`);
     if (target !== "model" && target !== "bmv2") throw new UsageError(`--target must be model or bmv2, got '${target}'`);
     if (net === "embedded" && target !== "model") throw new UsageError("--target bmv2 needs --net namespaces: simple_switch_grpc's ports are network interfaces");
-    const compiler = optionString(parsed, "compiler", "builtin");
-    if (compiler !== "builtin" && compiler !== "p4c") throw new UsageError(`--compiler must be builtin or p4c, got '${compiler}'`);
-    if (net === "embedded" && compiler !== "builtin") throw new UsageError("--compiler p4c needs --net namespaces (the embedded switch runs our compiler's JSON)");
+    const compilerText = optionString(parsed, "compiler", "auto");
+    if (!["builtin", "p4c", "auto"].includes(compilerText)) throw new UsageError(`--compiler must be builtin, p4c or auto, got '${compilerText}'`);
+    if (net === "embedded" && compilerText === "p4c") throw new UsageError("--compiler p4c needs --net namespaces (the embedded switch runs our compiler's JSON)");
+    const compiler = net === "embedded" ? "builtin" : resolveCompiler(compilerText);
     const plot = optionString(parsed, "plot", "");
     if (net === "namespaces") return runOnNamespaces(target, compiler, servers, durationS, plot);
     let summary: Awaited<ReturnType<typeof runDemo>>;

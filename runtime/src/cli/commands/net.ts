@@ -7,7 +7,7 @@ import { type Command, UsageError, optionInt, optionString, parseArgs } from "..
 const help = `usage: slb net up --topology FILE [--wire-base-port N --bridge-base-port M | --no-bridge]
        slb net down (--topology FILE | --prefix NAME)
        slb net exec --topology FILE HOST -- COMMAND [ARGS...]
-       slb net scenario [NAME] [--target model|bmv2] [--compiler builtin|p4c] [--short] [--seed N]
+       slb net scenario [NAME] [--target model|bmv2] [--compiler builtin|p4c|auto] [--short] [--seed N]
                         [--prefix NAME] [--mgmt-subnet A.B.C]
        slb net bench [--duration-ms N] [--size BYTES]
        slb net diff
@@ -110,8 +110,10 @@ async function runNet(args: readonly string[]): Promise<number> {
     case "scenario": {
       const target = optionString(parsed, "target", "model");
       if (target !== "model" && target !== "bmv2") throw new UsageError(`--target must be model or bmv2, got '${target}'`);
-      const compiler = optionString(parsed, "compiler", "builtin");
-      if (compiler !== "builtin" && compiler !== "p4c") throw new UsageError(`--compiler must be builtin or p4c, got '${compiler}'`);
+      const compilerText = optionString(parsed, "compiler", "auto");
+      if (!["builtin", "p4c", "auto"].includes(compilerText)) throw new UsageError(`--compiler must be builtin, p4c or auto, got '${compilerText}'`);
+      const { resolveCompiler } = await import("../../../../testbench/src/realnet/system.ts");
+      const compiler = resolveCompiler(compilerText);
       const name = host ?? "primary-death";
       const { bundledScenario } = await import("../../../../testbench/src/scenario/bundled.ts");
       const { namespaceScenarioBlocked, runScenarioOnNamespaces } = await import("../../../../testbench/src/realnet/scenario.ts");

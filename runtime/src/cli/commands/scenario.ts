@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { namespaceScenarioBlocked, runScenarioOnNamespaces } from "../../../../testbench/src/realnet/scenario.ts";
+import { resolveCompiler } from "../../../../testbench/src/realnet/system.ts";
 import { type Command, UsageError, optionInt, optionString, parseArgs } from "../command.ts";
 import { type Scenario, ScenarioError, parseScenario } from "../../../../testbench/src/scenario/format.ts";
 import { freshSeed } from "../../../../testbench/src/scenario/prng.ts";
@@ -31,7 +32,7 @@ export const scenarioCommand: Command = {
   summary: "run a failure scenario on the whole system and check its invariants",
   help: [
     "usage: slb scenario <file|name>... [--seed N] [--short] [--plot out.svg]",
-    "                    [--net namespaces [--target model|bmv2] [--compiler builtin|p4c]]",
+    "                    [--net namespaces [--target model|bmv2] [--compiler builtin|p4c|auto]]",
     "       slb scenario --all [--short]",
     "       slb scenario --random [--seed N] [--updates 10000] [--servers N] [--faults N]",
     "",
@@ -59,7 +60,8 @@ export const scenarioCommand: Command = {
     "                 in the hosts' nftables (nft), delay with tc netem, the controller stopped",
     "                 and started, the switch process killed and started empty",
     "  --target model|bmv2  with --net namespaces: our switch model or real simple_switch_grpc",
-    "  --compiler builtin|p4c  with --net namespaces: our compiler's JSON (default) or p4c's",
+    "  --compiler builtin|p4c|auto  with --net namespaces: our compiler's JSON, p4c's, or auto",
+    "                 (default): p4c's where p4c-bm2-ss is installed, ours elsewhere",
     "  --random       a generated scenario; --updates (default 10000), --servers, --faults",
     "",
     "example: slb scenario primary-death --short --plot primary-death.svg",
@@ -92,8 +94,9 @@ export const scenarioCommand: Command = {
     if (net === "namespaces") {
       const target = optionString(parsed, "target", "model");
       if (target !== "model" && target !== "bmv2") throw new UsageError(`--target must be model or bmv2, got '${target}'`);
-      const compiler = optionString(parsed, "compiler", "builtin");
-      if (compiler !== "builtin" && compiler !== "p4c") throw new UsageError(`--compiler must be builtin or p4c, got '${compiler}'`);
+      const compilerText = optionString(parsed, "compiler", "auto");
+      if (!["builtin", "p4c", "auto"].includes(compilerText)) throw new UsageError(`--compiler must be builtin, p4c or auto, got '${compilerText}'`);
+      const compiler = resolveCompiler(compilerText);
       return runOnNamespaces(scenarios, { target, compiler, short, seed, plot });
     }
     let totalLost = 0;
