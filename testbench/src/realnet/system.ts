@@ -11,7 +11,7 @@ import { realCompilerAvailable } from "../../../compiler/src/index.ts";
 import { Controller } from "../../../runtime/src/controller/controller.ts";
 import { NetError, bridgePids, execArgv, missingPrerequisites, namespacePids, netDown, netUp } from "../../../runtime/src/netns/lifecycle.ts";
 import { type HostFault, NO_HOST_FAULT, missingFaultTools, setHostFault } from "../../../runtime/src/netns/faults.ts";
-import { namespaceName } from "../../../runtime/src/netns/topology.ts";
+import { type NetTopology, namespaceName } from "../../../runtime/src/netns/topology.ts";
 import { type LaunchResult, findSimpleSwitchGrpc, launchSimpleSwitchGrpc } from "../../../bmv2/src/real/simple_switch.ts";
 import { type ServerId, serverId } from "../../../runtime/src/wire/session_header.ts";
 import { Prng } from "../scenario/prng.ts";
@@ -90,7 +90,7 @@ export class NamespaceSystem implements SystemHandle {
   readonly serverIds: ServerId[];
   readonly replication: "sync" | "async";
   readonly plan: LbNetPlan;
-  private readonly topo;
+  private readonly topo: NetTopology;
   private readonly bridgeBase: number;
   private readonly servers = new Map<ServerId, { process: HostProcess | undefined; state: ServerRunState }>();
   private readonly agents: HostProcess[] = [];
@@ -168,18 +168,18 @@ export class NamespaceSystem implements SystemHandle {
     this.sw = { kind: "bmv2", launched };
   }
 
-  private async stopSwitch(): Promise<void> {
+  private async stopSwitch(signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
     const sw = this.sw;
     this.sw = undefined;
     if (sw?.kind === "model") await sw.runtime.stop();
-    if (sw?.kind === "bmv2") await sw.launched.stop();
+    if (sw?.kind === "bmv2") await sw.launched.stop(signal);
   }
 
   private async startServer(id: ServerId): Promise<void> {
     const args = ["server", "--id", String(id), "--bind", serverAddress(id).ip, "--mgmt-ip", serverMgmtIp(this.plan, id), ...SERVER_ARGS, ...(this.replication === "async" ? ["--async"] : [])];
-    const process_ = HostProcess.start(`server ${id}`, execArgv(this.topo, serverHostName(id), [process.execPath, SLB_BIN, ...args]));
-    this.servers.set(id, { process: process_, state: "running" });
-    await process_.waitForLine((l) => l.startsWith(`slb server ${id}:`), STARTUP_TIMEOUT_MS);
+    const server = HostProcess.start(`server ${id}`, execArgv(this.topo, serverHostName(id), [process.execPath, SLB_BIN, ...args]));
+    this.servers.set(id, { process: server, state: "running" });
+    await server.waitForLine((l) => l.startsWith(`slb server ${id}:`), STARTUP_TIMEOUT_MS);
   }
 
   private slot(id: ServerId): { process: HostProcess | undefined; state: ServerRunState } {
@@ -298,13 +298,7 @@ export class NamespaceSystem implements SystemHandle {
 
   /** The switch process dies and a new, empty one takes its place on the same veths and gRPC address; the controller must reconcile. */
   async restartSwitch(): Promise<void> {
-    if (this.sw?.kind === "bmv2") {
-      this.sw.launched.process.kill("SIGKILL");
-      await new Promise<void>((resolve) => (this.sw?.kind === "bmv2" && this.sw.launched.process.exitCode === null && this.sw.launched.process.signalCode === null ? this.sw.launched.process.once("exit", () => resolve()) : resolve()));
-      this.sw = undefined;
-    } else {
-      await this.stopSwitch();
-    }
+    await this.stopSwitch("SIGKILL");
     await this.startSwitch(false);
   }
 
