@@ -1,10 +1,10 @@
 /** The scenario files shipped in testbench/scenarios/, by name. */
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { packageRoot } from "../../../bmv2/src/package_root.ts";
 import { type Scenario, ScenarioError, parseScenario } from "./format.ts";
 
-export const SCENARIO_DIR = fileURLToPath(new URL("../../scenarios/", import.meta.url));
+export const SCENARIO_DIR = join(packageRoot(import.meta.url), "testbench/scenarios");
 
 export function bundledScenarioNames(): string[] {
   return readdirSync(SCENARIO_DIR)

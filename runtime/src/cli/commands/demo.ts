@@ -7,8 +7,6 @@ import { resolveCompiler } from "../../../../testbench/src/realnet/system.ts";
 import { startEmbeddedSystem } from "../../../../testbench/src/system/orchestrator.ts";
 
 export const demoCommand: Command = {
-  name: "demo",
-  summary: "run the whole system under load, kill a primary, bring it back, drain a server, show it live",
   help: [
     "usage: slb demo [--servers 4] [--duration 30] [--net embedded|namespaces] [--target model|bmv2]",
     "                [--compiler builtin|p4c|auto] [--real] [--plot out.svg]",
