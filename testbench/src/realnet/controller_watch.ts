@@ -16,7 +16,7 @@ export class ControllerWatch {
   private readonly unsubscribe: () => void;
 
   constructor(
-    private readonly controller: Controller,
+    private readonly controller: Pick<Controller, "events" | "status">,
     log?: (line: string) => void,
   ) {
     this.unsubscribe = controller.events.subscribe((e: ControllerEvent) => {
