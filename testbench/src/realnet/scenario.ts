@@ -20,7 +20,6 @@ export interface NamespaceRunOptions {
   readonly seed: number;
   readonly prefix?: string;
   readonly mgmtSubnet?: string;
-  readonly bridgeBasePort?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -51,7 +50,6 @@ function systemStarter(options: NamespaceRunOptions, keep: (s: NamespaceSystem) 
       clients,
       ...(options.prefix ? { prefix: options.prefix } : {}),
       ...(options.mgmtSubnet ? { mgmtSubnet: options.mgmtSubnet } : {}),
-      ...(options.bridgeBasePort ? { bridgeBasePort: options.bridgeBasePort } : {}),
       ...(options.log ? { log: options.log } : {}),
     };
     const system = await startNamespaceSystem(systemOptions);

@@ -23,7 +23,7 @@ import { type CompiledProgram, type CompilerChoice, compileLbProgram } from "../
 import { type SwitchRuntime, startSwitchRuntime } from "../system/switch_runtime.ts";
 import { AgentLoadClient } from "./agent_client.ts";
 import { ControllerWatch } from "./controller_watch.ts";
-import { freeTcpPort } from "./ports.ts";
+import { freeTcpPort, freeUdpPort } from "./ports.ts";
 import { HostProcess, SLB_BIN, nodeScriptArgv, processAlive } from "./processes.ts";
 import { type Leftovers, leftovers } from "./leftovers.ts";
 import { type LbNetPlan, clientHostName, lbControllerTopology, lbNetTopology, lbSwitchPorts, serverHostName, serverMgmtIp } from "./topology.ts";
@@ -43,8 +43,6 @@ export interface NamespaceSystemOptions {
   readonly prefix?: string;
   /** First three octets of the management /24; default unique to this process. */
   readonly mgmtSubnet?: string;
-  /** Port P's socat bridge (model target) sends from 127.0.0.1:bridgeBasePort + P; default unique to this process. */
-  readonly bridgeBasePort?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -77,9 +75,8 @@ export function scenarioFaultsUnavailable(scenario: Scenario): string[] {
 }
 
 /** A per-process default, so that runs of different processes never share names, subnets or ports. */
-function processUnique(): { readonly prefix: string; readonly mgmtSubnet: string; readonly bridgeBasePort: number } {
-  const n = process.pid % 10_000;
-  return { prefix: `slb${n}`, mgmtSubnet: `192.168.${100 + (process.pid % 100)}`, bridgeBasePort: 30_000 + (process.pid % 240) * 125 };
+function processUnique(): { readonly prefix: string; readonly mgmtSubnet: string } {
+  return { prefix: `slb${process.pid % 10_000}`, mgmtSubnet: `192.168.${100 + (process.pid % 100)}` };
 }
 
 type SwitchProcess =
@@ -91,7 +88,8 @@ export class NamespaceSystem implements SystemHandle {
   readonly replication: "sync" | "async";
   readonly plan: LbNetPlan;
   private readonly topo: NetTopology;
-  private readonly bridgeBase: number;
+  /** The model's frame bridges: each port's bridge end, a free loopback UDP port. */
+  private bridgePorts: ReadonlyMap<number, number> | undefined;
   private readonly servers = new Map<ServerId, { process: HostProcess | undefined; state: ServerRunState }>();
   private readonly agents: HostProcess[] = [];
   private readonly faults = new Map<string, HostFault>();
@@ -113,7 +111,6 @@ export class NamespaceSystem implements SystemHandle {
     const unique = processUnique();
     this.plan = { prefix: options.prefix ?? unique.prefix, servers: options.servers, clients: options.clients ?? 2, mgmtSubnet: options.mgmtSubnet ?? unique.mgmtSubnet };
     this.topo = lbNetTopology(this.plan);
-    this.bridgeBase = options.bridgeBasePort ?? unique.bridgeBasePort;
     this.replication = options.replication;
     this.prng = new Prng(options.seed);
     this.serverIds = Array.from({ length: options.servers }, (_, i) => serverId(i + 1));
@@ -141,14 +138,16 @@ export class NamespaceSystem implements SystemHandle {
   private async startSwitch(first: boolean): Promise<void> {
     const ports = lbSwitchPorts(this.plan);
     if (this.options.target === "model") {
-      const hosts = new Map(ports.map((p) => [p, { ip: "127.0.0.1", port: this.bridgeBase + p }]));
+      this.bridgePorts ??= new Map(await Promise.all(ports.map(async (p) => [p, await freeUdpPort()] as const)));
+      const bridgePorts = this.bridgePorts;
+      const hosts = new Map(ports.map((p) => [p, { ip: "127.0.0.1", port: bridgePorts.get(p)! }]));
       const runtime = await startSwitchRuntime({ ports, hosts, ...(this.modelPorts ?? {}) });
       // A restarted model takes the same gRPC port and wire ports, where the controller and the bridges look for it.
       this.modelPorts = { grpcPort: Number(runtime.grpcAddress.split(":").pop()), wirePorts: new Map(ports.map((p) => [p, runtime.wire(p).port])) };
       this.sw = { kind: "model", runtime };
       this.grpcAddress = runtime.grpcAddress;
       if (first) {
-        await netUp(this.topo, { bridge: (p) => ({ wireAddress: { host: "127.0.0.1", port: runtime.wire(p).port }, bridgePort: this.bridgeBase + p }) });
+        await netUp(this.topo, { bridge: (p) => ({ wireAddress: { host: "127.0.0.1", port: runtime.wire(p).port }, bridgePort: bridgePorts.get(p)! }) });
         this.otherPids.push(...bridgePids(this.plan.prefix));
       }
       return;
