@@ -24,10 +24,12 @@ export class ControllerWatch {
         this.reconciledSinceError = true;
         this.lastError = undefined;
       } else if (e.kind === "error") {
+        const message = String(e["message"] ?? "unknown error");
+        // The controller retries a refused write every few hundred ms: say each new refusal once.
+        if (message !== this.lastError) log?.(`controller error: ${message}`);
         this.errors++;
         this.reconciledSinceError = false;
-        this.lastError = String(e["message"] ?? "unknown error");
-        log?.(`controller error: ${this.lastError}`);
+        this.lastError = message;
       }
     });
   }

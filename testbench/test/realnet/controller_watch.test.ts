@@ -26,8 +26,10 @@ test("a write the switch refuses keeps the watch unprogrammed and bring-up fails
   const lines: string[] = [];
   const watch = new ControllerWatch(controller, (l) => lines.push(l));
   controller.events.record("error", { message: "Write failed: UNKNOWN; updates: #4 UNKNOWN (Error when creating member on target)" });
+  controller.events.record("error", { message: "Write failed: UNKNOWN; updates: #4 UNKNOWN (Error when creating member on target)" });
   t.false(watch.programmed);
-  t.is(watch.errors, 1);
+  t.is(watch.errors, 2);
+  t.is(lines.length, 1, "a repeated refusal is logged once");
   await t.throwsAsync(watch.untilProgrammed(3, 100), { message: /the switch refused the controller's writes: Write failed: UNKNOWN.*Error when creating member on target/ });
   t.regex(lines[0] ?? "", /controller error: Write failed/);
   // The controller's retry succeeds: the next reconcile clears the error.
