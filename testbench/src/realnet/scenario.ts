@@ -32,6 +32,7 @@ export function namespaceScenarioUnavailable(target: SwitchTarget = "model", com
 export function namespaceScenarioBlocked(scenario: Scenario, target: SwitchTarget, compiler: CompilerChoice): string | undefined {
   const unavailable = namespaceSystemUnavailable(target, compiler);
   if (unavailable) return unavailable;
+  if (scenario.topology.switches > 1) return `${scenario.name} needs ${scenario.topology.switches} switches; the namespace topology has one`;
   const missing = scenarioFaultsUnavailable(scenario);
   return missing.length > 0 ? `${scenario.name} needs ${missing.join(", ")}` : undefined;
 }

@@ -121,7 +121,7 @@ export class NamespaceSystem implements SystemHandle {
   }
 
   async start(): Promise<void> {
-    await this.startSwitch(true);
+    await this.launchSwitch(true);
     this.log(`switch (${this.describeSwitch()}) at ${this.grpcAddress}; ${this.topo.hosts.length} namespace hosts up`);
     for (const id of this.serverIds) this.servers.set(id, { process: undefined, state: "killed" });
     await Promise.all(this.serverIds.map((id) => this.startServer(id)));
@@ -135,7 +135,7 @@ export class NamespaceSystem implements SystemHandle {
   }
 
   /** The switch; `first` also makes the hosts (the model's bridges need its wires, bmv2 needs the veths). */
-  private async startSwitch(first: boolean): Promise<void> {
+  private async launchSwitch(first: boolean): Promise<void> {
     const ports = lbSwitchPorts(this.plan);
     if (this.options.target === "model") {
       this.bridgePorts ??= new Map(await Promise.all(ports.map(async (p) => [p, await freeUdpPort()] as const)));
@@ -296,9 +296,36 @@ export class NamespaceSystem implements SystemHandle {
   }
 
   /** The switch process dies and a new, empty one takes its place on the same veths and gRPC address; the controller must reconcile. */
-  async restartSwitch(): Promise<void> {
+  async restartSwitch(index = 0): Promise<void> {
+    await this.killSwitch(index);
+    await this.startSwitch(index);
+  }
+
+  /** The namespace topology has one switch (index 0). */
+  readonly switchCount = 1;
+
+  private onlySwitch(index: number): void {
+    if (index !== 0) throw new RangeError(`no switch ${index}: the namespace topology has one switch`);
+  }
+
+  async killSwitch(index: number): Promise<void> {
+    this.onlySwitch(index);
     await this.stopSwitch("SIGKILL");
-    await this.startSwitch(false);
+  }
+
+  async startSwitch(index: number): Promise<void> {
+    this.onlySwitch(index);
+    if (!this.sw) await this.launchSwitch(false);
+  }
+
+  /** The controller reaches the one switch over loopback: there is no management network of its own to cut. */
+  partitionSwitch(index: number): void {
+    this.onlySwitch(index);
+    throw new Error("switch partitions need several switches with their own management network (the embedded multi-switch system)");
+  }
+
+  healSwitch(index: number): void {
+    this.partitionSwitch(index);
   }
 
   async newClient(): Promise<LoadClient> {
