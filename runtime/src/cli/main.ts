@@ -1,5 +1,6 @@
 import { type Command, UsageError } from "./command.ts";
 import { benchCommand } from "./commands/bench.ts";
+import { certsCommand } from "./commands/certs.ts";
 import { clientCommand } from "./commands/client.ts";
 import { compileCommand } from "./commands/compile.ts";
 import { controllerCommand } from "./commands/controller.ts";
@@ -21,6 +22,7 @@ const commands: readonly Command[] = [
   switchCommand,
   controllerCommand,
   serverCommand,
+  certsCommand,
   clientCommand,
   statusCommand,
   serversCommand,

@@ -28,6 +28,8 @@ export type PeerRequestHandler = (request: PeerRequest) => PeerReply;
 
 export interface PeerLinkCounters {
   requestsSent: number;
+  /** Frames (stream) or datagrams carrying those requests: requestsSent / framesSent is the batching. */
+  framesSent: number;
   /** Calls that got no reply (timeout, connection refused or lost). */
   timeouts: number;
   requestsServed: number;
@@ -52,5 +54,5 @@ export interface PeerLink {
 }
 
 export function emptyPeerLinkCounters(): PeerLinkCounters {
-  return { requestsSent: 0, timeouts: 0, requestsServed: 0, malformed: 0, refused: 0 };
+  return { requestsSent: 0, framesSent: 0, timeouts: 0, requestsServed: 0, malformed: 0, refused: 0 };
 }

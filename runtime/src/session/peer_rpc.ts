@@ -65,6 +65,7 @@ export class PeerRpc implements PeerLink {
       };
       const entry: Pending = { resolve, timer: setTimeout(onTimeout, options.timeoutMs) };
       this.pending.set(rid, entry);
+      this.counters.framesSent++;
       this.transport.send(dst, bytes);
     });
   }

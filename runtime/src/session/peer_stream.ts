@@ -125,6 +125,7 @@ class Outbound {
       while (n < this.queue.length && (n === 0 || bytes < FRAME_TARGET_BYTES)) bytes += messageBytes(this.queue[n++]!);
       const batch = n === this.queue.length ? this.queue : this.queue.slice(0, n);
       this.queue = n === this.queue.length ? [] : this.queue.slice(n);
+      this.counters.framesSent++;
       if (!writeFrame(this.socket, encodeFrame(batch))) {
         this.waitingForDrain = true;
         this.socket.once("drain", () => {

@@ -203,6 +203,14 @@ export class SessionServer {
     await Promise.all([closingLink, this.options.data.close(), this.options.mgmt?.close()]);
   }
 
+  /** Stops at once, as a crash looks to the peers: sockets closed, queued copies never sent. */
+  async abort(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const timer of this.timers) clearInterval(timer);
+    await Promise.all([this.link.close(), this.options.data.close(), this.options.mgmt?.close()]);
+  }
+
   /**
    * Removes sessions idle for longer than the idle timeout, and tells the secondary of each one
    * this server was primary of to drop its copy too, so an expired session cannot come back

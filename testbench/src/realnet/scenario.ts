@@ -155,7 +155,7 @@ export async function runNamespaceScenario(opts: NamespaceScenarioOptions = {}):
     log(`switch (${target}) at ${grpcAddress}; ${topo.hosts.length} namespace hosts up`);
 
     for (let id = 1; id <= plan.servers; id++) {
-      const args = ["server", "--id", String(id), "--bind", serverAddress(serverId(id)).ip, "--mgmt-ip", serverMgmtIp(plan, id), "--version-check-ms", "500", "--peer-timeout-ms", "150", "--peer-retries", "3"];
+      const args = ["server", "--id", String(id), "--insecure", "--bind", serverAddress(serverId(id)).ip, "--mgmt-ip", serverMgmtIp(plan, id), "--version-check-ms", "500", "--peer-timeout-ms", "150", "--peer-retries", "3"];
       processes.push(HostProcess.start(`server ${id}`, execArgv(topo, serverHostName(id), [process.execPath, SLB_BIN, ...args])));
     }
     await Promise.all(processes.map((p, i) => p.waitForLine((l) => l.startsWith(`slb server ${i + 1}:`), STARTUP_TIMEOUT_MS)));
