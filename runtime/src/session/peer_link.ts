@@ -50,6 +50,8 @@ export interface PeerLink {
   /** Resolves with the reply, or undefined when none came (the caller treats the peer as silent). */
   call(target: PeerTarget, body: PeerRequestBody, options: PeerCallOptions): Promise<PeerReply | undefined>;
   serve(handler: PeerRequestHandler): void;
+  /** Gets ready to call these peers (the stream dials them); calls work without it. */
+  prepare(targets: readonly PeerTarget[]): void;
   close(): Promise<void>;
 }
 

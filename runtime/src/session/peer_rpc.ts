@@ -42,6 +42,10 @@ export class PeerRpc implements PeerLink {
     this.handler = handler;
   }
 
+  prepare(): void {
+    // Datagrams need no connection.
+  }
+
   call(target: PeerTarget, body: PeerRequestBody, options: PeerCallOptions): Promise<PeerReply | undefined> {
     if (this.closed) return Promise.resolve(undefined);
     const dst = target.endpoint;

@@ -13,7 +13,7 @@
  * `insecure` (plain TCP, no identities) exists only behind an explicit option.
  */
 import { type Server as NetServer, type Socket, connect as netConnect, createServer as netCreateServer } from "node:net";
-import { type TLSSocket, connect as tlsConnect, createServer as tlsCreateServer } from "node:tls";
+import { type SecureContext, type TLSSocket, connect as tlsConnect, createSecureContext, createServer as tlsCreateServer } from "node:tls";
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import type { TlsIdentity } from "../auth/cluster_files.ts";
@@ -44,10 +44,13 @@ export interface PeerStreamOptions {
 
 interface Pending {
   readonly resolve: (reply: PeerReply | undefined) => void;
-  readonly timer: NodeJS.Timeout;
+  readonly timeoutMs: number;
+  /** performance.now() after which the call ends without a reply; the clock starts once the connection is up. */
+  deadline: number;
 }
 
 const TLS_VERSION = "TLSv1.3";
+const CONNECT_TIMEOUT_MS = 1000;
 
 function messageBytes(m: PeerMessage): number {
   if (m.kind === "put") return 64 + m.session.state.length + m.session.answers.reduce((n, a) => n + a.payload.length + 16, 0);
@@ -60,6 +63,7 @@ class Outbound {
   readonly pending = new Map<number, Pending>();
   private queue: PeerMessage[] = [];
   private flushScheduled = false;
+  private sweepTimer: NodeJS.Timeout | undefined;
   private waitingForDrain = false;
   private connected = false;
   private closed = false;
@@ -75,9 +79,16 @@ class Outbound {
     socket.setNoDelay(true);
     const reader = new FrameReader(MAX_FRAME_BYTES, (body) => this.onFrame(body), (length) => this.fail(`frame of ${length} bytes from ${this.where}`));
     socket.on("data", (chunk: Buffer) => reader.push(chunk));
+    // Connecting has its own time limit, so a handshake slowed by load does not eat the calls'
+    // time; a peer that never completes one is given up on, and the next call dials again.
+    const connectTimer = setTimeout(() => {
+      if (!this.connected) this.fail(`${this.where}: no connection within ${CONNECT_TIMEOUT_MS} ms`);
+    }, CONNECT_TIMEOUT_MS);
     socket.on(readyEvent, () => {
-      this.connected = true;
+      clearTimeout(connectTimer);
+      this.ready();
     });
+    socket.on("close", () => clearTimeout(connectTimer));
     socket.on("error", (err) => this.fail(`${this.where}: ${err.message}`));
     socket.on("close", () => this.fail(`${this.where}: connection closed`));
   }
@@ -86,24 +97,60 @@ class Outbound {
     return `server ${this.target.id} at ${this.target.endpoint.ip}:${this.target.endpoint.port}`;
   }
 
-  get isConnected(): boolean {
-    return this.connected;
+  /**
+   * Queues a request for the next frame. One timer per connection ends overdue calls (cheaper
+   * than one per call at tens of thousands a second); it walks the calls in the order they were
+   * made, so a call with a shorter timeout than an earlier one may end late, never early.
+   */
+  call(message: PeerRequest, timeoutMs: number): Promise<PeerReply | undefined> {
+    return new Promise((resolve) => {
+      this.pending.set(message.rid, { resolve, timeoutMs, deadline: this.connected ? performance.now() + timeoutMs : Infinity });
+      this.queue.push(message);
+      if (this.connected) this.sweepTimer ??= setTimeout(() => this.sweepAfterIo(), timeoutMs);
+      if (this.flushScheduled) return;
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    });
   }
 
-  send(message: PeerRequest, pending: Pending): void {
-    this.pending.set(message.rid, pending);
-    this.queue.push(message);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => this.flush());
+  /** The handshake is done: calls made while it ran get their full time from now. */
+  private ready(): void {
+    this.connected = true;
+    const now = performance.now();
+    for (const p of this.pending.values()) p.deadline = now + p.timeoutMs;
+    if (!this.sweepTimer && this.pending.size > 0) this.sweepTimer = setTimeout(() => this.sweepAfterIo(), this.pending.values().next().value!.timeoutMs);
+  }
+
+  /**
+   * Timers run before the event loop reads sockets: after the loop was busy, a reply may be
+   * waiting unread past its call's deadline. Reading first (setImmediate runs after the poll
+   * phase) keeps load from turning replies that came in time into timeouts.
+   */
+  private sweepAfterIo(): void {
+    setImmediate(() => this.sweep());
+  }
+
+  private sweep(): void {
+    this.sweepTimer = undefined;
+    if (this.closed) return;
+    const now = performance.now();
+    for (const [rid, p] of this.pending) {
+      if (p.deadline > now) {
+        this.sweepTimer = setTimeout(() => this.sweepAfterIo(), p.deadline - now + 1);
+        return;
+      }
+      this.pending.delete(rid);
+      this.counters.timeouts++;
+      p.resolve(undefined);
+    }
   }
 
   /** Ends every call with no reply and the connection with them. */
   fail(reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.sweepTimer) clearTimeout(this.sweepTimer);
     for (const [rid, p] of this.pending) {
-      clearTimeout(p.timer);
       this.pending.delete(rid);
       this.counters.timeouts++;
       p.resolve(undefined);
@@ -111,10 +158,6 @@ class Outbound {
     this.queue = [];
     this.socket.destroy();
     this.onGone(this, reason);
-  }
-
-  forget(rid: number): void {
-    this.pending.delete(rid);
   }
 
   private flush(): void {
@@ -149,7 +192,6 @@ class Outbound {
       const p = this.pending.get(reply.rid);
       if (!p) continue;
       this.pending.delete(reply.rid);
-      clearTimeout(p.timer);
       p.resolve(reply);
     }
   }
@@ -162,6 +204,8 @@ export class PeerStream implements PeerLink {
   private readonly outbound = new Map<string, Outbound>();
   private readonly inbound = new Set<Socket>();
   private handler: PeerRequestHandler | undefined;
+  /** Built once: parsing the CA and key for every connection costs more than the handshake. */
+  private readonly clientContext: SecureContext | undefined;
   private nextRid = 1;
   private closed = false;
 
@@ -169,7 +213,10 @@ export class PeerStream implements PeerLink {
     private readonly server: NetServer,
     readonly local: Endpoint,
     private readonly options: PeerStreamOptions,
-  ) {}
+  ) {
+    const security = options.security;
+    this.clientContext = security.kind === "mtls" ? createSecureContext({ ca: security.tls.ca, cert: security.tls.cert, key: security.tls.key, minVersion: TLS_VERSION }) : undefined;
+  }
 
   get authenticated(): boolean {
     return this.options.security.kind === "mtls";
@@ -201,22 +248,19 @@ export class PeerStream implements PeerLink {
     this.handler = handler;
   }
 
+  /** Dials peers ahead of the first call, so no request waits for a handshake. */
+  prepare(targets: readonly PeerTarget[]): void {
+    if (this.closed) return;
+    for (const target of targets) this.connection(target);
+  }
+
   call(target: PeerTarget, body: PeerRequestBody, options: PeerCallOptions): Promise<PeerReply | undefined> {
     if (this.closed) return Promise.resolve(undefined);
     const outbound = this.connection(target);
     const rid = this.nextRid;
     this.nextRid = this.nextRid === 0xffffffff ? 1 : this.nextRid + 1;
     this.counters.requestsSent++;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        outbound.forget(rid);
-        this.counters.timeouts++;
-        resolve(undefined);
-        // A peer that never completed the connection is unreachable: the next call dials again.
-        if (!outbound.isConnected) outbound.fail(`${outbound.where}: no connection within ${options.timeoutMs * (options.retries + 1)} ms`);
-      }, options.timeoutMs * (options.retries + 1));
-      outbound.send({ ...body, rid } as PeerRequest, { resolve, timer });
-    });
+    return outbound.call({ ...body, rid } as PeerRequest, options.timeoutMs * (options.retries + 1));
   }
 
   async close(): Promise<void> {
@@ -239,10 +283,7 @@ export class PeerStream implements PeerLink {
         ? tlsConnect({
             host,
             port,
-            ca: security.tls.ca,
-            cert: security.tls.cert,
-            key: security.tls.key,
-            minVersion: TLS_VERSION,
+            secureContext: this.clientContext,
             // Peers are dialled by address: what matters is that the certificate names the server meant.
             checkServerIdentity: (_host, cert) => {
               const named = identityOf(cert);

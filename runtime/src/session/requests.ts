@@ -21,7 +21,7 @@ import {
 import type { AppOutcome, SessionApp } from "./app.ts";
 import type { ServerContext } from "./context.ts";
 import { ServerErrorCode } from "./errors.ts";
-import { freshCopy } from "./fresh_copy.ts";
+import { type FreshCopy, freshCopy } from "./fresh_copy.ts";
 import { type CachedAnswer, type ReplicaId, type SessionRecord, withAnswer } from "./record.ts";
 import type { Replicator } from "./replication.ts";
 
@@ -82,14 +82,17 @@ export class RequestHandler {
   private async serve(src: Endpoint, header: SessionHeader, payload: Uint8Array): Promise<void> {
     const { ctx } = this;
     const stored = ctx.store.get(header.sessionId)?.record;
-    if (stored?.primary === ctx.id && (await this.answerRetry(src, header, stored))) return;
+    const retry = (header.flags & Flags.Retry) !== 0;
+    if (retry && stored?.primary === ctx.id && (await this.answerRetry(src, header, stored))) return;
     if (header.cookie === 0 && !stored) return this.create(src, header, payload);
 
     const named = decodeCookie(header.cookie);
     const failover = (header.flags & Flags.Failover) !== 0;
     // The switch only sets FAILOVER when it found the named primary down: believe it at once.
     if (failover && named.primary !== ctx.id && isServerId(named.primary)) ctx.membership.suspect(named.primary);
-    const fresh = await freshCopy(ctx, header, named, stored, failover);
+    // The common case (this server is primary and up to date) needs no peer: no await on it.
+    const fresh: FreshCopy =
+      stored && stored.version >= header.sessionVersion && stored.primary === ctx.id ? { kind: "copy", record: stored } : await freshCopy(ctx, header, named, stored, failover);
     if (fresh.kind === "missing") {
       this.sendError(src, header, ServerErrorCode.UnknownSession, `session ${header.sessionId} is not held by this server or its replicas`);
       return;

@@ -175,8 +175,11 @@ export class SessionServer {
   /** Adopts a membership if its epoch is newer (what a MEMBERSHIP message does). */
   setMembership(epoch: number, servers: readonly MemberServer[]): boolean {
     const adopted = this.membership.update(epoch, servers);
-    // Sessions whose secondary just left get a new one now rather than at their next request.
-    if (adopted && !this.closed) void this.runVersionCheck();
+    if (adopted && !this.closed) {
+      this.link.prepare(servers.filter((m) => m.id !== this.id && m.state !== "down").flatMap((m) => this.membership.peerTarget(m.id) ?? []));
+      // Sessions whose secondary just left get a new one now rather than at their next request.
+      void this.runVersionCheck();
+    }
     return adopted;
   }
 

@@ -186,7 +186,7 @@ test("the controller's membership channel: its keyed prober and pusher reach a s
     const server = cluster.server(1);
     const key = loadClusterKey(await testCredentials());
     const config = { id: serverId(1), mgmt: server.mgmtEndpoint! } as unknown as Parameters<typeof probeOverUdp>[0];
-    t.like(await udpProber(key)(config, 300), { ok: true, epoch: server.membership.epoch });
+    t.like(await udpProber(key)(config, 2000), { ok: true, epoch: server.membership.epoch });
     t.like(await probeOverUdp(config, 150), { ok: false });
     const next = server.membership.epoch + 1;
     t.deepEqual(await udpPusher(key)(config, { epoch: next, servers: cluster.members }), { epoch: next });

@@ -199,7 +199,7 @@ export function thirdServer(primary: number, secondary: number): number {
 
 export interface RawSocket {
   readonly transport: DatagramTransport;
-  /** The next datagram received, or undefined after 300 ms of silence. */
+  /** The next datagram received, or undefined after a second of silence (long enough for a loaded machine). */
   next(): Promise<Uint8Array | undefined>;
 }
 
@@ -223,7 +223,7 @@ export async function rawSocket(): Promise<RawSocket> {
       const timer = setTimeout(() => {
         waiter = undefined;
         resolve(undefined);
-      }, 300);
+      }, 1000);
       waiter = (b) => {
         clearTimeout(timer);
         resolve(b);
