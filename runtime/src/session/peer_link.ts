@@ -12,7 +12,11 @@ type WithoutRid<T> = T extends unknown ? Omit<T, "rid"> : never;
 export type PeerRequestBody = WithoutRid<PeerRequest>;
 
 export interface PeerCallOptions {
-  /** The datagram transport waits this long per attempt; the stream waits timeoutMs * (retries + 1) in all. */
+  /**
+   * The datagram transport waits this long per attempt. The stream does not retransmit: it waits
+   * timeoutMs * (retries + 1) from the end of the handshake, longer while the peer keeps answering
+   * earlier calls on the connection (a busy peer is not a dead one).
+   */
   readonly timeoutMs: number;
   readonly retries: number;
 }

@@ -51,6 +51,8 @@ interface Pending {
 
 const TLS_VERSION = "TLSv1.3";
 const CONNECT_TIMEOUT_MS = 1000;
+/** How many of its own timeouts a call may wait longer while its peer keeps answering other calls. */
+const BUSY_PEER_GRACE = 20;
 
 function messageBytes(m: PeerMessage): number {
   if (m.kind === "put") return 64 + m.session.state.length + m.session.answers.reduce((n, a) => n + a.payload.length + 16, 0);
@@ -64,6 +66,7 @@ class Outbound {
   private queue: PeerMessage[] = [];
   private flushScheduled = false;
   private sweepTimer: NodeJS.Timeout | undefined;
+  private lastReplyAt = -Infinity;
   private waitingForDrain = false;
   private connected = false;
   private closed = false;
@@ -135,8 +138,11 @@ class Outbound {
     if (this.closed) return;
     const now = performance.now();
     for (const [rid, p] of this.pending) {
-      if (p.deadline > now) {
-        this.sweepTimer = setTimeout(() => this.sweepAfterIo(), p.deadline - now + 1);
+      // A peer still answering earlier calls is busy, not gone: calls queued behind large
+      // records (a burst of 1 MiB sessions) wait while replies keep coming, up to a hard limit.
+      const expires = Math.max(p.deadline, Math.min(this.lastReplyAt + p.timeoutMs, p.deadline + p.timeoutMs * BUSY_PEER_GRACE));
+      if (expires > now) {
+        this.sweepTimer = setTimeout(() => this.sweepAfterIo(), expires - now + 1);
         return;
       }
       this.pending.delete(rid);
@@ -180,6 +186,7 @@ class Outbound {
   }
 
   private onFrame(body: Uint8Array): void {
+    this.lastReplyAt = performance.now();
     const decoded = decodeFrame(body);
     if (!decoded.ok) {
       this.counters.malformed++;

@@ -66,7 +66,7 @@ class Party {
 
   static start(): Party {
     const file = fileURLToPath(new URL("./replication_party.ts", import.meta.url));
-    return new Party(fork(file, ["--bench-party"], { execArgv: ["--import=tsx", ...(process.env.PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.PROF}`] : [])], stdio: ["ignore", "inherit", "inherit", "ipc"] }));
+    return new Party(fork(file, ["--bench-party"], { execArgv: ["--import=tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] }));
   }
 
   send(command: PartyCommand): void {

@@ -76,6 +76,12 @@ export interface Driven {
   readonly acked: Map<SessionId, number>;
 }
 
+/**
+ * Long: a timed-out request is sent again as a new one, which on a slow (loaded) machine with
+ * large sessions only piles duplicate writes onto the queue the first one is still in.
+ */
+const ANSWER_TIMEOUT_MS = 10_000;
+
 /** Keeps one incr outstanding per session against `target` for `ms`; `onAnswer` sees every acknowledged version. */
 export async function drive(target: Endpoint, sessions: number, ms: number, onAnswer?: (id: SessionId, version: number) => void): Promise<Driven> {
   const client = await openUdpTransport();
@@ -103,7 +109,7 @@ export async function drive(target: Endpoint, sessions: number, ms: number, onAn
           waiting.delete(id);
           timeouts++;
           resolve(undefined);
-        }, 1000);
+        }, ANSWER_TIMEOUT_MS);
         waiting.set(id, (version, cookie) => {
           clearTimeout(timer);
           resolve({ version, cookie });
