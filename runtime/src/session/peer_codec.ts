@@ -3,14 +3,14 @@
  * Frame holds a batch of PeerMessages. Decoding validates what the JSON decoder validates
  * (server ids, counts, answer types) and never throws.
  */
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import protobuf from "protobufjs";
+import { packageRoot } from "../../../bmv2/src/package_root.ts";
 import { MAX_SERVER_ID, MessageType, type ServerId, type SessionId } from "../wire/session_header.ts";
 import type { PeerMessage, PutOutcomeKind } from "./peer_protocol.ts";
 import { type CachedAnswer, MAX_CACHED_ANSWERS, type SessionRecord } from "./record.ts";
 
-const PROTO_FILE = resolve(dirname(fileURLToPath(import.meta.url)), "../../../proto/slb/peer.proto");
+const PROTO_FILE = join(packageRoot(import.meta.url), "proto/slb/peer.proto");
 
 let frameType: protobuf.Type | undefined;
 function frame(): protobuf.Type {

@@ -14,7 +14,7 @@ import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { packageRoot } from "../../../bmv2/src/package_root.ts";
 import { generateDevCluster } from "../../../runtime/src/auth/dev_ca.ts";
 import type { ServerSecurity } from "../../../runtime/src/session/create.ts";
 import type { ReplicationMode } from "../../../runtime/src/session/server.ts";
@@ -65,7 +65,8 @@ class Party {
   }
 
   static start(): Party {
-    const file = fileURLToPath(new URL("./replication_party.ts", import.meta.url));
+    // From the package root, so the bundled CLI (dist/) finds the source file too.
+    const file = join(packageRoot(import.meta.url), "testbench/src/bench/replication_party.ts");
     return new Party(fork(file, ["--bench-party"], { execArgv: ["--import=tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] }));
   }
 

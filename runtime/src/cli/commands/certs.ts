@@ -16,8 +16,6 @@ function parseServerIds(text: string): ServerId[] {
 }
 
 export const certsCommand: Command = {
-  name: "certs",
-  summary: "generate a dev cluster CA, server and controller certificates, cluster key and admin token",
   help: [
     "usage: slb certs --dir DIR [--servers LIST] [--days N]",
     "",

@@ -4,8 +4,6 @@ import { CredentialsError, loadAdminToken, loadClusterKey } from "../../auth/clu
 import { type ControllerAuth, runController } from "../../controller/run.ts";
 
 export const controllerCommand: Command = {
-  name: "controller",
-  summary: "run the P4Runtime controller for a topology (health checks, failover, admin API)",
   help: [
     "usage: slb controller --config TOPO.json (--tls-dir DIR | --insecure) [--election-id N] [--admin HOST:PORT] [--connect-timeout MS]",
     "",
