@@ -41,7 +41,7 @@ export async function runController(
   topology: TopologyConfig,
   options: { readonly electionId?: bigint; readonly admin?: string; readonly compile?: CompileP4; readonly connectTimeoutMs?: number; readonly auth?: ControllerAuth } = {},
 ): Promise<RunningController> {
-  const pipeline = await loadPipeline(topology.pipeline, options.compile ?? builtinCompiler(topology.vip.port));
+  const pipeline = await loadPipeline(topology.pipeline, options.compile ?? builtinCompiler(topology.vips[0].port));
   const { auth } = options;
   const sealed = auth ? { prober: udpProber(auth.clusterKey), pusher: udpPusher(auth.clusterKey) } : {};
   const controller = new Controller({ topology, pipeline, ...sealed, ...(options.electionId !== undefined ? { electionId: options.electionId } : {}) });
