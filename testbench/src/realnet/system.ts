@@ -8,7 +8,13 @@
  * the controller stopped and started, the switch process killed and launched again.
  */
 import { realCompilerAvailable } from "../../../compiler/src/index.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadClusterKey } from "../../../runtime/src/auth/cluster_files.ts";
+import { generateDevCluster } from "../../../runtime/src/auth/dev_ca.ts";
 import { Controller } from "../../../runtime/src/controller/controller.ts";
+import { udpProber, udpPusher } from "../../../runtime/src/controller/membership.ts";
 import { NetError, bridgePids, execArgv, missingPrerequisites, namespacePids, netDown, netUp } from "../../../runtime/src/netns/lifecycle.ts";
 import { type HostFault, NO_HOST_FAULT, missingFaultTools, setHostFault } from "../../../runtime/src/netns/faults.ts";
 import { type NetTopology, namespaceName } from "../../../runtime/src/netns/topology.ts";
@@ -103,6 +109,8 @@ export class NamespaceSystem implements SystemHandle {
   private watch: ControllerWatch | undefined;
   private closed = false;
   private teardownReport: Leftovers | undefined;
+  /** The run's own cluster CA, certificates and key: servers on real hosts replicate over mutual TLS as deployed. */
+  private readonly tlsDir = mkdtempSync(join(tmpdir(), "slb-netns-tls-"));
 
   constructor(
     private readonly options: NamespaceSystemOptions,
@@ -121,6 +129,7 @@ export class NamespaceSystem implements SystemHandle {
   }
 
   async start(): Promise<void> {
+    await generateDevCluster({ dir: this.tlsDir, servers: this.serverIds });
     await this.launchSwitch(true);
     this.log(`switch (${this.describeSwitch()}) at ${this.grpcAddress}; ${this.topo.hosts.length} namespace hosts up`);
     for (const id of this.serverIds) this.servers.set(id, { process: undefined, state: "killed" });
@@ -175,7 +184,7 @@ export class NamespaceSystem implements SystemHandle {
   }
 
   private async startServer(id: ServerId): Promise<void> {
-    const args = ["server", "--id", String(id), "--bind", serverAddress(id).ip, "--mgmt-ip", serverMgmtIp(this.plan, id), ...SERVER_ARGS, ...(this.replication === "async" ? ["--async"] : [])];
+    const args = ["server", "--id", String(id), "--tls-dir", this.tlsDir, "--bind", serverAddress(id).ip, "--mgmt-ip", serverMgmtIp(this.plan, id), ...SERVER_ARGS, ...(this.replication === "async" ? ["--async"] : [])];
     const server = HostProcess.start(`server ${id}`, execArgv(this.topo, serverHostName(id), [process.execPath, SLB_BIN, ...args]));
     this.servers.set(id, { process: server, state: "running" });
     await server.waitForLine((l) => l.startsWith(`slb server ${id}:`), STARTUP_TIMEOUT_MS);
@@ -281,7 +290,14 @@ export class NamespaceSystem implements SystemHandle {
   async startController(): Promise<void> {
     if (this.controller) return;
     const topology = lbControllerTopology(this.plan, { grpcAddress: this.grpcAddress }, { health: HEALTH, responseTimeoutUs: DATA_PLANE_TIMEOUT_US });
-    const controller = new Controller({ topology, pipeline: this.program.pipeline, reconnect: { initialMs: 50, maxMs: 500 } });
+    const clusterKey = loadClusterKey(this.tlsDir);
+    const controller = new Controller({
+      topology,
+      pipeline: this.program.pipeline,
+      reconnect: { initialMs: 50, maxMs: 500 },
+      prober: udpProber(clusterKey),
+      pusher: udpPusher(clusterKey),
+    });
     this.controller = controller;
     this.watch = new ControllerWatch(controller, this.options.log);
     await controller.start(STARTUP_TIMEOUT_MS);
@@ -381,6 +397,7 @@ export class NamespaceSystem implements SystemHandle {
     const deadline = performance.now() + 2000;
     while (this.otherPids.some(processAlive) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     this.teardownReport = await leftovers(this.plan.prefix, pids);
+    rmSync(this.tlsDir, { recursive: true, force: true });
   }
 }
 
