@@ -19,7 +19,7 @@ import type { AddressInfo } from "node:net";
 import type { TlsIdentity } from "../auth/cluster_files.ts";
 import { type Identity, describeIdentity, identityOf, subjectName } from "../auth/identity.ts";
 import type { Endpoint } from "../transport/endpoint.ts";
-import { FrameReader, writeFrame } from "../transport/frames.ts";
+import { FRAME_HEADER_BYTES, FrameReader, writeFramed } from "../transport/frames.ts";
 import { decodeFrame, encodeFrame } from "./peer_codec.ts";
 import { type PeerLink, type PeerLinkCounters, type PeerCallOptions, type PeerRequestBody, type PeerRequestHandler, type PeerTarget, emptyPeerLinkCounters } from "./peer_link.ts";
 import { type PeerMessage, type PeerReply, type PeerRequest, isPeerRequest } from "./peer_protocol.ts";
@@ -175,7 +175,7 @@ class Outbound {
       const batch = n === this.queue.length ? this.queue : this.queue.slice(0, n);
       this.queue = n === this.queue.length ? [] : this.queue.slice(n);
       this.counters.framesSent++;
-      if (!writeFrame(this.socket, encodeFrame(batch))) {
+      if (!writeFramed(this.socket, encodeFrame(batch, FRAME_HEADER_BYTES))) {
         this.waitingForDrain = true;
         this.socket.once("drain", () => {
           this.waitingForDrain = false;
@@ -372,7 +372,7 @@ export class PeerStream implements PeerLink {
       this.options.log?.(`peer stream: refused ${forged} request(s) from ${where} claiming another server's id`);
     }
     if (replies.length === 0 || socket.destroyed) return;
-    if (!writeFrame(socket, encodeFrame(replies))) {
+    if (!writeFramed(socket, encodeFrame(replies, FRAME_HEADER_BYTES))) {
       // Flow control: read no more requests until the peer has taken these replies.
       socket.pause();
       socket.once("drain", () => socket.resume());
