@@ -72,6 +72,7 @@ class Outbound {
   private closed = false;
 
   constructor(
+    readonly key: string,
     private readonly socket: Socket | TLSSocket,
     readyEvent: "connect" | "secureConnect",
     readonly target: PeerTarget,
@@ -209,6 +210,7 @@ export class PeerStream implements PeerLink {
   readonly maxStateBytes = STREAM_MAX_STATE_BYTES;
   readonly counters: PeerLinkCounters = emptyPeerLinkCounters();
   private readonly outbound = new Map<string, Outbound>();
+  private readonly byTarget = new WeakMap<PeerTarget, Outbound>();
   private readonly inbound = new Set<Socket>();
   private handler: PeerRequestHandler | undefined;
   /** Built once: parsing the CA and key for every connection costs more than the handshake. */
@@ -279,9 +281,15 @@ export class PeerStream implements PeerLink {
   }
 
   private connection(target: PeerTarget): Outbound {
+    // Callers pass the same target object call after call: skip building its key each time.
+    const recent = this.byTarget.get(target);
+    if (recent && this.outbound.get(recent.key) === recent) return recent;
     const key = `${target.id}@${target.endpoint.ip}:${target.endpoint.port}`;
     const existing = this.outbound.get(key);
-    if (existing) return existing;
+    if (existing) {
+      this.byTarget.set(target, existing);
+      return existing;
+    }
     const security = this.options.security;
     const { ip: host, port } = target.endpoint;
     const expected = subjectName({ role: "server", id: target.id });
@@ -299,6 +307,7 @@ export class PeerStream implements PeerLink {
           })
         : netConnect({ host, port });
     const outbound = new Outbound(
+      key,
       socket,
       security.kind === "mtls" ? "secureConnect" : "connect",
       target,
@@ -310,6 +319,7 @@ export class PeerStream implements PeerLink {
       this.options.log,
     );
     this.outbound.set(key, outbound);
+    this.byTarget.set(target, outbound);
     return outbound;
   }
 
