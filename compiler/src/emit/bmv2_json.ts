@@ -376,7 +376,9 @@ function table(t: IrTable, id: number, ids: IdTables): Json {
           })),
         }
       : {}),
-    ...(t.defaultEntry
+    // bmv2 refuses a default entry on a table with an action profile (simple_switch calls such
+    // a JSON bad); p4c leaves it out with a warning, and P4Info still names it.
+    ...(t.defaultEntry && t.type === "simple"
       ? {
           default_entry: {
             action_id: ids.action(t.defaultEntry.action.action),

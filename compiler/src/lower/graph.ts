@@ -97,7 +97,7 @@ export class GraphBuilder {
         case "applyHit": {
           const hit = this.build(s.hit, cur, returnTo);
           const miss = this.build(s.miss, cur, returnTo);
-          cur = this.placeTable(s.table, { baseDefaultNext: cur, nextTables: { kind: "hitMiss", hit, miss } }, this.stmtRank.get(s));
+          cur = this.placeTable(s.table, { baseDefaultNext: null, nextTables: { kind: "hitMiss", hit, miss } }, this.stmtRank.get(s));
           break;
         }
         case "callAction": {
