@@ -12,12 +12,14 @@ import { scenarioCommand } from "./commands/scenario.ts";
 import { serverCommand } from "./commands/server.ts";
 import { serversCommand } from "./commands/servers.ts";
 import { statusCommand } from "./commands/status.ts";
+import { stfCommand } from "./commands/stf.ts";
 import { switchCommand } from "./commands/switch.ts";
 import { versionCommand } from "./commands/version.ts";
 
 /** Every subcommand, in the order `slb --help` lists them. */
 const commands: readonly Command[] = [
   compileCommand,
+  stfCommand,
   switchCommand,
   controllerCommand,
   serverCommand,
