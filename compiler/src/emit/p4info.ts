@@ -120,6 +120,11 @@ export function emitP4Info(program: IrProgram): P4InfoObject {
       table_ids: p.tables.map((t) => id("table", controlNameOfTable(t))),
       ...(p.selector ? { with_selector: true } : {}),
       size: p.maxSize,
+      ...(p.groupLimits.maxGroupSize !== null ? { max_group_size: p.groupLimits.maxGroupSize } : {}),
+      ...(p.groupLimits.sizeSemantics?.kind === "sum_of_weights" ? { sum_of_weights: {} } : {}),
+      ...(p.groupLimits.sizeSemantics?.kind === "sum_of_members"
+        ? { sum_of_members: p.groupLimits.sizeSemantics.maxMemberWeight !== null ? { max_member_weight: p.groupLimits.sizeSemantics.maxMemberWeight } : {} }
+        : {}),
     }));
   }
   const indirectCounters = counters.filter((c) => !c.directTable);

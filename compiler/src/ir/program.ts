@@ -289,6 +289,13 @@ export interface IrActionProfile {
   readonly selector: { readonly algo: string; readonly input: readonly IrExpr[] } | null;
   readonly tables: readonly string[];
   readonly idAnnotation: number | null;
+  /** P4Info's group limits, from the selector's @max_group_size / @selector_size_semantics / @max_member_weight. */
+  readonly groupLimits: IrGroupLimits;
+}
+
+export interface IrGroupLimits {
+  readonly maxGroupSize: number | null;
+  readonly sizeSemantics: { readonly kind: "sum_of_weights" } | { readonly kind: "sum_of_members"; readonly maxMemberWeight: number | null } | null;
 }
 
 export interface IrConditional {

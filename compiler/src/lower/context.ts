@@ -1,3 +1,4 @@
+import { basename } from "node:path";
 import type { CheckedProgram, DeclaredId, EnumDecl, Type } from "../ast/nodes.ts";
 import type {
   IrAction,
@@ -76,6 +77,23 @@ export class LowerContext {
     }
     return k;
   }
+
+  /**
+   * Where a source position falls in the program as p4c reads it, with every #include in
+   * place: files in the order their first declaration appears, then line and column.
+   * Positions in different files compare by that order, not by their line numbers.
+   */
+  sourcePosition(file: string, line: number, col: number): number {
+    if (!this.fileOrder) {
+      this.fileOrder = new Map();
+      for (const d of this.checked.program.decls) {
+        for (const name of [d.loc.file, basename(d.loc.file)]) if (!this.fileOrder.has(name)) this.fileOrder.set(name, this.fileOrder.size);
+      }
+    }
+    const ordinal = this.fileOrder.get(file) ?? this.fileOrder.size;
+    return (ordinal * 1_000_000 + line) * 10_000 + col;
+  }
+  private fileOrder: Map<string, number> | undefined;
 
   /** Conditionals are numbered across both pipelines, as p4c's node_N. */
   nextNodeNumber(): number {

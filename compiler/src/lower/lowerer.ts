@@ -554,7 +554,7 @@ export class Lowerer {
     } else if (r.kind === "extern") {
       const name = this.controlPlaneName(s.annotations, s.name, env);
       env.bind(s, { b: "extern", name, decl: s, externName: r.decl.name });
-      declareExtern(this, s, r.decl.name, name);
+      declareExtern(this, { loc: s.loc, name: s.name, annotations: s.annotations, boundArgs: s.boundArgs, type: t }, r.decl.name, name);
     } else {
       throw new LowerError(s.loc, `cannot instantiate a ${r.kind} here`);
     }
@@ -908,7 +908,7 @@ export class Lowerer {
     actionLowerer.block(decl.body.stmts, inner, main, { returnTo: null });
     body.push({ k: "scope", body: main }, ...copyOut);
     const globalIndex = this.ctx.checked.program.decls.indexOf(decl);
-    const rank = globalIndex >= 0 ? { category: 0 as const, position: globalIndex } : { category: 1 as const, position: decl.loc.line * 100000 + decl.loc.col };
+    const rank = globalIndex >= 0 ? { category: 0 as const, position: globalIndex } : { category: 1 as const, position: this.ctx.sourcePosition(decl.loc.file, decl.loc.line, decl.loc.col) };
     this.ctx.addAction({
       name,
       controlName,

@@ -2,6 +2,7 @@ import type { ActionDecl, ActionRef, Expr, Keyset, SrcLoc, TableDecl, TableEntry
 import type { IrActionCall, IrMatchKeyValue, IrMatchType, IrTable, IrTableActionRef, IrTableEntry, IrTableKey } from "../ir/program.ts";
 import type { Env } from "./env.ts";
 import { exprText } from "./expr_text.ts";
+import { declareExtern } from "./externs.ts";
 import { field } from "./ir_build.ts";
 import type { Lowerer } from "./lowerer.ts";
 import type { NStmt } from "./nstmt.ts";
@@ -72,13 +73,21 @@ export function buildTable(lowerer: Lowerer, decl: TableDecl, name: string, env:
   const sizeValue = other("size")?.value.constValue;
   const timeout = other("support_timeout")?.value.constValue;
   const externName = (n: string): string | null => {
-    const v = other(n)?.value;
-    if (!v) return null;
+    const prop = other(n);
+    if (!prop) return null;
+    const v = prop.value;
     if (v.kind === "PathExpr" && v.ref) {
       const b = env.lookup(v.ref);
       if (b?.b === "extern") return b.name;
     }
-    throw new LowerError(v.loc, `table property '${n}' must name an extern instance declared in the control`);
+    // `implementation = action_profile(128)`: an instance of the table's own, named by the
+    // property's @name as p4c names it (verbatim, not under the control).
+    if (v.kind === "CallExpr" && v.target?.kind === "constructor" && v.target.decl.kind === "ExternObjectDecl" && v.type) {
+      const instanceName = annotationString(prop.annotations, "name") ?? ctx.uniqueName(`${name}_${v.target.decl.name}`);
+      declareExtern(lowerer, { loc: prop.loc, name: instanceName, annotations: prop.annotations, boundArgs: v.boundArgs, type: v.type }, v.target.decl.name, instanceName);
+      return instanceName;
+    }
+    throw new LowerError(v.loc, `table property '${n}' must name an extern instance declared in the control or construct one`);
   };
   const implementation = externName("implementation");
   const directCounter = externName("counters");
