@@ -69,8 +69,9 @@ export function emitP4Info(program: IrProgram): P4InfoObject {
               match_fields: t.keys.map((k, i) => ({
                 id: k.idAnnotation ?? i + 1,
                 name: k.name,
-                ...(k.p4infoBitwidth !== null ? { bitwidth: k.p4infoBitwidth } : {}),
+                ...(k.p4info.bitwidth !== null ? { bitwidth: k.p4info.bitwidth } : {}),
                 match_type: k.matchType.toUpperCase(),
+                ...(k.p4info.typeName !== null ? { type_name: { name: k.p4info.typeName } } : {}),
               })),
             }
           : {}),
@@ -110,7 +111,14 @@ export function emitP4Info(program: IrProgram): P4InfoObject {
     out["actions"] = actions.map((a) => ({
       preamble: preamble("action", a.controlName!, a.annotations),
       ...(a.params.length > 0
-        ? { params: a.params.map((p, i) => ({ id: p.idAnnotation ?? i + 1, name: p.name, bitwidth: p.bitwidth })) }
+        ? {
+            params: a.params.map((p, i) => ({
+              id: p.idAnnotation ?? i + 1,
+              name: p.name,
+              ...(p.p4info.bitwidth !== null ? { bitwidth: p.p4info.bitwidth } : {}),
+              ...(p.p4info.typeName !== null ? { type_name: { name: p.p4info.typeName } } : {}),
+            })),
+          }
         : {}),
     }));
   }
@@ -192,6 +200,21 @@ export function emitP4Info(program: IrProgram): P4InfoObject {
       program.typeInfo.serializableEnums.map((e) => [
         e.name,
         { underlying_type: { bitwidth: e.width }, members: e.members.map(([name, value]) => ({ name, value: Buffer.from(toBytes(value, e.width)) })) },
+      ]),
+    );
+  }
+  if (program.typeInfo.newTypes.length > 0) {
+    typeInfo["new_types"] = Object.fromEntries(
+      program.typeInfo.newTypes.map((n) => [
+        n.name,
+        n.representation.kind === "original"
+          ? { original_type: { bitstring: { bit: { bitwidth: n.representation.bitwidth } } } }
+          : {
+              translated_type: {
+                uri: n.representation.uri,
+                ...(n.representation.sdn.kind === "bitwidth" ? { sdn_bitwidth: n.representation.sdn.bitwidth } : { sdn_string: {} }),
+              },
+            },
       ]),
     );
   }

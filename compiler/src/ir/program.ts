@@ -197,6 +197,25 @@ export interface IrRuntimeParam {
   readonly name: string;
   readonly bitwidth: number;
   readonly idAnnotation: number | null;
+  /** How P4Info shows the parameter (a `type` may be translated for the controller). */
+  readonly p4info: IrControlPlaneType;
+}
+
+/**
+ * A key, parameter or field as the controller sees it: its P4Info bitwidth (none for values
+ * sent as strings or matched by name) and, for a declared `type`, that type's name.
+ */
+export interface IrControlPlaneType {
+  readonly bitwidth: number | null;
+  readonly typeName: string | null;
+}
+
+/** A `type` declaration seen by the controller: P4Info's type_info.new_types entry. */
+export interface IrNewType {
+  readonly name: string;
+  readonly representation:
+    | { readonly kind: "original"; readonly bitwidth: number }
+    | { readonly kind: "translated"; readonly uri: string; readonly sdn: { readonly kind: "bitwidth"; readonly bitwidth: number } | { readonly kind: "string" } };
 }
 
 export interface IrAction {
@@ -220,7 +239,7 @@ export interface IrTableKey {
   readonly mask: bigint | null;
   readonly bitwidth: number;
   /** P4Info gives no bitwidth for keys of type error (they are matched by name there). */
-  readonly p4infoBitwidth: number | null;
+  readonly p4info: IrControlPlaneType;
   readonly idAnnotation: number | null;
 }
 
@@ -344,6 +363,7 @@ export interface IrTypeInfo {
   readonly serializableEnums: readonly { readonly name: string; readonly width: number; readonly members: readonly (readonly [string, bigint])[] }[];
   /** All error names, when an error value is matched on; null otherwise. */
   readonly errors: readonly string[] | null;
+  readonly newTypes: readonly IrNewType[];
 }
 
 export interface IrProgram {

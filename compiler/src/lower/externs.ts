@@ -45,12 +45,14 @@ export function declareExtern(lowerer: Lowerer, inst: ExternInstance, externName
       ctx.counters.push({ kind: "counter", name, controlName: name, size: argNumber("size"), unit: unitOf(argMember("type")), directTable: null, source, idAnnotation });
       return;
     case "direct_counter":
+      ctx.directInstances.add(name);
       ctx.counters.push({ kind: "counter", name, controlName: name, size: 0, unit: unitOf(argMember("type")), directTable: null, source, idAnnotation });
       return;
     case "meter":
       ctx.meters.push({ kind: "meter", name, controlName: name, size: argNumber("size"), unit: argMember("type") === "bytes" ? "bytes" : "packets", rateCount: 2, directTable: null, resultTarget: null, source, idAnnotation });
       return;
     case "direct_meter":
+      ctx.directInstances.add(name);
       ctx.meters.push({ kind: "meter", name, controlName: name, size: 0, unit: argMember("type") === "bytes" ? "bytes" : "packets", rateCount: 2, directTable: null, resultTarget: null, source, idAnnotation });
       return;
     case "action_profile":

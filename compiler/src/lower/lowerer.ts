@@ -21,7 +21,7 @@ import { Env, type Binding } from "./env.ts";
 import { declareExtern, externCall } from "./externs.ts";
 import { bool, boolToData, dataToBool, field, konst, op, truncate, twoComp, validOf } from "./ir_build.ts";
 import type { NStmt } from "./nstmt.ts";
-import type { Loc } from "./storage.ts";
+import type { FieldLoc, Loc } from "./storage.ts";
 import { buildTable } from "./table.ts";
 import {
   LowerError,
@@ -373,7 +373,55 @@ export class Lowerer {
       this.inlineFunction(target.decl, e, env, out, dest);
       return;
     }
+    if (target?.kind === "externMethod" && target.method.name === "lookahead") {
+      this.lookaheadInto(dest, e, out);
+      return;
+    }
     throw new LowerError(e.loc, `a call of ${target?.kind ?? "this"} cannot produce a value for the bmv2 back end`);
+  }
+
+  /**
+   * `lookahead<T>()` of a header, struct or stack, as p4c lowers it: the next bits of the
+   * packet into one wide temporary, then each field sliced out of it in declaration order,
+   * every header on the way made valid.
+   */
+  private lookaheadInto(dest: Loc, e: CallExpr, out: NStmt[]): void {
+    const leaves: ({ k: "valid"; header: string } | { k: "field"; loc: FieldLoc; width: number })[] = [];
+    const walk = (loc: Loc): void => {
+      switch (loc.k) {
+        case "field":
+          leaves.push({ k: "field", loc, width: scalarWidth(loc.type, e.loc) });
+          return;
+        case "header":
+          leaves.push({ k: "valid", header: loc.name });
+          for (const f of loc.fields.values()) walk(f);
+          return;
+        case "struct":
+          for (const f of loc.fields.values()) walk(f);
+          return;
+        case "stack":
+          for (const element of loc.elements) walk(element);
+          return;
+        case "union":
+          throw new LowerError(e.loc, "lookahead of a header union is not supported by the bmv2 back end");
+      }
+    };
+    walk(dest);
+    const total = leaves.reduce((n, l) => n + (l.k === "field" ? l.width : 0), 0);
+    if (total === 0) return;
+    const bits = this.ctx.storage.scalar("tmp", { kind: "bit", width: total }, e.loc);
+    out.push(this.prim("assign", [field(bits.header, bits.field), { kind: "lookahead", offset: 0, width: total }], e.loc));
+    let consumed = 0;
+    for (const leaf of leaves) {
+      if (leaf.k === "valid") {
+        out.push(this.prim("add_header", [{ kind: "header", name: leaf.header }], e.loc));
+        continue;
+      }
+      consumed += leaf.width;
+      const shifted = total - consumed > 0 ? op(">>", field(bits.header, bits.field), konst(BigInt(total - consumed), null)) : field(bits.header, bits.field);
+      const value = truncate(shifted, leaf.width);
+      out.push(this.prim("assign", [field(leaf.loc.header, leaf.loc.field), isSigned(leaf.loc.type) ? twoComp(value, leaf.width) : value], e.loc));
+    }
   }
 
   private inlineFunction(decl: FunctionDecl, call: CallExpr, env: Env, out: NStmt[], result: Loc | null): void {
@@ -887,9 +935,9 @@ export class Lowerer {
     const inner = callEnv.child();
     const params: IrRuntimeParam[] = runtime.map((p, index) => {
       const t = resolved(p.type);
-      if (controlName !== null) this.ctx.noteControlPlaneType(t);
+      const p4info = controlName !== null ? this.ctx.controlPlaneType(t, p.loc) : { bitwidth: scalarWidth(t, p.loc), typeName: null };
       inner.bind(p, { b: "param", index, type: t });
-      return { name: p.name, bitwidth: scalarWidth(t, p.loc), idAnnotation: annotationNumber(p.annotations, "id") };
+      return { name: p.name, bitwidth: scalarWidth(t, p.loc), idAnnotation: annotationNumber(p.annotations, "id"), p4info };
     });
     const copyIn: NStmt[] = [];
     const copyOut: NStmt[] = [];

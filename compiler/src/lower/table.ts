@@ -6,7 +6,7 @@ import { declareExtern } from "./externs.ts";
 import { field } from "./ir_build.ts";
 import type { Lowerer } from "./lowerer.ts";
 import type { NStmt } from "./nstmt.ts";
-import { LowerError, annotationNumber, annotationString, hasAnnotation, mask, p4infoAnnotations, representation, scalarWidth, typeOf } from "./types.ts";
+import { LowerError, annotationNumber, annotationString, hasAnnotation, mask, p4infoAnnotations, scalarWidth, typeOf } from "./types.ts";
 
 /** A table with everything but its successors, which the control-flow graph decides. */
 export interface TableBuild {
@@ -28,11 +28,9 @@ export function buildTable(lowerer: Lowerer, decl: TableDecl, name: string, env:
     const matchType = el.matchKind.name as IrMatchType;
     const keyName = annotationString(el.annotations, "name") ?? exprText(el.expr);
     const t = typeOf(el.expr);
-    ctx.noteControlPlaneType(t);
     const width = scalarWidth(t, el.loc);
     const { target, maskValue } = keyTarget(lowerer, el.expr, env, keyStmts, width);
-    const isError = representation(t).kind === "error";
-    keys.push({ matchType, name: keyName, target, mask: maskValue, bitwidth: width, p4infoBitwidth: isError ? null : width, idAnnotation: annotationNumber(el.annotations, "id") });
+    keys.push({ matchType, name: keyName, target, mask: maskValue, bitwidth: width, p4info: ctx.controlPlaneType(t, el.loc), idAnnotation: annotationNumber(el.annotations, "id") });
   }
 
   const actionNames = new Map<ActionDecl, string>();
@@ -99,8 +97,8 @@ export function buildTable(lowerer: Lowerer, decl: TableDecl, name: string, env:
   profile?.tables.push(name);
   // `selector` keys are not matched: they feed the action selector's hash, as in p4c's output.
   const selectorKeys = keys.filter((k) => k.matchType === "selector");
-  if (selectorKeys.length > 0) {
-    if (!profile?.selector) throw new LowerError(decl.loc, "selector keys need an action_selector implementation");
+  // Without a selector to feed they are left out, as p4c leaves them out.
+  if (selectorKeys.length > 0 && profile?.selector) {
     if (profile.selector.input.length === 0) profile.selector = { algo: profile.selector.algo, input: selectorKeys.map((k) => k.target) };
   }
   const matchKeys = keys.filter((k) => k.matchType !== "selector");
