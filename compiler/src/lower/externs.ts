@@ -90,6 +90,15 @@ function groupLimits(annotations: readonly Annotation[]): IrGroupLimits {
   };
 }
 
+/** Whether `static_assert(cond, ...)` holds; its condition may itself be a static_assert. */
+export function staticAssertHolds(call: CallExpr): boolean {
+  const cond = call.boundArgs?.[0]?.value;
+  if (!cond) return false;
+  if (typeof cond.constValue === "boolean") return cond.constValue;
+  if (cond.kind === "CallExpr" && cond.target?.kind === "externFunction" && cond.target.decl.name === "static_assert") return staticAssertHolds(cond);
+  throw new LowerError(cond.loc, "static_assert needs a condition known at compile time");
+}
+
 function unitOf(member: string): "packets" | "bytes" | "packets_and_bytes" {
   return member === "bytes" ? "bytes" : member === "packets_and_bytes" ? "packets_and_bytes" : "packets";
 }
@@ -183,6 +192,10 @@ export function externCall(lowerer: Lowerer, call: CallExpr, env: Env, out: NStm
         prim("verify", [lowerer.rv(arg(0), env, out), value(1)]);
         return;
       }
+      case "static_assert":
+        // Checked while compiling; nothing is left for the switch to do.
+        if (!staticAssertHolds(call)) throw new LowerError(call.loc, `static assertion failed${args[1]?.kind === "StringLiteral" ? `: ${args[1].value}` : ""}`);
+        return;
       default:
         throw new LowerError(call.loc, `extern function '${target.decl.name}' is not supported by the bmv2 back end`);
     }

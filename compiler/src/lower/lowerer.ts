@@ -179,8 +179,13 @@ export class Lowerer {
       }
       case "IndexExpr": {
         const base = this.lv(e.target, env, out);
-        if (base.k !== "stack") throw new LowerError(e.loc, "only header stacks can be indexed");
         const index = e.index.constValue;
+        if (base.k === "struct" && representation(base.type).kind === "tuple" && typeof index === "bigint") {
+          const element = base.fields.get(String(index));
+          if (!element) throw new LowerError(e.loc, `index ${index} is out of the tuple's bounds`);
+          return element;
+        }
+        if (base.k !== "stack") throw new LowerError(e.loc, "only header stacks can be indexed");
         if (typeof index !== "bigint") throw new LowerError(e.loc, "header stack indices must be compile-time constants for the bmv2 back end");
         const element = base.elements[Number(index)];
         if (!element) throw new LowerError(e.loc, `index ${index} is out of the stack's bounds`);

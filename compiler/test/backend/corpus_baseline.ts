@@ -11,8 +11,6 @@ export const knownBackEndRejects: ReadonlyMap<string, string> = new Map([
   ["gauntlet_inout_slice_table_key-bmv2", "a bit slice passed as an inout argument"],
   ["issue1985", "an expression passed as an inout argument"],
   ["issue1607-bmv2", "stack member 'last' read in a parser"],
-  ["issue4057", "a tuple value in an expression"],
-  ["issue3531", "static_assert"],
 ]);
 
 /** Rejected by the front end (parser, type checker, call resolution): helper fe's side. */
