@@ -96,8 +96,6 @@ async function runOn(target: Target, stfText: string, json: unknown): Promise<St
 }
 
 export const stfCommand: Command = {
-  name: "stf",
-  summary: "run an STF packet test of a P4 program on our switch model or the real bmv2",
   help,
   async run(args) {
     const parsed = parseArgs(args, { values: ["p4", "json", "p4info", "target", "compiler"] });
