@@ -144,9 +144,14 @@ class SwitchActivity {
   }
 }
 
+/** The verdict, and the packets that came out on each port, in order. */
+export interface Bmv2StfResult extends StfResult {
+  readonly received: ReadonlyMap<number, readonly Uint8Array[]>;
+}
+
 /** Runs `stfText` on a real simple_switch loaded with `bmv2Json`; judged as the model runner judges. */
-export async function runStfOnBmv2(stfText: string, bmv2Json: unknown, opts: Bmv2StfOptions = {}): Promise<StfResult> {
-  const failed = (why: string): StfResult => ({ passed: false, failures: [why], packetsSent: 0, packetsReceived: 0 });
+export async function runStfOnBmv2(stfText: string, bmv2Json: unknown, opts: Bmv2StfOptions = {}): Promise<Bmv2StfResult> {
+  const failed = (why: string): Bmv2StfResult => ({ passed: false, failures: [why], packetsSent: 0, packetsReceived: 0, received: new Map() });
   const unavailable = bmv2StfUnavailable(opts);
   if (unavailable) return failed(unavailable);
   let commands: StfCommand[];
@@ -155,15 +160,21 @@ export async function runStfOnBmv2(stfText: string, bmv2Json: unknown, opts: Bmv
   } catch (e) {
     return failed(e instanceof Error ? e.message : String(e));
   }
-  // The program's table/action schema, to resolve STF names and key layouts like p4c's driver.
-  let schema: ProgramSchema;
-  try {
-    const model = createSwitch();
-    model.loadPipeline(bmv2Json);
-    schema = model.control;
-  } catch (e) {
-    return failed(`cannot read the program's tables from its JSON: ${e instanceof Error ? e.message : String(e)}`);
-  }
+  // The program's table/action schema, to resolve STF names and key layouts like p4c's driver;
+  // read only when the test has table commands.
+  let loadedSchema: ProgramSchema | undefined;
+  const schema = (): ProgramSchema => {
+    if (!loadedSchema) {
+      const model = createSwitch();
+      try {
+        model.loadPipeline(bmv2Json);
+      } catch (e) {
+        throw new Error(`cannot read the program's tables from its JSON: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      loadedSchema = model.control;
+    }
+    return loadedSchema;
+  };
 
   const quietMs = opts.quietMs ?? 250;
   const timeoutMs = opts.timeoutMs ?? 20_000;
@@ -235,18 +246,18 @@ export async function runStfOnBmv2(stfText: string, bmv2Json: unknown, opts: Bmv
             break;
           }
           case "add": {
-            const table = resolveTable(schema, c.table);
-            const info = schema.tableInfo(table);
+            const table = resolveTable(schema(), c.table);
+            const info = schema().tableInfo(table);
             const key = buildKey(info, c.keys).map(cliMatch);
-            const call = buildCall(schema, info, c.action, c.args);
+            const call = buildCall(schema(), info, c.action, c.args);
             // bmv2 puts the lowest number first, STF the highest: p4c's driver sends 10000 - priority.
             const priority = needsPriority(info) ? [String(STF_PRIORITY_BASE - (c.priority ?? 0))] : [];
             await cli.run(["table_add", table, call.action, ...key, "=>", ...call.args.map(hex), ...priority].join(" "), timeoutMs);
             break;
           }
           case "setdefault": {
-            const table = resolveTable(schema, c.table);
-            const call = buildCall(schema, schema.tableInfo(table), c.action, c.args);
+            const table = resolveTable(schema(), c.table);
+            const call = buildCall(schema(), schema().tableInfo(table), c.action, c.args);
             await cli.run(["table_set_default", table, call.action, ...call.args.map(hex)].join(" "), timeoutMs);
             break;
           }
@@ -293,5 +304,5 @@ export async function runStfOnBmv2(stfText: string, bmv2Json: unknown, opts: Bmv
   rmSync(dir, { recursive: true, force: true });
   failures.push(...judgeOutput(expected, received));
   const packetsReceived = [...received.values()].reduce((n, list) => n + list.length, 0);
-  return { passed: failures.length === 0, failures, packetsSent: sent, packetsReceived };
+  return { passed: failures.length === 0, failures, packetsSent: sent, packetsReceived, received };
 }
