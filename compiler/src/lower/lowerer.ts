@@ -892,6 +892,19 @@ export class Lowerer {
       out.push({ k: "scope", body }, ...copyOut);
       return;
     }
+    const dynamic = (call.boundArgs ?? []).map((b) => (b.value && b.param.direction !== "none" ? dynamicIndex(b.value) : null)).find((d) => d !== null);
+    if (dynamic) {
+      // An action binds its out/inout arguments to fixed storage: one call per stack element,
+      // guarded by the index evaluated once.
+      const { index, size } = this.indexTemp(dynamic, env, out);
+      for (let i = 0; i < size; i++) {
+        const branch: NStmt[] = [];
+        const boundArgs = (call.boundArgs ?? []).map((b) => (b.value ? { ...b, value: withIndex(b.value, dynamic, i) } : b));
+        this.callAction(decl, { ...call, boundArgs }, env, branch);
+        out.push({ k: "if", cond: op("==", index, konst(BigInt(i), null)), then: branch, else: [], source: this.ctx.src.info(call.loc) });
+      }
+      return;
+    }
     const actionCall = this.actionCall(decl, call.boundArgs ?? [], env, out, call.loc);
     out.push({ k: "callAction", call: actionCall, source: this.ctx.src.info(call.loc) });
   }
@@ -908,6 +921,14 @@ export class Lowerer {
     for (const p of directional) {
       const arg = bound.find((b) => b.param === p)?.value;
       if (!arg) throw new LowerError(at, `no argument for parameter '${p.name}' of action '${decl.name}'`);
+      const isPlace = arg.kind === "PathExpr" || arg.kind === "MemberExpr" || arg.kind === "IndexExpr";
+      if (p.direction === "in" && !isPlace) {
+        // An `in` argument that is a value (a constant, an expression) is copied in first.
+        const temp = this.ctx.storage.allocate(p.name, resolved(p.type), arg.loc);
+        this.assign(temp, arg, env, pre, arg.loc);
+        callEnv.bind(p, { b: "loc", loc: temp });
+        continue;
+      }
       callEnv.bind(p, { b: "loc", loc: this.lv(arg, env, pre) });
     }
     out.push(...pre);

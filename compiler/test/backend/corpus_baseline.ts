@@ -4,12 +4,10 @@
  * reported in the log so that it can leave the list.
  */
 export const knownBackEndRejects: ReadonlyMap<string, string> = new Map([
-  ["control-hs-index-test5", "header stack index computed at run time in a control"],
   ["parser-unroll-test1", "header stack index computed at run time in a parser"],
   ["parser-unroll-test8", "stack of header unions"],
   ["wrong-warning", "stack of header unions"],
   ["gauntlet_inout_slice_table_key-bmv2", "a bit slice passed as an inout argument"],
-  ["issue1985", "an expression passed as an inout argument"],
   ["issue1607-bmv2", "stack member 'last' read in a parser"],
 ]);
 
