@@ -32,6 +32,10 @@ export interface SimpleSwitchGrpcOptions {
   readonly cpuPort?: number;
   readonly thriftPort?: number;
   readonly logConsole?: boolean;
+  /** bmv2's `--log-level` (trace, debug, info, warn, error, off) for the console log. */
+  readonly logLevel?: "trace" | "debug" | "info" | "warn" | "error" | "off";
+  /** Serve the ports over gRPC (`--dp-grpc-server-addr`, packets in and out on a stream) instead of interfaces. */
+  readonly dataplaneGrpcAddress?: string;
 }
 
 export type LaunchResult =
@@ -61,9 +65,11 @@ export function simpleSwitchGrpcArgs(opts: SimpleSwitchGrpcOptions): string[] {
   if (opts.deviceId !== undefined) args.push("--device-id", String(opts.deviceId));
   if (opts.thriftPort !== undefined) args.push("--thrift-port", String(opts.thriftPort));
   if (opts.logConsole) args.push("--log-console");
+  if (opts.logLevel !== undefined) args.push("--log-level", opts.logLevel);
   args.push(opts.jsonFile ?? "--no-p4");
   args.push("--", "--grpc-server-addr", opts.grpcAddress ?? "127.0.0.1:9559");
   if (opts.cpuPort !== undefined) args.push("--cpu-port", String(opts.cpuPort));
+  if (opts.dataplaneGrpcAddress !== undefined) args.push("--dp-grpc-server-addr", opts.dataplaneGrpcAddress);
   return args;
 }
 
