@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { conformanceDir } from "../../../testbench/src/conformance.ts";
 import { bmv2StfUnavailable, runStfOnBmv2 } from "../../../testbench/src/stf/bmv2.ts";
 import { compileFile, compileWithRealP4c, realCompilerAvailable } from "../../src/index.ts";
+import { knownBackEndRejects, knownFrontEndRejects } from "./corpus_baseline.ts";
 
 const base = conformanceDir();
 const corpus = base ? join(base, "p4c-corpus") : undefined;
@@ -70,13 +71,14 @@ if (why) {
   for (const name of sample) {
     test(`p4c-corpus behaviour on real bmv2: ${name}`, async (t) => {
       const file = join(corpus!, "v1model", `${name}.p4`);
-      const ours = compileFile(file);
+      // Compiling inside the queue keeps it from stalling another test's switch run.
+      const compiled = await serial(async () => ({ ours: compileFile(file), real: compileWithRealP4c(file) }));
+      const { ours, real } = compiled;
       if (!ours.ok) {
         t.log(`our compiler rejects it: ${ours.diagnostics.find((d) => d.severity === "error")?.message}`);
-        t.pass();
+        t.true(knownBackEndRejects.has(name) || knownFrontEndRejects.has(name), "a known gap");
         return;
       }
-      const real = compileWithRealP4c(file);
       if (!real.ok) return t.fail(`real p4c rejects ${name}`);
       const stf = packets(24, name.length * 7919).map((p) => `packet 0 ${p}`).join("\n");
       const fromReal = await serial(() => runStfOnBmv2(stf, real.bmv2Json));

@@ -79,6 +79,8 @@ function waitForListening(port: number, child: ChildProcess, timeoutMs: number, 
 }
 
 const STF_PRIORITY_BASE = 10_000;
+/** A poll of the switch's activity later than this means the runner itself was not listening. */
+const STALL_MS = 100;
 
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
 
@@ -132,8 +134,13 @@ class SwitchActivity {
    */
   async settle(sent: number, quietMs: number, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    let polledAt = Date.now();
     for (;;) {
       const now = Date.now();
+      // When this process was busy (a long synchronous task), the switch's output may be
+      // waiting unread: silence counts only from the moment the runner could listen again.
+      if (now - polledAt > STALL_MS) this.lastOutputAt = Math.max(this.lastOutputAt, now);
+      polledAt = now;
       if (this.received >= sent && this.delivered >= this.transmitted && now - this.lastOutputAt >= quietMs) return;
       if (now > deadline)
         throw new Error(
