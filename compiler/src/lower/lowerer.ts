@@ -763,6 +763,11 @@ export class Lowerer {
   /** `x[hi:lo] = v` becomes a read-modify-write of the whole field. */
   /** `x[hi:lo] = v` (slices of slices too) becomes a read-modify-write of the whole field. */
   private assignSlice(target: Expr & { kind: "SliceExpr" }, value: Expr, env: Env, out: NStmt[], at: Stmt["loc"]): void {
+    this.assignSliceValue(target, (o) => this.rv(value, env, o), env, out, at);
+  }
+
+  /** The slice assignment itself; `value` is lowered after the destination's storage is known. */
+  private assignSliceValue(target: Expr & { kind: "SliceExpr" }, value: (out: NStmt[]) => IrExpr, env: Env, out: NStmt[], at: Stmt["loc"]): void {
     // Innermost slice first: each outer slice is relative to the one inside it.
     let base: Expr = target;
     const slices: { hi: number; lo: number }[] = [];
@@ -780,7 +785,7 @@ export class Lowerer {
     if (dest.k !== "field") throw new LowerError(at, "only fields can be sliced");
     const w = scalarWidth(dest.type, at);
     const sliceMask = mask(width) << BigInt(lo);
-    const v = this.rv(value, env, out);
+    const v = value(out);
     const cur = field(dest.header, dest.field);
     const kept = op("&", cur, konst(mask(w) & ~sliceMask, w));
     const inserted = op("&", op("<<", v, konst(BigInt(lo), null)), konst(sliceMask, w));
@@ -905,15 +910,16 @@ export class Lowerer {
       }
       return;
     }
-    const actionCall = this.actionCall(decl, call.boundArgs ?? [], env, out, call.loc);
-    out.push({ k: "callAction", call: actionCall, source: this.ctx.src.info(call.loc) });
+    const copyBack: NStmt[] = [];
+    const actionCall = this.actionCall(decl, call.boundArgs ?? [], env, out, call.loc, copyBack);
+    out.push({ k: "callAction", call: actionCall, source: this.ctx.src.info(call.loc) }, ...copyBack);
   }
 
   /**
    * The IR action for `decl` as seen from `env`, with the data of a call: directionless
    * parameters become runtime data, directional ones are bound to the call's arguments.
    */
-  actionCall(decl: ActionDecl, bound: readonly BoundArg[], env: Env, out: NStmt[], at: Expr["loc"]): IrActionCall {
+  actionCall(decl: ActionDecl, bound: readonly BoundArg[], env: Env, out: NStmt[], at: Expr["loc"], copyBack?: NStmt[]): IrActionCall {
     const directional = decl.params.filter((p) => p.direction !== "none");
     const runtime = decl.params.filter((p) => p.direction === "none");
     const callEnv = env.child();
@@ -921,6 +927,14 @@ export class Lowerer {
     for (const p of directional) {
       const arg = bound.find((b) => b.param === p)?.value;
       if (!arg) throw new LowerError(at, `no argument for parameter '${p.name}' of action '${decl.name}'`);
+      if (arg.kind === "SliceExpr" && copyBack && p.direction !== "in") {
+        // A slice is no storage of its own: the action works on a copy that is written back.
+        const temp = this.ctx.storage.scalar(p.name, resolved(p.type), arg.loc);
+        if (p.direction === "inout") this.assign(temp, arg, env, pre, arg.loc);
+        this.assignSliceValue(arg, () => field(temp.header, temp.field), env, copyBack, arg.loc);
+        callEnv.bind(p, { b: "loc", loc: temp });
+        continue;
+      }
       const isPlace = arg.kind === "PathExpr" || arg.kind === "MemberExpr" || arg.kind === "IndexExpr";
       if (p.direction === "in" && !isPlace) {
         // An `in` argument that is a value (a constant, an expression) is copied in first.

@@ -7,7 +7,6 @@ export const knownBackEndRejects: ReadonlyMap<string, string> = new Map([
   ["parser-unroll-test1", "header stack index computed at run time in a parser"],
   ["parser-unroll-test8", "stack of header unions"],
   ["wrong-warning", "stack of header unions"],
-  ["gauntlet_inout_slice_table_key-bmv2", "a bit slice passed as an inout argument"],
   ["issue1607-bmv2", "stack member 'last' read in a parser"],
 ]);
 

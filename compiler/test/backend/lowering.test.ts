@@ -204,3 +204,12 @@ V1Switch(P(), VC(), I(), E(), C(), D()) main;
   // Out of the stack's bounds: no element changes.
   t.deepEqual(run(r, [7, 10, 20, 30]), [2, [7, 10, 20, 30]]);
 });
+
+test("a bit slice passed to an action's inout parameter is updated in place, the rest of the field kept", (t) => {
+  const r = compileText(
+    skeleton(`
+  action bump(inout bit<4> x) { x = x + 1; }
+  apply { sm.egress_spec = 2; bump(hdr.h.b[7:4]); bump(hdr.h.c[3:0]); }`),
+  );
+  t.deepEqual(run(r, [1, 0x25, 0x3f]), [2, [1, 0x35, 0x30]]);
+});
