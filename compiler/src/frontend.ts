@@ -21,7 +21,7 @@
  */
 import type { CheckedProgram } from "./ast/nodes.ts";
 import { checkProgram } from "./check/checker.ts";
-import { DiagnosticSink, type Diagnostic } from "./diagnostics/diagnostic.ts";
+import { DiagnosticSink, crashMessage, type Diagnostic } from "./diagnostics/diagnostic.ts";
 import { formatDiagnostics } from "./diagnostics/format.ts";
 import { parseProgram } from "./parser/parse.ts";
 import { preprocess, preprocessText, type PreprocessOptions, type PreprocessResult } from "./preprocess/preprocess.ts";
@@ -60,7 +60,7 @@ function guard(file: string, sink: DiagnosticSink, run: () => PreprocessResult):
     return run();
   } catch (err) {
     const where = sink.items[sink.items.length - 1]?.loc ?? { file, line: 1, col: 1 };
-    sink.error(where, `internal compiler error: ${err instanceof Error ? err.message : String(err)}`);
+    sink.error(where, crashMessage(err));
     return undefined;
   }
 }
@@ -89,7 +89,7 @@ function finish(pp: PreprocessResult, sink: DiagnosticSink): FrontendResult {
   } catch (err) {
     // A bug in the front end must still come out as a diagnostic, not a stack trace.
     const where = sink.items[sink.items.length - 1]?.loc ?? { file: [...pp.sources.keys()][0] ?? "<input>", line: 1, col: 1 };
-    sink.error(where, `internal compiler error: ${err instanceof Error ? err.message : String(err)}`);
+    sink.error(where, crashMessage(err));
     return result();
   }
 }

@@ -246,7 +246,9 @@ class Checker extends ExprChecker {
       states.declare(st.name, st);
     }
     if (!d.states.some((st) => st.name === "start")) this.error(d.loc, `parser '${d.name}' has no 'start' state`);
+    this.instanceHost = d.locals;
     for (const st of d.states) this.checkState(st, states, body);
+    this.instanceHost = undefined;
     this.callSite = undefined;
   }
 
@@ -354,7 +356,13 @@ class Checker extends ExprChecker {
       }
       this.declareLocal(s, l.name, l);
     }
+    this.instanceHost = d.locals;
     this.checkBlock(d.apply, s, body);
+    this.instanceHost = undefined;
+  }
+
+  protected override checkImplicitInstance(inst: Instantiation, scope: Scope): void {
+    this.checkInstantiation(inst, scope);
   }
 
   private declareLocal(scope: Scope, name: string, d: Declaration): void {

@@ -7,11 +7,11 @@
  */
 import type {
   ActionDecl, Argument, BoundArg, BuiltinDecl, CallExpr, ControlDecl, DeclaredId, Declaration,
-  Expr, ExternObjectDecl, Field, MethodDecl, Param, ParserDecl, SrcLoc, Type, TypeParam, TypeRef,
+  ControlLocal, Expr, ExternObjectDecl, Field, Instantiation, MethodDecl, Param, ParserDecl, ParserLocal, SrcLoc, Type, TypeParam, TypeRef,
 } from "../ast/nodes.ts";
 import type { DiagnosticSink } from "../diagnostics/diagnostic.ts";
 import { callSiteError, type CallSite } from "./call_sites.ts";
-import { foldBinary, foldUnary, wrapToType } from "./const_fold.ts";
+import { MAX_CONSTANT_BITS, MAX_STACK_SIZE, MAX_WIDTH, bitLength, foldBinary, foldUnary, wrapToType } from "./const_fold.ts";
 import { Scope } from "./scope.ts";
 import {
   BOOL, DONTCARE, ERROR, INFINT, MATCH_KIND, STRING, VOID, bit, isFixedInt, isInteger, substitute, typeEquals,
@@ -38,6 +38,8 @@ export class ExprChecker {
   private readonly resolving = new Set<Declaration>();
   /** The kind of body whose statements are being checked; undefined outside bodies. */
   protected callSite: CallSite | undefined;
+  /** Locals of the parser or control whose body is being checked (where direct invocations add their instance). */
+  protected instanceHost: (ParserLocal | ControlLocal)[] | undefined;
 
   constructor(protected readonly sink: DiagnosticSink) {}
 
@@ -64,6 +66,11 @@ export class ExprChecker {
     }
     if (v < 0n) {
       this.error(e.loc, `${what} must not be negative`);
+      return 1;
+    }
+    const max = what === "stack size" ? MAX_STACK_SIZE : MAX_WIDTH;
+    if (v > max) {
+      this.error(e.loc, `${what} ${v}: the compiler only supports up to ${max}`);
       return 1;
     }
     return Number(v);
@@ -515,6 +522,8 @@ export class ExprChecker {
         if (!isInteger(underlyingOf(lt))) return fail(`operator '${op}' cannot be applied to '${typeToString(lt)}'`);
         if (!(rt.kind === "bit" || rt.kind === "infint")) return fail(`shift amount must be an unsigned integer, not '${typeToString(rt)}'`);
         if (rt.kind === "infint" && typeof e.right.constValue === "bigint" && e.right.constValue < 0n) return fail("shift amount must not be negative");
+        // p4c's limit: it is also what keeps `1 << 903012108` from building a gigabit constant.
+        if (typeof e.right.constValue === "bigint" && e.right.constValue > MAX_WIDTH) return fail(`shift by ${e.right.constValue}: the compiler only supports widths up to ${MAX_WIDTH}`);
         if (lt.kind === "infint" && e.left.constValue !== undefined && e.right.constValue === undefined) {
           return fail("shifting an unsized integer by a run-time amount: give the integer a width");
         }
@@ -572,6 +581,7 @@ export class ExprChecker {
     const b = e.right.constValue;
     if (a !== undefined && b !== undefined) {
       const v = foldBinary(op, a, b, operandType, result);
+      if (typeof v === "bigint" && bitLength(v) > MAX_CONSTANT_BITS) return fail(`constant value too large: more than ${MAX_CONSTANT_BITS} bits`);
       if (v !== undefined) e.constValue = v;
     }
     return result;
@@ -674,6 +684,9 @@ export class ExprChecker {
   }
 
   /** `T(args)`; `typeArgsChecked` when the caller already resolved (and reported on) the type. */
+  /** Checks an instance the checker itself declares (see directInvocation). */
+  protected checkImplicitInstance(_inst: Instantiation, _scope: Scope): void {}
+
   protected checkConstructorCall(e: CallExpr, decl: ExternObjectDecl | ParserDecl | ControlDecl, typeArgs: Type[], scope: Scope, typeArgsChecked = false): Type {
     const t = typeArgsChecked ? this.typeOfTypeDecl(decl, typeArgs.slice(0, decl.typeParams.length), e.loc) : this.typeOfTypeDecl(decl, typeArgs, e.loc);
     if (e.callee.kind === "PathExpr") e.callee.type = t;
@@ -719,6 +732,7 @@ export class ExprChecker {
         return this.sizeMethod(e, callee, receiverType);
       }
     }
+    if (name === "apply" && callee.target.kind === "PathExpr") this.directInvocation(callee.target, scope);
     const t = this.check(callee.target, scope);
     callee.type = DONTCARE;
     const receiver = callee.target;
@@ -749,8 +763,7 @@ export class ExprChecker {
     }
     if ((t.kind === "parser" || t.kind === "control") && name === "apply") {
       const decl = t.decl;
-      if (decl.kind === "ParserDecl") e.target = { kind: "parserApply", decl, instance: receiver };
-      else if (decl.kind === "ControlDecl") e.target = { kind: "controlApply", decl, instance: receiver };
+      e.target = decl.kind === "ParserDecl" || decl.kind === "ParserTypeDecl" ? { kind: "parserApply", decl, instance: receiver } : { kind: "controlApply", decl, instance: receiver };
       const bindings = new Map<TypeParam, Type>();
       decl.typeParams.forEach((p, i) => {
         const a = t.typeArgs[i];
@@ -782,6 +795,38 @@ export class ExprChecker {
     else if (t.kind !== "dontcare") this.error(callee.memberLoc, `no method '${name}' on type '${typeToString(t)}'`);
     this.checkArgsLoosely(e, scope);
     return DONTCARE;
+  }
+
+  /**
+   * `P.apply(...)` on a parser or control type (no constructor parameters) is a direct
+   * invocation: as in p4c it stands for an instance declared in the enclosing block, so the
+   * receiver is rewritten to name that implicit instance (one per call site, the first named
+   * after the type) and everything after sees an ordinary instance apply.
+   */
+  private directInvocation(target: Extract<Expr, { kind: "PathExpr" }>, scope: Scope): void {
+    const d = (target.global ? scope.root() : scope).lookup(target.name)?.[0];
+    if (d?.kind !== "ParserDecl" && d?.kind !== "ControlDecl") return;
+    const host = this.instanceHost;
+    if (host === undefined) {
+      this.error(target.loc, `'${d.name}' can only be invoked directly inside a parser or control`);
+      return;
+    }
+    if (d.ctorParams.length > 0) {
+      this.error(target.loc, `'${d.name}' has constructor parameters: instantiate it to apply it`);
+      return;
+    }
+    const taken = (n: string): boolean => host.some((l) => l.name === n);
+    let instName = d.name;
+    for (let i = 0; taken(instName); i++) instName = `${d.name}_${i}`;
+    const inst: Instantiation = {
+      kind: "Instantiation", loc: target.loc, annotations: [], args: [], name: instName,
+      type: { kind: "NamedTypeRef", loc: target.loc, name: d.name, global: target.global, typeArgs: [] },
+    };
+    this.checkImplicitInstance(inst, scope);
+    host.push(inst);
+    scope.declare(instName, inst);
+    target.name = instName;
+    target.global = false;
   }
 
   private sizeMethod(e: CallExpr, callee: Extract<Expr, { kind: "MemberExpr" }>, t: Type): Type {

@@ -60,6 +60,11 @@ export function parseProgram(text: string, map: SourceMap, sink: DiagnosticSink)
     }
   }
   if (!lexOk) return undefined;
+  const tooComplex = complexityProblem(tokens);
+  if (tooComplex !== undefined) {
+    sink.error(locate(tooComplex.at), tooComplex.message);
+    return undefined;
+  }
   const fileLoc: SrcLoc = tokens[0] !== undefined ? { ...locate(tokens[0]), line: 1, col: 1 } : map.endLocation();
 
   return withParseContext({ locate, typeNames: collectTypeNames(tokens) }, () => {
@@ -90,6 +95,28 @@ export function parseProgram(text: string, map: SourceMap, sink: DiagnosticSink)
     }
     return undefined;
   });
+}
+
+/**
+ * The grammar and the passes after it recurse over nesting and keep every partial result of a
+ * repetition, so their time grows faster than linearly with the length of one statement: both
+ * are bounded up front, far above what any real program needs, to keep every input fast.
+ */
+const MAX_NESTING = 256;
+const MAX_TOKENS_PER_STATEMENT = 4096;
+
+function complexityProblem(tokens: P4Token[]): { at: P4Token; message: string } | undefined {
+  let depth = 0;
+  let run = 0;
+  for (const t of tokens) {
+    const text = t.kind === Tk.Punct ? t.text : "";
+    if (text === "(" || text === "[" || text === "{") depth++;
+    else if (text === ")" || text === "]" || text === "}") depth--;
+    if (depth > MAX_NESTING) return { at: t, message: `brackets nested too deeply (more than ${MAX_NESTING} levels)` };
+    run = text === ";" || text === "{" || text === "}" ? 0 : run + 1;
+    if (run > MAX_TOKENS_PER_STATEMENT) return { at: t, message: `statement too long (more than ${MAX_TOKENS_PER_STATEMENT} tokens without ';', '{' or '}')` };
+  }
+  return undefined;
 }
 
 /** Syntax errors reported per file before giving up. */
