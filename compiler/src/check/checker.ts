@@ -43,7 +43,7 @@ class Checker extends ExprChecker {
     for (const d of program.decls) this.checkTopLevel(d);
     const main = byName.get("main");
     if (main?.kind !== "Instantiation") {
-      this.error(program.loc, "program has no 'main' package instantiation");
+      this.error(main?.loc ?? program.loc, main === undefined ? "program has no 'main' package instantiation" : "'main' must be a package instantiation");
       return undefined;
     }
     return { program, errors: this.errorList, matchKinds: this.matchKinds, main, globals: byName, overloads };
@@ -65,7 +65,8 @@ class Checker extends ExprChecker {
     }
     const existing = this.globals.own(d.name);
     const overloadable = d.kind === "ExternFunctionDecl" || d.kind === "FunctionDecl" || d.kind === "ActionDecl";
-    if (existing !== undefined && !(overloadable && existing.every((x) => x.kind === d.kind))) {
+    // Functions and extern functions overload by parameters; p4c keeps one action per name.
+    if (existing !== undefined && !(overloadable && d.kind !== "ActionDecl" && existing.every((x) => x.kind === d.kind))) {
       this.error(d.loc, `'${d.name}' is already declared`);
       return;
     }
@@ -86,7 +87,9 @@ class Checker extends ExprChecker {
 
   private declareParams(scope: Scope, params: Param[]): void {
     for (const p of params) {
-      this.resolveType(p.type, scope);
+      const t = this.resolveType(p.type, scope);
+      const problem = paramTypeProblem(p, t);
+      if (problem !== undefined) this.error(p.loc, `'${p.name}': ${problem}`);
       if (p.defaultValue !== undefined) p.defaultValue = this.checkAgainst(p.defaultValue, scope, p.type.resolved ?? DONTCARE, `default value of '${p.name}'`);
       if (scope.own(p.name) !== undefined) this.error(p.loc, `duplicate parameter '${p.name}'`);
       scope.declare(p.name, p);
@@ -120,6 +123,10 @@ class Checker extends ExprChecker {
           const t = this.resolveType(f.type, s);
           if (containsAggregate(t, d, new Set())) {
             this.error(f.type.loc, `${d.kind === "StructDecl" ? "struct" : d.kind === "HeaderDecl" ? "header" : "header union"} '${d.name}' cannot contain itself (field '${f.name}')`);
+            continue;
+          }
+          if (t.kind === "string" || t.kind === "extern" || t.kind === "parser" || t.kind === "control" || t.kind === "package" || t.kind === "table") {
+            this.error(f.type.loc, `field '${f.name}' of '${d.name}' cannot have type '${typeToString(t)}'`);
             continue;
           }
           if (d.kind === "HeaderDecl" && !isHeaderFieldType(t)) this.error(f.type.loc, `header field '${f.name}' cannot have type '${typeToString(t)}'`);
@@ -169,6 +176,10 @@ class Checker extends ExprChecker {
 
   private checkConst(d: Extract<Stmt, { kind: "ConstDecl" }>, scope: Scope): void {
     const t = this.resolveType(d.type, scope);
+    if (t.kind === "extern" || t.kind === "parser" || t.kind === "control" || t.kind === "package") {
+      this.error(d.loc, `'${d.name}': cannot declare constants of type '${typeToString(t)}'`);
+      return;
+    }
     d.value = this.checkAgainst(d.value, scope, t, `constant '${d.name}'`);
     if (d.value.constValue === undefined && (isInteger(t) || t.kind === "bool")) {
       this.error(d.value.loc, `initializer of constant '${d.name}' is not a compile-time constant`);
@@ -209,6 +220,12 @@ class Checker extends ExprChecker {
   private checkAction(d: ActionDecl, outer: Scope): void {
     const s = outer.child();
     this.declareParams(s, d.params);
+    for (const p of d.params) {
+      const t = p.type.resolved;
+      if (t !== undefined && (t.kind === "extern" || t.kind === "parser" || t.kind === "control" || t.kind === "package")) {
+        this.error(p.loc, `'${p.name}': action parameters cannot have type '${typeToString(t)}'`);
+      }
+    }
     let seenDirectionless = false;
     for (const p of d.params) {
       if (p.direction === "none") seenDirectionless = true;
@@ -408,6 +425,11 @@ class Checker extends ExprChecker {
           }
           break;
         case "DefaultActionProperty": {
+          const actionsLater = !seen.has("actions") && t.properties.some((q) => q.kind === "ActionsProperty");
+          if (actionsLater) {
+            this.error(t.loc, `table '${t.name}' has no actions list before its default_action, so it cannot invoke '${p.action.name.name}'`);
+            break;
+          }
           const decl = this.resolveActionRef(p.action, scope, true);
           if (decl !== undefined && seen.has("actions") && !listed.has(decl)) {
             this.error(p.action.loc, `default action '${decl.name}' is not in the table's actions list`);
@@ -492,17 +514,17 @@ class Checker extends ExprChecker {
 
   private checkAbstractMethods(d: Instantiation, decl: Extract<TopLevelDecl, { kind: "ExternObjectDecl" }>, scope: Scope): void {
     const abstract = decl.methods.filter((m) => m.isAbstract);
-    for (const m of abstract) {
-      if (!d.initializer?.some((f) => f.kind === "FunctionDecl" && f.name === m.name)) {
-        this.error(d.loc, `instance '${d.name}' must implement abstract method '${m.name}'`);
-      }
-    }
     for (const f of d.initializer ?? []) {
       if (f.kind === "FunctionDecl") {
         if (!abstract.some((m) => m.name === f.name)) this.error(f.loc, `'${f.name}' is not an abstract method of '${decl.name}'`);
         this.checkFunction(f, scope);
       } else {
         this.checkInstantiation(f, scope);
+      }
+    }
+    for (const m of abstract) {
+      if (!d.initializer?.some((f) => f.kind === "FunctionDecl" && f.name === m.name)) {
+        this.error(d.loc, `instance '${d.name}' must implement abstract method '${m.name}'`);
       }
     }
   }
@@ -609,6 +631,10 @@ class Checker extends ExprChecker {
 
   private checkVar(d: Extract<Stmt, { kind: "VarDecl" }>, scope: Scope): void {
     const t = this.resolveType(d.type, scope);
+    if (t.kind === "parser" || t.kind === "control" || t.kind === "package" || t.kind === "extern") {
+      this.error(d.loc, `'${d.name}': cannot declare variables of type '${typeToString(t)}' (declare an instance instead)`);
+      return;
+    }
     if (d.init !== undefined) d.init = this.checkAgainst(d.init, scope, t, `initializer of '${d.name}'`);
     if (t.kind === "infint") this.error(d.loc, `variable '${d.name}' cannot have type 'int'; give it a width`);
   }
@@ -683,7 +709,8 @@ class Checker extends ExprChecker {
     const seen = new Set<string>();
     st.cases.forEach((c, i) => {
       if (c.label.kind === "DefaultLabel") {
-        if (i !== st.cases.length - 1) this.error(c.loc, "'default' must be the last switch label");
+        if (st.cases.slice(0, i).some((x) => x.label.kind === "DefaultLabel")) this.error(st.loc, "switch has more than one 'default' label");
+        else if (i !== st.cases.length - 1) this.error(st.loc, `switch label after 'default' (line ${c.loc.line}): 'default' must be the last label`);
       } else if (table !== undefined) {
         const e = c.label.expr;
         if (e.kind !== "PathExpr") {
@@ -748,4 +775,17 @@ function alwaysReturns(st: Stmt): boolean {
     default:
       return false;
   }
+}
+
+/** What p4c forbids in a parameter declaration, whatever the block. */
+function paramTypeProblem(p: Param, t: Type): string | undefined {
+  if (p.direction !== "none" && (t.kind === "extern" || t.kind === "parser" || t.kind === "control" || t.kind === "package")) {
+    return `a parameter of type '${typeToString(t)}' cannot have a direction`;
+  }
+  if (p.direction !== "none" && t.kind === "infint") return "parameters of type int must be directionless";
+  // A parser or control declaration is one implementation, not an interface a parameter can name.
+  if ((t.kind === "parser" || t.kind === "control") && (t.decl.kind === "ParserDecl" || t.decl.kind === "ControlDecl")) {
+    return `a parameter cannot have type '${t.kind} ${t.decl.name}' (use its type declaration)`;
+  }
+  return undefined;
 }
