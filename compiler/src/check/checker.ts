@@ -11,13 +11,23 @@ import type {
   Instantiation, Keyset, Param, ParserDecl, Program, Stmt, TableDecl, TopLevelDecl, Type, TypeParam, SrcLoc,
   ParserState, Expr, Declaration,
 } from "../ast/nodes.ts";
-import type { DiagnosticSink } from "../diagnostics/diagnostic.ts";
+import type { Diagnostic, DiagnosticSink } from "../diagnostics/diagnostic.ts";
 import { ACCEPT, ExprChecker, REJECT, isOptional, notWritableReason } from "./expressions.ts";
 import { Scope } from "./scope.ts";
 import { BOOL, DONTCARE, INFINT, VOID, isFixedInt, isInteger, typeEquals, typeToString, underlyingOf } from "./types.ts";
 
 export function checkProgram(program: Program, sink: DiagnosticSink): CheckedProgram | undefined {
-  return new Checker(sink).run(program);
+  const before = sink.items.length;
+  const checked = new Checker(sink).run(program);
+  // p4c resolves every name of the program before it checks any type, so its undeclared-name
+  // errors come first; reporting in the same order puts our first error where p4c's is.
+  const mine = sink.items.splice(before);
+  sink.items.push(...mine.filter(isNameResolutionError), ...mine.filter((d) => !isNameResolutionError(d)));
+  return checked;
+}
+
+function isNameResolutionError(d: Diagnostic): boolean {
+  return d.severity === "error" && /^undeclared /.test(d.message);
 }
 
 /** What the statements being checked belong to (for return/exit rules). */
@@ -103,9 +113,15 @@ class Checker extends ExprChecker {
         this.checkConst(d, g);
         return;
       case "TypedefDecl":
-      case "NewTypeDecl":
         this.resolveType(d.type, g);
         return;
+      case "NewTypeDecl": {
+        const t = this.resolveType(d.type, g);
+        if (!["bit", "int", "bool", "varbit", "newtype", "string", "error", "dontcare"].includes(t.kind)) {
+          this.error(d.loc, `'${d.name}': 'type' can only be applied to base types, not '${typeToString(t)}'`);
+        }
+        return;
+      }
       case "EnumDecl":
         this.checkEnum(d);
         return;

@@ -32,6 +32,8 @@ type Callable = {
   bindings: Map<TypeParam, Type>;
 };
 
+const NOT_A_TYPE_ARGUMENT: ReadonlySet<Type["kind"]> = new Set(["infint", "table", "applyResult", "action", "state"]);
+
 export class ExprChecker {
   /** Members of the merged `error` type, by name. */
   protected readonly errorMembers = new Map<string, DeclaredId>();
@@ -608,6 +610,10 @@ export class ExprChecker {
       return to;
     }
     const v = e.expr.constValue;
+    if (t.kind === "bool" && f.kind === "infint" && v !== 0n && v !== 1n) {
+      this.error(e.loc, "only the constants 0 and 1 can be cast to bool");
+      return to;
+    }
     if (v !== undefined) {
       if (typeof v === "bigint" && t.kind === "bool") e.constValue = v !== 0n;
       else if (typeof v === "boolean" && isFixedInt(t)) e.constValue = v ? 1n : 0n;
@@ -917,10 +923,19 @@ export class ExprChecker {
     const sigScope = new Scope(this.globalScope());
     for (const p of c.typeParams) sigScope.declare(p.name, p);
     const paramTypes = c.params.map((p) => this.resolveType(p.type, sigScope));
+    const unboundBefore = c.typeParams.filter((p) => !c.bindings.has(p));
     for (const { arg, index } of pairs) {
       if (arg === undefined) continue;
       const at = this.check(arg.value, scope);
       unify(paramTypes[index]!, at, c.typeParams, c.bindings);
+    }
+    // A type variable cannot stand for an unsized integer or a table: p4c rejects the call.
+    for (const p of unboundBefore) {
+      const b = c.bindings.get(p);
+      if (b === undefined || !NOT_A_TYPE_ARGUMENT.has(b.kind)) continue;
+      const at = pairs.find(({ arg, index }) => arg !== undefined && paramTypes[index]!.kind === "typeVar" && (paramTypes[index] as { param: TypeParam }).param === p);
+      this.error(at?.arg?.value.loc ?? e.loc, `could not infer a type for parameter '${at !== undefined ? c.params[at.index]!.name : p.name}' (type variable '${p.name}' would be '${typeToString(b)}')`);
+      c.bindings.set(p, DONTCARE);
     }
     const bound: BoundArg[] = [];
     c.params.forEach((p, index) => {
