@@ -7,7 +7,7 @@
  * visible from their declaration on and shadow outer ones; parser states see each other.
  */
 import type {
-  ActionDecl, ActionRef, BlockStmt, CheckedProgram, ControlDecl, DeclaredId, ExternFunctionDecl, FunctionDecl,
+  ActionDecl, ActionRef, BlockStmt, CheckedProgram, ControlDecl, DeclaredId, ExternFunctionDecl, ExternObjectDecl, FunctionDecl,
   Instantiation, Keyset, Param, ParserDecl, Program, Stmt, TableDecl, TopLevelDecl, Type, TypeParam, SrcLoc,
   ParserState, Expr, Declaration,
 } from "../ast/nodes.ts";
@@ -181,9 +181,12 @@ class Checker extends ExprChecker {
       case "ControlDecl":
         this.checkControl(d);
         return;
-      case "Instantiation":
+      case "Instantiation": {
         this.checkInstantiation(d, g);
+        const t = d.type.resolved;
+        if (t?.kind === "parser" || t?.kind === "control") this.error(d.loc, `'${d.name}': a ${t.kind} cannot be instantiated at top level`);
         return;
+      }
       case "ValueSetDecl":
         this.error(d.loc, "value_set may only be declared inside a parser");
         return;
@@ -213,6 +216,10 @@ class Checker extends ExprChecker {
       return;
     }
     const u = this.resolveType(d.underlying, this.globals);
+    if (u.kind === "newtype") {
+      this.error(d.loc, `'${d.name}': a serializable enum needs bit<N> or int<N>; a 'type'-declared type is not allowed even when it is one`);
+      return;
+    }
     if (!isFixedInt(u)) this.error(d.underlying.loc, `serializable enum needs a bit<N> or int<N> type, not '${typeToString(u)}'`);
     for (const m of d.members) {
       if (m.value === undefined) {
@@ -300,7 +307,15 @@ class Checker extends ExprChecker {
       if (t.kind === "infint") this.error(tr.exprs[i]!.loc, "select expression needs a fixed-width type");
     });
     for (const c of tr.cases) {
+      const before = this.sink.items.length;
       this.checkKeysetList(c.keyset, types, s);
+      // p4c types a select as one expression and reports a mismatching case at the select.
+      for (const d of this.sink.items.slice(before)) {
+        if (d.severity === "error" && d.message.startsWith("type mismatch in key set")) {
+          d.message = `${d.message} (case at line ${d.loc.line})`;
+          d.loc = tr.loc;
+        }
+      }
       this.checkStateRef(c.next, s);
     }
   }
@@ -398,6 +413,11 @@ class Checker extends ExprChecker {
     this.checkInstantiation(inst, scope);
   }
 
+  /** p4c makes a statement-level declaration that hides a parameter an error (elsewhere shadowing only warns). */
+  private noParameterShadowing(scope: Scope, name: string, loc: SrcLoc): void {
+    if (scope.own(name) === undefined && scope.lookup(name)?.[0]?.kind === "Param") this.error(loc, `declaration of '${name}' shadows a parameter '${name}'`);
+  }
+
   private declareLocal(scope: Scope, name: string, d: Declaration): void {
     const own = scope.own(name);
     if (own !== undefined && own.some((x) => x.kind !== "Param" || d.kind === "Param")) {
@@ -408,7 +428,7 @@ class Checker extends ExprChecker {
 
   private checkTable(t: TableDecl, scope: Scope): void {
     let keyTypes: Type[] = [];
-    const listed = new Set<ActionDecl>();
+    const listed = new Map<ActionDecl, ActionRef>();
     const seen = new Set<string>();
     for (const p of t.properties) {
       const name = p.kind === "KeyProperty" ? "key" : p.kind === "ActionsProperty" ? "actions" : p.kind === "DefaultActionProperty" ? "default_action" : p.kind === "EntriesProperty" ? "entries" : p.name;
@@ -437,7 +457,7 @@ class Checker extends ExprChecker {
         case "ActionsProperty":
           for (const a of p.actions) {
             const decl = this.resolveActionRef(a, scope, false);
-            if (decl !== undefined) listed.add(decl);
+            if (decl !== undefined) listed.set(decl, a);
           }
           break;
         case "DefaultActionProperty": {
@@ -450,6 +470,13 @@ class Checker extends ExprChecker {
           if (decl !== undefined && seen.has("actions") && !listed.has(decl)) {
             this.error(p.action.loc, `default action '${decl.name}' is not in the table's actions list`);
           }
+          const inList = decl !== undefined ? listed.get(decl) : undefined;
+          (inList?.args ?? []).forEach((bound, i) => {
+            const given = p.action.args?.[i];
+            if (given !== undefined && !sameExpression(given.value, bound.value)) {
+              this.error(given.value.loc, `argument ${i + 1} of default action '${decl!.name}' does not match the one bound in the actions list`);
+            }
+          });
           break;
         }
         case "EntriesProperty":
@@ -500,6 +527,11 @@ class Checker extends ExprChecker {
       typeArgs: d.type.kind === "NamedTypeRef" ? d.type.typeArgs : [], args: d.args,
     };
     if (decl?.kind === "ExternObjectDecl") {
+      const selfArg = d.type.kind === "NamedTypeRef" ? d.type.typeArgs.find((a) => mentionsExtern(a.resolved, decl)) : undefined;
+      if (selfArg !== undefined) {
+        this.error(d.loc, `'${decl.name}': contains itself as a type argument (through '${typeToString(selfArg.resolved!)}')`);
+        return;
+      }
       const ctors = decl.methods.filter((m) => m.isConstructor);
       if (ctors.length === 0) this.error(d.loc, `extern '${decl.name}' has no constructor`);
       const typeArgs = d.type.kind === "NamedTypeRef" ? d.type.typeArgs.map((a) => this.resolveType(a, scope)) : [];
@@ -697,10 +729,12 @@ class Checker extends ExprChecker {
         return;
       case "VarDecl":
         this.checkVar(st, scope);
+        this.noParameterShadowing(scope, st.name, st.loc);
         this.declareLocal(scope, st.name, st);
         return;
       case "ConstDecl":
         this.checkConst(st, scope);
+        this.noParameterShadowing(scope, st.name, st.loc);
         this.declareLocal(scope, st.name, st);
         return;
       case "Instantiation":
@@ -804,4 +838,17 @@ function paramTypeProblem(p: Param, t: Type): string | undefined {
     return `a parameter cannot have type '${t.kind} ${t.decl.name}' (use its type declaration)`;
   }
   return undefined;
+}
+
+/** Whether two expressions are written the same (names, members, indices and constants). */
+function sameExpression(a: Expr, b: Expr): boolean {
+  const shape = (e: Expr): string =>
+    JSON.stringify(e, (k, v: unknown) => (k === "loc" || k === "memberLoc" || k === "nameLoc" || k === "type" || k === "ref" || k === "text" ? undefined : typeof v === "bigint" ? v.toString() : v));
+  return shape(a) === shape(b);
+}
+
+/** Whether a parser or control type takes a parameter of the given extern's type. */
+function mentionsExtern(t: Type | undefined, ext: ExternObjectDecl): boolean {
+  if (t?.kind !== "parser" && t?.kind !== "control") return false;
+  return t.decl.params.some((p) => p.type.resolved?.kind === "extern" && p.type.resolved.decl === ext);
 }

@@ -586,6 +586,12 @@ export class ExprChecker {
       if (typeof v === "bigint" && bitLength(v) > MAX_CONSTANT_BITS) return fail(`constant value too large: more than ${MAX_CONSTANT_BITS} bits`);
       if (v !== undefined) e.constValue = v;
     }
+    // p4c (for bmv2) turns division and modulo by a power of two into shifts and masks, and of
+    // zero into zero, and rejects every other one it cannot evaluate while compiling.
+    if ((op === "/" || op === "%") && e.constValue === undefined && isFixedInt(result) && e.left.constValue !== 0n) {
+      const d = e.right.constValue;
+      if (typeof d !== "bigint" || d <= 0n || (d & (d - 1n)) !== 0n) return fail(`'${op}' could not be evaluated at compile time (only division and modulo by a power of two are computed at run time)`);
+    }
     return result;
   }
 
@@ -929,10 +935,12 @@ export class ExprChecker {
       const at = this.check(arg.value, scope);
       unify(paramTypes[index]!, at, c.typeParams, c.bindings);
     }
-    // A type variable cannot stand for an unsized integer or a table: p4c rejects the call.
+    // A type variable cannot stand for a table; the callee's own type variables cannot stand for
+    // an unsized integer either: p4c rejects the call. (An extern instance's open type argument
+    // may take one, as `register<bit<32>>` with v1model's two-parameter register does here.)
     for (const p of unboundBefore) {
       const b = c.bindings.get(p);
-      if (b === undefined || !NOT_A_TYPE_ARGUMENT.has(b.kind)) continue;
+      if (b === undefined || !NOT_A_TYPE_ARGUMENT.has(b.kind) || (b.kind === "infint" && !paramsForExplicit.includes(p))) continue;
       const at = pairs.find(({ arg, index }) => arg !== undefined && paramTypes[index]!.kind === "typeVar" && (paramTypes[index] as { param: TypeParam }).param === p);
       this.error(at?.arg?.value.loc ?? e.loc, `could not infer a type for parameter '${at !== undefined ? c.params[at.index]!.name : p.name}' (type variable '${p.name}' would be '${typeToString(b)}')`);
       c.bindings.set(p, DONTCARE);

@@ -22,9 +22,11 @@ function collectTypeNames(tokens: P4Token[]): Set<string> {
     if (t.kind !== Tk.Keyword) continue;
     if (TYPE_KEYWORDS.has(t.text)) {
       let j = i + 1;
-      if (t.text === "enum" && tokens[j]?.text === "bit") {
+      if (t.text === "enum" && (tokens[j]?.text === "bit" || tokens[j]?.text === "int")) {
         while (j < tokens.length && tokens[j]!.text !== ">") j++;
         j++;
+      } else if (t.text === "enum" && tokens[j]?.kind === Tk.Ident && tokens[j + 1]?.kind === Tk.Ident) {
+        j++; // `enum Underlying Name {`: the underlying type is a typedef name
       }
       const n = tokens[j];
       const after = tokens[j + 1]?.text;
