@@ -308,7 +308,7 @@ class Checker extends ExprChecker {
     });
     for (const c of tr.cases) {
       const before = this.sink.items.length;
-      this.checkKeysetList(c.keyset, types, s);
+      c.keyset = this.checkKeysetList(c.keyset, types, s);
       // p4c types a select as one expression and reports a mismatching case at the select.
       for (const d of this.sink.items.slice(before)) {
         if (d.severity === "error" && d.message.startsWith("type mismatch in key set")) {
@@ -331,21 +331,36 @@ class Checker extends ExprChecker {
   }
 
   /** Key set against the list of select/key types. */
-  private checkKeysetList(k: Keyset, types: Type[], scope: Scope): void {
+  /** Returns the key set to keep: `{a, b}` written as one expression becomes the tuple `(a, b)`. */
+  private checkKeysetList(given: Keyset, types: Type[], scope: Scope): Keyset {
+    let k = given;
+    if (k.kind === "ExprKeyset" && k.expr.kind === "ListExpr" && k.expr.elements.length === types.length) {
+      const elements: Keyset[] = k.expr.elements.map((e) => ({ kind: "ExprKeyset", loc: e.loc, expr: e }));
+      k = types.length === 1 ? elements[0]! : { kind: "TupleKeyset", loc: k.loc, elements };
+    }
     if (k.kind === "DefaultKeyset" || k.kind === "DontCareKeyset") {
       k.type = types.length === 1 ? types[0]! : { kind: "tuple", elements: types };
-      return;
+      return k;
     }
     if (types.length === 1) {
       this.checkKeyset(k, types[0]!, scope);
-      return;
+      return k;
+    }
+    if (k.kind === "ExprKeyset") {
+      // A value_set of structs matches a select on as many expressions as the struct has fields.
+      const et = this.check(k.expr, scope);
+      if (et.kind === "valueSet" && et.element.kind === "struct" && et.element.decl.fields.length === types.length) {
+        k.type = { kind: "tuple", elements: types };
+        return k;
+      }
     }
     if (k.kind !== "TupleKeyset" || k.elements.length !== types.length) {
       this.error(k.loc, `key set has ${k.kind === "TupleKeyset" ? k.elements.length : 1} component(s), expected ${types.length}`);
-      return;
+      return k;
     }
     k.elements.forEach((e, i) => this.checkKeyset(e, types[i]!, scope));
     k.type = { kind: "tuple", elements: types };
+    return k;
   }
 
   private checkKeyset(k: Keyset, t: Type, scope: Scope): void {
@@ -481,7 +496,7 @@ class Checker extends ExprChecker {
         }
         case "EntriesProperty":
           for (const e of p.entries) {
-            this.checkKeysetList(e.keyset, keyTypes, scope);
+            e.keyset = this.checkKeysetList(e.keyset, keyTypes, scope);
             const decl = this.resolveActionRef(e.action, scope, true);
             if (decl !== undefined && !listed.has(decl)) this.error(e.action.loc, `action '${decl.name}' is not in the table's actions list`);
             if (e.priority !== undefined) e.priority = this.checkAgainst(e.priority, scope, INFINT, "entry priority");
@@ -520,7 +535,10 @@ class Checker extends ExprChecker {
 
   private checkInstantiation(d: Instantiation, scope: Scope): void {
     const t = this.resolveType(d.type, scope);
-    const decl = d.type.kind === "NamedTypeRef" ? d.type.ref : undefined;
+    const named = d.type.kind === "NamedTypeRef" ? d.type.ref : undefined;
+    // `typedef register<bit<8>> R; R(4) r;` instantiates the type the typedef names.
+    const viaTypedef = named?.kind === "TypedefDecl" && (t.kind === "extern" || t.kind === "parser" || t.kind === "control" || t.kind === "package");
+    const decl = viaTypedef ? t.decl : named;
     // The constructor is checked as the call `Type(args)` would be.
     const call: Extract<Expr, { kind: "CallExpr" }> = {
       kind: "CallExpr", loc: d.loc, callee: { kind: "PathExpr", loc: d.type.loc, name: d.type.kind === "NamedTypeRef" ? d.type.name : "?", global: false },
@@ -534,7 +552,7 @@ class Checker extends ExprChecker {
       }
       const ctors = decl.methods.filter((m) => m.isConstructor);
       if (ctors.length === 0) this.error(d.loc, `extern '${decl.name}' has no constructor`);
-      const typeArgs = d.type.kind === "NamedTypeRef" ? d.type.typeArgs.map((a) => this.resolveType(a, scope)) : [];
+      const typeArgs = viaTypedef && t.kind === "extern" ? t.typeArgs : d.type.kind === "NamedTypeRef" ? d.type.typeArgs.map((a) => this.resolveType(a, scope)) : [];
       const typed = this.checkConstructorCall(call, decl, typeArgs, scope, true);
       call.type = typed;
       if (call.target?.kind === "constructor") {

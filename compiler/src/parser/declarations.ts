@@ -208,7 +208,7 @@ const tableProperty: P<TableProperty> = alt_sc(
   apply(seq(opt_sc(sym("const")), word("default_action"), sym("="), actionRef, semi), ([c, t, , action]): TableProperty => ({
     kind: "DefaultActionProperty", loc: loc(c ?? t), isConst: c !== undefined, action,
   })),
-  apply(seq(opt_sc(sym("const")), sym("entries"), sym("="), sym("{"), rep_sc(tableEntry), sym("}")), ([c, t, , , entries]): TableProperty => ({
+  apply(seq(annotations, opt_sc(sym("const")), sym("entries"), sym("="), sym("{"), rep_sc(tableEntry), sym("}")), ([, c, t, , , entries]): TableProperty => ({
     kind: "EntriesProperty", loc: loc(c ?? t), isConst: c !== undefined, entries,
   })),
   apply(seq(annotations, opt_sc(sym("const")), nameTok, sym("="), expr, semi), ([anns, c, n, , value]): TableProperty => ({
