@@ -50,7 +50,19 @@ class Checker extends ExprChecker {
     const byName = new Map<string, TopLevelDecl>();
     const overloads = new Map<string, (ExternFunctionDecl | FunctionDecl | ActionDecl)[]>();
     for (const d of program.decls) this.declareTopLevel(d, byName, overloads);
-    for (const d of program.decls) this.checkTopLevel(d);
+    // As in p4c, a top-level name is visible after its declaration (a parser or control also
+    // inside itself, a function or action not, so neither can recurse).
+    const order = new Map<Declaration, number>(program.decls.map((d, i) => [d as Declaration, i]));
+    let current = 0;
+    this.globals.setVisibility((d) => {
+      const at = order.get(d);
+      return at === undefined || at < current || (at === current && d.kind !== "FunctionDecl" && d.kind !== "ActionDecl");
+    });
+    program.decls.forEach((d, i) => {
+      current = i;
+      this.checkTopLevel(d);
+    });
+    current = program.decls.length;
     const main = byName.get("main");
     if (main?.kind !== "Instantiation") {
       this.error(main?.loc ?? program.loc, main === undefined ? "program has no 'main' package instantiation" : "'main' must be a package instantiation");

@@ -1,0 +1,44 @@
+/**
+ * Our compiler against the real p4c-bm2-ss on p4c's public corpus (p4c-corpus: v1model programs
+ * and error programs with p4c's verdict and first error line). Asserts the agreement the compiler
+ * promises and that no program meets an internal error; per-cause figures are logged
+ * (the full report: `node --import=tsx compiler/test/frontend/corpus/report.ts --list`).
+ */
+import test from "ava";
+import { p4cCorpusCases } from "../../../testbench/src/conformance.ts";
+import { measure } from "./corpus/measure.ts";
+import { formatSummary, summarize, type Pair } from "./corpus/summary.ts";
+
+const cases = p4cCorpusCases();
+
+if (cases.length === 0) {
+  test.skip("p4c-corpus absent: set SLB_CONFORMANCE_DIR to compare verdicts with p4c", () => {});
+} else {
+  const pairs: Pair[] = cases.map((c) => ({ c, m: measure(c) }));
+  const all = summarize(pairs);
+  const heldOut = summarize(pairs.filter((p) => p.m.heldOut));
+
+  test("the corpus lists v1model and error programs with p4c's verdicts", (t) => {
+    t.true(cases.some((c) => c.kind === "v1model" && c.verdict === "accept"));
+    t.true(cases.some((c) => c.kind === "errors" && c.firstErrorLine !== undefined));
+  });
+
+  test("verdicts agree with p4c on at least 98% of the corpus", (t) => {
+    t.log(formatSummary(all, true));
+    t.true(all.verdictsAgree >= 0.98 * all.programs, `${all.verdictsAgree}/${all.programs}`);
+  });
+
+  test("the first error is on p4c's line for at least 90% of the error programs", (t) => {
+    t.true(all.errorLineRight >= 0.9 * all.errorPrograms, `${all.errorLineRight}/${all.errorPrograms}`);
+  });
+
+  test("the same figures hold on the held-out third", (t) => {
+    t.log(formatSummary(heldOut, true));
+    t.true(heldOut.verdictsAgree >= 0.98 * heldOut.programs, `${heldOut.verdictsAgree}/${heldOut.programs}`);
+    t.true(heldOut.errorLineRight >= 0.9 * heldOut.errorPrograms, `${heldOut.errorLineRight}/${heldOut.errorPrograms}`);
+  });
+
+  test("no program meets an internal compiler error", (t) => {
+    t.deepEqual(all.internalErrors, []);
+  });
+}
