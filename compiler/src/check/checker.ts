@@ -14,6 +14,7 @@ import type {
 import type { Diagnostic, DiagnosticSink } from "../diagnostics/diagnostic.ts";
 import { ACCEPT, ExprChecker, REJECT, isOptional, notWritableReason } from "./expressions.ts";
 import { Scope } from "./scope.ts";
+import { v1modelTargetProblems } from "./v1model_rules.ts";
 import { BOOL, DONTCARE, INFINT, VOID, isFixedInt, isInteger, typeEquals, typeToString, underlyingOf } from "./types.ts";
 
 export function checkProgram(program: Program, sink: DiagnosticSink): CheckedProgram | undefined {
@@ -68,7 +69,9 @@ class Checker extends ExprChecker {
       this.error(main?.loc ?? program.loc, main === undefined ? "program has no 'main' package instantiation" : "'main' must be a package instantiation");
       return undefined;
     }
-    return { program, errors: this.errorList, matchKinds: this.matchKinds, main, globals: byName, overloads };
+    const checked: CheckedProgram = { program, errors: this.errorList, matchKinds: this.matchKinds, main, globals: byName, overloads };
+    for (const p of v1modelTargetProblems(checked)) this.error(p.loc, p.message);
+    return checked;
   }
 
   private declareTopLevel(d: TopLevelDecl, byName: Map<string, TopLevelDecl>, overloads: Map<string, (ExternFunctionDecl | FunctionDecl | ActionDecl)[]>): void {
