@@ -29,7 +29,7 @@ export class MacroError extends Error {
  * Most tokens one source line may expand to: macros that use each other twice per level grow
  * exponentially, and a few lines of them would otherwise exhaust time and memory.
  */
-export const MAX_EXPANDED_TOKENS = 100_000;
+export const MAX_EXPANDED_TOKENS = 20_000;
 
 export class MacroTable {
   private readonly defs = new Map<string, MacroDef>();
