@@ -53,3 +53,11 @@ test("option parsing rejects unknown options and missing values", (t) => {
   t.throws(() => parseArgs(["--port"], { values: ["port"] }), { instanceOf: UsageError, message: "option --port needs a value" });
   t.throws(() => parseArgs(["--verbose=1"], { flags: ["verbose"] }), { instanceOf: UsageError });
 });
+
+test("an unexpected failure inside a command ends as one error line and exit code 1, not a stack trace", async (t) => {
+  const error = await t.throwsAsync(run(process.execPath, [bin, "status", "--admin", "127.0.0.1:1"], { env: { ...process.env, SLB_DEBUG: "" } }));
+  const { code, stderr } = error as unknown as { code: number; stderr: string };
+  t.is(code, 1);
+  t.regex(stderr, /^slb status: cannot reach the controller at 127\.0\.0\.1:1/m);
+  t.notRegex(stderr, /^\s+at /m);
+});

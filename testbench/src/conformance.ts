@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { packageRoot } from "../../bmv2/src/package_root.ts";
 
 /**
  * Where the ground truth of the real p4c / bmv2 lives. It is not part of this repository
@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
  * workplace's fixed location.
  */
 export function conformanceDir(): string | undefined {
-  const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+  const repoRoot = packageRoot(import.meta.url);
   const candidates = [
     process.env["SLB_CONFORMANCE_DIR"],
     join(repoRoot, "../shared/conformance"),

@@ -12,14 +12,14 @@
  * Outgoing messages may use numbers/strings/bigints for 64-bit fields and
  * Uint8Array for bytes; protobufjs accepts all of them.
  */
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import protobuf from "protobufjs";
+import { packageRoot } from "../package_root.ts";
 
 /** Absolute path of the proto/ include directory. */
-export const PROTO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../../proto");
+export const PROTO_DIR = join(packageRoot(import.meta.url), "proto");
 
 /** The files that make up the P4Runtime API (imports are pulled in from PROTO_DIR). */
 export const P4RUNTIME_PROTO_FILES: readonly string[] = ["p4/v1/p4runtime.proto", "google/rpc/code.proto"];

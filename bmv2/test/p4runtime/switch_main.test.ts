@@ -108,7 +108,6 @@ test("slb switch: usage errors", async (t) => {
   await t.throwsAsync(switchCommand.run(["--bogus"]), { instanceOf: UsageError });
   await t.throwsAsync(switchCommand.run(["extra"]), { instanceOf: UsageError });
   t.regex(switchCommand.help, /--grpc-addr/);
-  t.is(switchCommand.name, "switch");
 });
 
 test("simple_switch_grpc command line", (t) => {

@@ -9,15 +9,15 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { SrcLoc } from "../ast/nodes.ts";
 import type { DiagnosticSink } from "../diagnostics/diagnostic.ts";
 import { evaluateIfExpr, IfExprError } from "./if_expr.ts";
 import { MacroError, MacroTable, parseDefine, type ExpandedToken } from "./macros.ts";
 import { tokenizeLine, type PpToken } from "./pp_tokens.ts";
 import { SourceMap, type ColumnSegment } from "./source_map.ts";
+import { packageRoot } from "../../../bmv2/src/package_root.ts";
 
-export const BUNDLED_INCLUDE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../p4include");
+export const BUNDLED_INCLUDE_DIR = join(packageRoot(import.meta.url), "compiler/p4include");
 
 export interface PreprocessOptions {
   includeDirs?: string[];

@@ -1,8 +1,5 @@
-/** One `slb` subcommand. Each lives in its own module under commands/ and is listed in main.ts. */
+/** One `slb` subcommand. Each lives in its own module under commands/; main.ts lists it with its one-line summary. */
 export interface Command {
-  readonly name: string;
-  /** One line for `slb --help`. */
-  readonly summary: string;
   /** Full text for `slb <name> --help`: usage, options, an example. */
   readonly help: string;
   /** Returns the process exit code. */

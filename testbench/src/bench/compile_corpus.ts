@@ -7,8 +7,10 @@ import { runFrontend } from "../../../compiler/src/frontend.ts";
 import { v1modelCases } from "../conformance.ts";
 import { percentile } from "../system/metrics.ts";
 import { type BenchOutcome, measured, na } from "./report.ts";
+import { join } from "node:path";
+import { packageRoot } from "../../../bmv2/src/package_root.ts";
 
-const TNA_PROGRAM = new URL("../../../p4/tna/session_lb.p4", import.meta.url).pathname;
+const TNA_PROGRAM = join(packageRoot(import.meta.url), "p4/tna/session_lb.p4");
 
 function medianMs(runs: number, work: () => void): number {
   const times: number[] = [];

@@ -5,10 +5,11 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { packageRoot } from "../../../bmv2/src/package_root.ts";
 
-export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-export const SLB_BIN = fileURLToPath(new URL("../../../bin/slb.js", import.meta.url));
+export const REPO_ROOT = packageRoot(import.meta.url);
+export const SLB_BIN = join(REPO_ROOT, "bin/slb.js");
 
 export class HostProcess {
   readonly pid: number;

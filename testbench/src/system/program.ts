@@ -3,13 +3,14 @@
  * P4Info for the controller. Compiling is the slowest step of bringing a system up, and every
  * scenario of a run uses the same program, so the result is shared.
  */
-import { fileURLToPath } from "node:url";
 import { compileFile } from "../../../compiler/src/index.ts";
 import { formatDiagnosticHeadline } from "../../../compiler/src/diagnostics/format.ts";
 import { type Pipeline, makePipeline } from "../../../runtime/src/controller/pipeline.ts";
 import { parseP4Info } from "../../../runtime/src/p4rt/p4info.ts";
+import { join } from "node:path";
+import { packageRoot } from "../../../bmv2/src/package_root.ts";
 
-export const LB_PROGRAM = fileURLToPath(new URL("../../../p4/v1model/session_lb.p4", import.meta.url));
+export const LB_PROGRAM = join(packageRoot(import.meta.url), "p4/v1model/session_lb.p4");
 
 export interface CompiledProgram {
   readonly bmv2Json: string;

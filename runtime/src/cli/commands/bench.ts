@@ -3,8 +3,6 @@ import { benchMain } from "../../../../testbench/src/bench/main.ts";
 import { BENCHMARKS } from "../../../../testbench/src/bench/suite.ts";
 
 export const benchCommand: Command = {
-  name: "bench",
-  summary: "run the benchmarks: table on stdout, JSON in .bench/results.json",
   help: [
     "usage: slb bench [--only name,name] [--out file.json]",
     "",

@@ -11,8 +11,6 @@ import { type SessionId, decodeCookie } from "../../wire/session_header.ts";
 const DEFAULT_GATEWAY_MAC = "02:00:00:00:00:fe";
 
 export const clientCommand: Command = {
-  name: "client",
-  summary: "send session requests to the VIP (with a cookie jar)",
   help: [
     "usage: slb client --vip IP:PORT [--session new|ID] [options] REQUEST...",
     "",

@@ -14,9 +14,9 @@ options:
   -I <dir>                  add an #include search directory (repeatable)
   -D NAME[=VALUE]           define a preprocessor macro (repeatable)
   --compiler builtin|p4c|auto
-                            builtin: our compiler; p4c: the real p4c-bm2-ss / bf-p4c found on
-                            PATH (or given by --compiler-path); auto (default): p4c when
-                            installed, else builtin
+                            builtin (default for v1model): our compiler; p4c (default for tna):
+                            the real p4c-bm2-ss / bf-p4c found on PATH (or given by
+                            --compiler-path); auto: p4c when installed, else builtin
   --compiler-path <file>    the real compiler executable
   --arch v1model|tna        v1model (bmv2, default) or tna (Tofino, real compiler only)
 
@@ -31,13 +31,14 @@ interface CompileArgs {
   p4info: string | null;
   includeDirs: string[];
   defines: Record<string, string>;
-  compiler: CompilerChoice | "auto";
+  /** Undefined: the architecture's default (ours for v1model; only the real compiler builds TNA). */
+  compiler: CompilerChoice | "auto" | undefined;
   compilerPath: string | undefined;
   arch: "v1model" | "tna";
 }
 
 function parseCompileArgs(args: readonly string[]): CompileArgs {
-  const parsed: CompileArgs = { file: "", output: null, p4info: null, includeDirs: [], defines: {}, compiler: "auto", compilerPath: undefined, arch: "v1model" };
+  const parsed: CompileArgs = { file: "", output: null, p4info: null, includeDirs: [], defines: {}, compiler: undefined, compilerPath: undefined, arch: "v1model" };
   const files: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -94,15 +95,17 @@ function parseCompileArgs(args: readonly string[]): CompileArgs {
 }
 
 export const compileCommand: Command = {
-  name: "compile",
-  summary: "compile a P4 program to BMv2 JSON and P4Info (builtin compiler or the real p4c)",
   help,
   async run(args) {
     const a = parseCompileArgs(args);
     const target = a.arch === "tna" ? "tofino" : "bmv2";
-    // TNA needs the Tofino compiler: with auto it is asked for even when absent, so the error says so.
+    // TNA needs the Tofino compiler: it is asked for even when absent, so the error says so.
     const compiler: CompilerChoice =
-      a.compiler === "auto" ? (target === "tofino" || realCompilerAvailable(target, a.compilerPath) ? "p4c" : "builtin") : a.compiler;
+      a.compiler === undefined
+        ? target === "tofino" ? "p4c" : "builtin"
+        : a.compiler === "auto"
+          ? target === "tofino" || realCompilerAvailable(target, a.compilerPath) ? "p4c" : "builtin"
+          : a.compiler;
     const result: CompileResult = compileFileWith(compiler, a.file, {
       includeDirs: a.includeDirs,
       defines: a.defines,

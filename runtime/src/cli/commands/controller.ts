@@ -3,8 +3,6 @@ import { loadTopology } from "../../controller/config.ts";
 import { runController } from "../../controller/run.ts";
 
 export const controllerCommand: Command = {
-  name: "controller",
-  summary: "run the P4Runtime controller for a topology (health checks, failover, admin API)",
   help: [
     "usage: slb controller --config TOPO.json [--election-id N] [--admin HOST:PORT] [--connect-timeout MS]",
     "",

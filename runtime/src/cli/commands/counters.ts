@@ -3,8 +3,6 @@ import { adminCall, DEFAULT_ADMIN_ADDRESS } from "../../controller/admin_client.
 import type { CountersSnapshot } from "../../controller/controller.ts";
 
 export const countersCommand: Command = {
-  name: "counters",
-  summary: "show the switch's per-server and drop counters",
   help: [
     "usage: slb counters [--admin HOST:PORT] [--json]",
     "",

@@ -6,8 +6,6 @@ import { namespaceScenarioUnavailable, runNamespaceScenario } from "../../../../
 import { startEmbeddedSystem } from "../../../../testbench/src/system/orchestrator.ts";
 
 export const demoCommand: Command = {
-  name: "demo",
-  summary: "run the whole system under load, kill a primary, bring it back, drain a server, show it live",
   help: [
     "usage: slb demo [--servers 4] [--duration 30] [--net embedded|namespaces] [--target model|bmv2] [--real] [--plot out.svg]",
     "",

@@ -3,8 +3,6 @@ import { adminCall, DEFAULT_ADMIN_ADDRESS } from "../../controller/admin_client.
 import type { ServerStatus } from "../../controller/controller.ts";
 
 export const drainCommand: Command = {
-  name: "drain",
-  summary: "drain a server (no new sessions; its sessions move on their next request)",
   help: [
     "usage: slb drain ID [--undo] [--admin HOST:PORT]",
     "",

@@ -10,8 +10,6 @@ function format(e: Record<string, unknown>): string {
 }
 
 export const eventsCommand: Command = {
-  name: "events",
-  summary: "show (and with --follow, watch) the controller's event log",
   help: [
     "usage: slb events [--follow] [--limit N] [--json] [--admin HOST:PORT]",
     "",

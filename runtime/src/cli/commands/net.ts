@@ -55,8 +55,6 @@ function loadTopology(path: string): NetTopology {
 }
 
 export const netCommand: Command = {
-  name: "net",
-  summary: "create / remove / enter network-namespace hosts wired to switch ports",
   help,
   async run(args) {
     try {

@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { namespaceScenarioUnavailable, runNamespaceScenario } from "../../../../testbench/src/realnet/scenario.ts";
 import { type Command, UsageError, optionInt, optionString, parseArgs } from "../command.ts";
 import { type Scenario, ScenarioError, parseScenario } from "../../../../testbench/src/scenario/format.ts";
@@ -9,8 +8,9 @@ import { randomScenario } from "../../../../testbench/src/scenario/random.ts";
 import { formatResult, runScenario } from "../../../../testbench/src/scenario/runner.ts";
 import { renderTimelineSvg } from "../../../../testbench/src/plot/svg.ts";
 import { startEmbeddedSystem } from "../../../../testbench/src/system/orchestrator.ts";
+import { packageRoot } from "../../../../bmv2/src/package_root.ts";
 
-const SCENARIO_DIR = fileURLToPath(new URL("../../../../testbench/scenarios/", import.meta.url));
+const SCENARIO_DIR = join(packageRoot(import.meta.url), "testbench/scenarios");
 
 function loadScenarios(positional: readonly string[], all: boolean): Scenario[] {
   const files = all ? readdirSync(SCENARIO_DIR).filter((f) => f.endsWith(".json")).sort().map((f) => join(SCENARIO_DIR, f)) : [...positional];
@@ -27,8 +27,6 @@ function loadScenarios(positional: readonly string[], all: boolean): Scenario[] 
 }
 
 export const scenarioCommand: Command = {
-  name: "scenario",
-  summary: "run a failure scenario on the whole system and check its invariants",
   help: [
     "usage: slb scenario <file|name>... [--seed N] [--short] [--plot out.svg] [--net namespaces [--target model|bmv2]]",
     "       slb scenario --all [--short]",

@@ -19,8 +19,6 @@ function parseMembers(text: string): MemberServer[] {
 }
 
 export const serverCommand: Command = {
-  name: "server",
-  summary: "run a session server (replicated session store behind the VIP)",
   help: [
     "usage: slb server --id N [options]",
     "",

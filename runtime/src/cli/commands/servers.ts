@@ -19,8 +19,6 @@ function table(rows: readonly ServerStatus[]): string {
 }
 
 export const serversCommand: Command = {
-  name: "servers",
-  summary: "list, add or remove session servers of a running controller",
   help: [
     "usage: slb servers [list] [--json]",
     "       slb servers add --id N --ip A.B.C.D --mac MAC --switch-port P --mgmt HOST:PORT [--data-port N] [--peer-port N]",

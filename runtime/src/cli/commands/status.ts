@@ -4,8 +4,6 @@ import { adminCall, DEFAULT_ADMIN_ADDRESS } from "../../controller/admin_client.
 import type { ControllerStatus } from "../../controller/controller.ts";
 
 export const statusCommand: Command = {
-  name: "status",
-  summary: "show the controller's role, the switch and the server pool",
   help: [
     "usage: slb status [--admin HOST:PORT] [--json]",
     "",

@@ -28,8 +28,6 @@ example:
   slb switch --grpc-addr 127.0.0.1:9559 --device-id 1 --ports 8 --wire-base-port 20000 --cpu-port 255`;
 
 export const switchCommand: Command = {
-  name: "switch",
-  summary: "run the switch model with its P4Runtime server and UDP wires",
   help,
   async run(args) {
     const parsed = parseArgs(args, { values: ["grpc-addr", "device-id", "ports", "wire-base-port", "peer-base-port", "cpu-port", "json", "p4info", "tls-cert", "tls-key"] });

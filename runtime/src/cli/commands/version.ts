@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "../command.ts";
+import { join } from "node:path";
+import { packageRoot } from "../../../../bmv2/src/package_root.ts";
 
 export const versionCommand: Command = {
-  name: "version",
-  summary: "print the version of slb",
   help: "usage: slb version\n\nPrints the package version.",
   async run() {
-    const pkg = JSON.parse(readFileSync(new URL("../../../../package.json", import.meta.url), "utf8")) as { version: string };
+    const pkg = JSON.parse(readFileSync(join(packageRoot(import.meta.url), "package.json"), "utf8")) as { version: string };
     console.log(`slb ${pkg.version}`);
     return 0;
   },
