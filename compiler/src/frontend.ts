@@ -24,7 +24,7 @@ import { checkProgram } from "./check/checker.ts";
 import { DiagnosticSink, crashMessage, type Diagnostic } from "./diagnostics/diagnostic.ts";
 import { formatDiagnostics } from "./diagnostics/format.ts";
 import { parseProgram } from "./parser/parse.ts";
-import { preprocess, preprocessText, type PreprocessOptions, type PreprocessResult } from "./preprocess/preprocess.ts";
+import { BUNDLED_INCLUDE_DIR, preprocess, preprocessText, type PreprocessOptions, type PreprocessResult } from "./preprocess/preprocess.ts";
 
 export type { CheckedProgram } from "./ast/nodes.ts";
 export type { Diagnostic } from "./diagnostics/diagnostic.ts";
@@ -84,7 +84,7 @@ function finish(pp: PreprocessResult, sink: DiagnosticSink): FrontendResult {
   try {
     const ast = parseProgram(pp.text, pp.map, sink);
     if (ast === undefined || sink.errorCount > 0) return result();
-    const checked = checkProgram(ast, sink);
+    const checked = checkProgram(ast, sink, (file) => file.startsWith(BUNDLED_INCLUDE_DIR));
     return sink.errorCount > 0 ? result() : result(checked);
   } catch (err) {
     // A bug in the front end must still come out as a diagnostic, not a stack trace.

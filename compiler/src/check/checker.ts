@@ -14,21 +14,34 @@ import type {
 import type { Diagnostic, DiagnosticSink } from "../diagnostics/diagnostic.ts";
 import { ACCEPT, ExprChecker, REJECT, isOptional, notWritableReason } from "./expressions.ts";
 import { Scope } from "./scope.ts";
+import { unusedWarnings } from "./unused.ts";
 import { v1modelTargetProblems } from "./v1model_rules.ts";
 import { BOOL, DONTCARE, INFINT, VOID, isFixedInt, isInteger, typeEquals, typeToString, underlyingOf } from "./types.ts";
 
-export function checkProgram(program: Program, sink: DiagnosticSink): CheckedProgram | undefined {
+/**
+ * Checks the program and reports in p4c's pass order, so that the first message is where
+ * p4c's is: name resolution (undeclared names, shadowing) first, then type checking; when
+ * those found no error, the unused-declaration warnings; then what p4c finds in later passes
+ * (run-time division, the bmv2 target's restrictions).
+ */
+export function checkProgram(program: Program, sink: DiagnosticSink, isLibraryFile: (file: string) => boolean = () => false): CheckedProgram | undefined {
   const before = sink.items.length;
-  const checked = new Checker(sink).run(program);
-  // p4c resolves every name of the program before it checks any type, so its undeclared-name
-  // errors come first; reporting in the same order puts our first error where p4c's is.
-  const mine = sink.items.splice(before);
-  sink.items.push(...mine.filter(isNameResolutionError), ...mine.filter((d) => !isNameResolutionError(d)));
+  const checker = new Checker(sink);
+  const checked = checker.run(program);
+  const mine = sink.items.splice(before).filter((d) => !(d.severity === "warning" && isLibraryFile(d.loc.file)));
+  sink.items.push(...mine.filter(isNameResolution), ...mine.filter((d) => !isNameResolution(d)));
+  if (checked === undefined) return undefined;
+  if (sink.errorCount === 0) for (const w of unusedWarnings(checked, isLibraryFile)) sink.warning(w.loc, w.message);
+  for (const e of [...checker.lateErrors, ...v1modelTargetProblems(checked)]) sink.error(e.loc, e.message);
+  const pkg = checked.main.type.resolved;
+  if (pkg?.kind === "package" && pkg.decl.name !== "V1Switch" && !isLibraryFile(pkg.decl.loc.file)) {
+    sink.warning(pkg.decl.loc, `${pkg.decl.name}: the main package should be called V1Switch; are you using the wrong architecture?`);
+  }
   return checked;
 }
 
-function isNameResolutionError(d: Diagnostic): boolean {
-  return d.severity === "error" && /^undeclared /.test(d.message);
+function isNameResolution(d: Diagnostic): boolean {
+  return d.severity === "error" ? /^undeclared /.test(d.message) : / shadows /.test(d.message);
 }
 
 /** What the statements being checked belong to (for return/exit rules). */
@@ -69,9 +82,7 @@ class Checker extends ExprChecker {
       this.error(main?.loc ?? program.loc, main === undefined ? "program has no 'main' package instantiation" : "'main' must be a package instantiation");
       return undefined;
     }
-    const checked: CheckedProgram = { program, errors: this.errorList, matchKinds: this.matchKinds, main, globals: byName, overloads };
-    for (const p of v1modelTargetProblems(checked)) this.error(p.loc, p.message);
-    return checked;
+    return { program, errors: this.errorList, matchKinds: this.matchKinds, main, globals: byName, overloads };
   }
 
   private declareTopLevel(d: TopLevelDecl, byName: Map<string, TopLevelDecl>, overloads: Map<string, (ExternFunctionDecl | FunctionDecl | ActionDecl)[]>): void {
@@ -110,13 +121,15 @@ class Checker extends ExprChecker {
     return s;
   }
 
-  private declareParams(scope: Scope, params: Param[]): void {
+  /** `hasBody`: the parameters of a declaration with a body, where p4c warns about shadowing. */
+  private declareParams(scope: Scope, params: Param[], hasBody = true): void {
     for (const p of params) {
       const t = this.resolveType(p.type, scope);
       const problem = paramTypeProblem(p, t);
       if (problem !== undefined) this.error(p.loc, `'${p.name}': ${problem}`);
       if (p.defaultValue !== undefined) p.defaultValue = this.checkAgainst(p.defaultValue, scope, p.type.resolved ?? DONTCARE, `default value of '${p.name}'`);
       if (scope.own(p.name) !== undefined) this.error(p.loc, `duplicate parameter '${p.name}'`);
+      else if (hasBody) this.warnShadowing(scope, p.name, p.loc);
       scope.declare(p.name, p);
     }
   }
@@ -168,7 +181,7 @@ class Checker extends ExprChecker {
       case "ExternFunctionDecl": {
         const s = this.typeParamScope(g, d.typeParams);
         this.resolveType(d.returnType, s);
-        this.declareParams(s.child(), d.params);
+        this.declareParams(s.child(), d.params, false);
         return;
       }
       case "ExternObjectDecl":
@@ -176,7 +189,7 @@ class Checker extends ExprChecker {
           const s = this.methodScope(d, m);
           if (m.returnType !== undefined) this.resolveType(m.returnType, s);
           if (m.isConstructor && m.name !== d.name) this.error(m.loc, `method '${m.name}' needs a return type`);
-          this.declareParams(s.child(), m.params);
+          this.declareParams(s.child(), m.params, false);
         }
         return;
       case "FunctionDecl":
@@ -188,7 +201,7 @@ class Checker extends ExprChecker {
       case "ParserTypeDecl":
       case "ControlTypeDecl":
       case "PackageTypeDecl":
-        this.declareParams(this.typeParamScope(g, d.typeParams), d.params);
+        this.declareParams(this.typeParamScope(g, d.typeParams), d.params, false);
         return;
       case "ParserDecl":
         this.checkParser(d);
@@ -443,12 +456,31 @@ class Checker extends ExprChecker {
     this.checkInstantiation(inst, scope);
   }
 
+  /** p4c warns when a declaration hides one of an enclosing scope (a parameter: see below). */
+  private warnShadowing(scope: Scope, name: string, loc: SrcLoc): void {
+    if (scope.own(name) !== undefined) return;
+    const outer = scope.parent?.lookup(name)?.[0];
+    if (outer === undefined || outer.kind === "BuiltinDecl" || outer.kind === "DeclaredId") return;
+    if (this.shadowingReported) {
+      this.shadowingReported = false;
+      return;
+    }
+    this.sink.warning(loc, `'${name}' shadows '${name}'`);
+  }
+
+  /** Set when the declaration being made was already reported as hiding a parameter. */
+  private shadowingReported = false;
+
   /** p4c makes a statement-level declaration that hides a parameter an error (elsewhere shadowing only warns). */
   private noParameterShadowing(scope: Scope, name: string, loc: SrcLoc): void {
-    if (scope.own(name) === undefined && scope.lookup(name)?.[0]?.kind === "Param") this.error(loc, `declaration of '${name}' shadows a parameter '${name}'`);
+    if (scope.own(name) === undefined && scope.lookup(name)?.[0]?.kind === "Param") {
+      this.error(loc, `declaration of '${name}' shadows a parameter '${name}'`);
+      this.shadowingReported = true;
+    }
   }
 
   private declareLocal(scope: Scope, name: string, d: Declaration): void {
+    this.warnShadowing(scope, name, d.loc);
     const own = scope.own(name);
     if (own !== undefined && own.some((x) => x.kind !== "Param" || d.kind === "Param")) {
       this.error(d.loc, `'${name}' is already declared in this scope`);

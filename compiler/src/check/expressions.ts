@@ -49,6 +49,13 @@ export class ExprChecker {
     this.sink.error(loc, message);
   }
 
+  /** Errors p4c finds only after its front end (so after its unused-declaration warnings). */
+  readonly lateErrors: { loc: SrcLoc; message: string }[] = [];
+
+  protected lateError(loc: SrcLoc, message: string): void {
+    this.lateErrors.push({ loc, message });
+  }
+
   // -------------------------------------------------------------------------------------------
   // Types
 
@@ -590,7 +597,7 @@ export class ExprChecker {
     // zero into zero, and rejects every other one it cannot evaluate while compiling.
     if ((op === "/" || op === "%") && e.constValue === undefined && isFixedInt(result) && e.left.constValue !== 0n) {
       const d = e.right.constValue;
-      if (typeof d !== "bigint" || d <= 0n || (d & (d - 1n)) !== 0n) return fail(`'${op}' could not be evaluated at compile time (only division and modulo by a power of two are computed at run time)`);
+      if (typeof d !== "bigint" || d <= 0n || (d & (d - 1n)) !== 0n) this.lateError(e.loc, `'${op}' could not be evaluated at compile time (only division and modulo by a power of two are computed at run time)`);
     }
     return result;
   }
