@@ -127,7 +127,10 @@ class Checker extends ExprChecker {
       const t = this.resolveType(p.type, scope);
       const problem = paramTypeProblem(p, t);
       if (problem !== undefined) this.error(p.loc, `'${p.name}': ${problem}`);
-      if (p.defaultValue !== undefined) p.defaultValue = this.checkAgainst(p.defaultValue, scope, p.type.resolved ?? DONTCARE, `default value of '${p.name}'`);
+      if (p.defaultValue !== undefined) {
+        p.defaultValue = this.checkAgainst(p.defaultValue, scope, p.type.resolved ?? DONTCARE, `default value of '${p.name}'`);
+        if (p.defaultValue.constValue === undefined && (isInteger(t) || t.kind === "bool")) this.error(p.defaultValue.loc, `default value of '${p.name}' must be a compile-time constant`);
+      }
       if (scope.own(p.name) !== undefined) this.error(p.loc, `duplicate parameter '${p.name}'`);
       else if (hasBody) this.warnShadowing(scope, p.name, p.loc);
       scope.declare(p.name, p);
@@ -273,7 +276,7 @@ class Checker extends ExprChecker {
     this.declareParams(s, d.params);
     for (const p of d.params) {
       const t = p.type.resolved;
-      if (t !== undefined && (t.kind === "extern" || t.kind === "parser" || t.kind === "control" || t.kind === "package")) {
+      if (t !== undefined && (t.kind === "extern" || t.kind === "parser" || t.kind === "control" || t.kind === "package" || t.kind === "infint")) {
         this.error(p.loc, `'${p.name}': action parameters cannot have type '${typeToString(t)}'`);
       }
     }
@@ -285,7 +288,11 @@ class Checker extends ExprChecker {
     this.checkBlock(d.body, s, { kind: "action", returnType: VOID });
   }
 
+  /** The parser or control whose body is being checked. */
+  private enclosingBlock: ParserDecl | ControlDecl | undefined;
+
   private checkParser(d: ParserDecl): void {
+    this.enclosingBlock = d;
     const s = this.typeParamScope(this.globals, d.typeParams);
     this.declareParams(s, d.params);
     this.declareParams(s, d.ctorParams);
@@ -433,6 +440,7 @@ class Checker extends ExprChecker {
   }
 
   private checkControl(d: ControlDecl): void {
+    this.enclosingBlock = d;
     const s = this.typeParamScope(this.globals, d.typeParams);
     this.declareParams(s, d.params);
     this.declareParams(s, d.ctorParams);
@@ -611,6 +619,10 @@ class Checker extends ExprChecker {
         }
       }
       this.checkAbstractMethods(d, decl, scope);
+      return;
+    }
+    if ((decl?.kind === "ParserDecl" || decl?.kind === "ControlDecl") && decl === this.enclosingBlock) {
+      this.error(d.loc, `self-referencing types are not supported: '${decl.name}' within ${decl.kind === "ParserDecl" ? "parser" : "control"} '${decl.name}'`);
       return;
     }
     if (decl?.kind === "ParserDecl" || decl?.kind === "ControlDecl") {

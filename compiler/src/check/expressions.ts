@@ -229,7 +229,9 @@ export class ExprChecker {
 
   /** Whether `from` converts implicitly to `to`; retypes literals/lists in `e` when it does. */
   private assignable(e: Expr, from: Type, to: Type): boolean {
-    if (to.kind === "dontcare" || from.kind === "dontcare" || to.kind === "typeVar" || from.kind === "typeVar") return true;
+    if (to.kind === "dontcare" || from.kind === "dontcare" || to.kind === "typeVar") return true;
+    // A value of a type parameter of the enclosing generic declaration is of an unknown type.
+    if (from.kind === "typeVar") return false;
     if (typeEquals(from, to)) return true;
     if (from.kind === "infint" && isFixedInt(to)) {
       this.retypeConstant(e, to);
@@ -474,6 +476,7 @@ export class ExprChecker {
     if (t.kind === "stack") {
       if (e.member === "next" || e.member === "last") return t.element;
       if (e.member === "lastIndex" || e.member === "size" || e.member === "nextIndex") {
+        if (e.member !== "size" && this.callSite !== "parser") this.error(e.loc, `'${e.member}' of a header stack can only be used in a parser`);
         if (e.member === "size") e.constValue = BigInt(t.size);
         return bit(32);
       }
@@ -613,7 +616,7 @@ export class ExprChecker {
     const t = underlyingOf(to);
     const ok =
       typeEquals(from, to) || from.kind === "dontcare" || to.kind === "dontcare" ||
-      (isInteger(f) && isFixedInt(t)) ||
+      (isInteger(f) && isFixedInt(t) && (to.kind !== "newtype" || from.kind === "infint" || typeEquals(f, t)) && (from.kind !== "newtype" || typeEquals(f, t) || isFixedInt(to))) ||
       (f.kind === "bool" && t.kind === "bit" && t.width === 1) ||
       (t.kind === "bool" && ((f.kind === "bit" && f.width === 1) || f.kind === "infint")) ||
       (typeEquals(f, t) && (from.kind === "newtype" || to.kind === "newtype" || from.kind === "serenum" || to.kind === "serenum")) ||

@@ -16,6 +16,7 @@ export interface Measurement {
    * takes its line from), when we rejected.
    */
   readonly firstErrorLine?: number;
+  /** Our first error's message (what made us reject). */
   readonly firstError?: string;
   readonly internalError: boolean;
   readonly ms: number;
@@ -38,7 +39,7 @@ export function measure(c: P4cCorpusCase): Measurement {
     kind: c.kind,
     expected: c.verdict,
     actual: result.ok ? "accept" : "reject",
-    ...(first && !result.ok ? { firstErrorLine: first.loc.line, firstError: first.message.split("\n")[0]! } : {}),
+    ...(first && !result.ok ? { firstErrorLine: first.loc.line, firstError: (errors[0] ?? first).message.split("\n")[0]! } : {}),
     internalError: errors.some((d) => isInternal(d.message)),
     ms,
     heldOut: isHeldOut(c.name),
