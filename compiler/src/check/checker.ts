@@ -12,7 +12,7 @@ import type {
   ParserState, Expr, Declaration,
 } from "../ast/nodes.ts";
 import type { Diagnostic, DiagnosticSink } from "../diagnostics/diagnostic.ts";
-import { ACCEPT, ExprChecker, REJECT, isOptional, notWritableReason } from "./expressions.ts";
+import { ACCEPT, ExprChecker, REJECT, isCompileTimeKnown, isOptional, notWritableReason } from "./expressions.ts";
 import { Scope } from "./scope.ts";
 import { unusedWarnings } from "./unused.ts";
 import { v1modelTargetProblems } from "./v1model_rules.ts";
@@ -540,13 +540,7 @@ class Checker extends ExprChecker {
           if (decl !== undefined && seen.has("actions") && !listed.has(decl)) {
             this.error(p.action.loc, `default action '${decl.name}' is not in the table's actions list`);
           }
-          const inList = decl !== undefined ? listed.get(decl) : undefined;
-          (inList?.args ?? []).forEach((bound, i) => {
-            const given = p.action.args?.[i];
-            if (given !== undefined && !sameExpression(given.value, bound.value)) {
-              this.error(given.value.loc, `argument ${i + 1} of default action '${decl!.name}' does not match the one bound in the actions list`);
-            }
-          });
+          if (decl !== undefined) this.matchListedArgs(p.action, decl, listed);
           break;
         }
         case "EntriesProperty":
@@ -554,6 +548,7 @@ class Checker extends ExprChecker {
             e.keyset = this.checkKeysetList(e.keyset, keyTypes, scope);
             const decl = this.resolveActionRef(e.action, scope, true);
             if (decl !== undefined && !listed.has(decl)) this.error(e.action.loc, `action '${decl.name}' is not in the table's actions list`);
+            if (decl !== undefined) this.matchListedArgs(e.action, decl, listed);
             if (e.priority !== undefined) e.priority = this.checkAgainst(e.priority, scope, INFINT, "entry priority");
           }
           break;
@@ -564,6 +559,24 @@ class Checker extends ExprChecker {
       }
     }
     if (!seen.has("actions")) this.error(t.loc, `table '${t.name}' has no actions property`);
+  }
+
+  /**
+   * A default action or entry repeats the arguments the actions list binds to the action's
+   * directional parameters, and gives compile-time constants for the others (the control plane's).
+   */
+  private matchListedArgs(a: ActionRef, decl: ActionDecl, listed: ReadonlyMap<ActionDecl, ActionRef>): void {
+    (listed.get(decl)?.args ?? []).forEach((bound, i) => {
+      const given = a.args?.[i];
+      if (given !== undefined && !sameExpression(given.value, bound.value)) {
+        this.error(given.value.loc, `argument ${i + 1} of action '${decl.name}' does not match the one bound in the actions list`);
+      }
+    });
+    for (const b of a.boundArgs ?? []) {
+      if (b.param.direction === "none" && b.value !== undefined && !isCompileTimeKnown(b.value)) {
+        this.error(b.value.loc, `argument for '${b.param.name}' of action '${decl.name}' must be a compile-time constant`);
+      }
+    }
   }
 
   private resolveActionRef(a: ActionRef, scope: Scope, allArgs: boolean): ActionDecl | undefined {
@@ -909,7 +922,7 @@ function paramTypeProblem(p: Param, t: Type): string | undefined {
   if (p.direction !== "none" && (t.kind === "extern" || t.kind === "parser" || t.kind === "control" || t.kind === "package")) {
     return `a parameter of type '${typeToString(t)}' cannot have a direction`;
   }
-  if (p.direction !== "none" && t.kind === "infint") return "parameters of type int must be directionless";
+  if (p.direction !== "none" && (t.kind === "infint" || t.kind === "string")) return `parameters of type ${t.kind === "infint" ? "int" : "string"} must be directionless`;
   // A parser or control declaration is one implementation, not an interface a parameter can name.
   if ((t.kind === "parser" || t.kind === "control") && (t.decl.kind === "ParserDecl" || t.decl.kind === "ControlDecl")) {
     return `a parameter cannot have type '${t.kind} ${t.decl.name}' (use its type declaration)`;

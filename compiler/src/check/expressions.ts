@@ -522,6 +522,7 @@ export class ExprChecker {
       this.error(e.loc, msg);
       return DONTCARE;
     };
+    if ((op === "==" || op === "!=") && (lt.kind === "applyResult" || rt.kind === "applyResult")) return fail("table application results cannot be compared");
     if (lt.kind === "dontcare" || rt.kind === "dontcare") return op === "==" || op === "!=" || op === "<" || op === ">" || op === "<=" || op === ">=" || op === "&&" || op === "||" ? BOOL : DONTCARE;
     let result: Type;
     let operandType: Type = lt;
