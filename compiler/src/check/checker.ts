@@ -498,6 +498,7 @@ class Checker extends ExprChecker {
 
   private checkTable(t: TableDecl, scope: Scope): void {
     let keyTypes: Type[] = [];
+    let matchKinds: string[] = [];
     const listed = new Map<ActionDecl, ActionRef>();
     const seen = new Set<string>();
     for (const p of t.properties) {
@@ -506,6 +507,7 @@ class Checker extends ExprChecker {
       seen.add(name);
       switch (p.kind) {
         case "KeyProperty":
+          matchKinds = p.elements.map((k) => k.matchKind.name);
           keyTypes = p.elements.map((k) => {
             const kt = this.check(k.expr, scope);
             if (kt.kind === "infint" || kt.kind === "list") this.error(k.expr.loc, "table key needs a fixed-width type");
@@ -541,14 +543,21 @@ class Checker extends ExprChecker {
             this.error(p.action.loc, `default action '${decl.name}' is not in the table's actions list`);
           }
           if (decl !== undefined) this.matchListedArgs(p.action, decl, listed);
+          if (decl !== undefined && listed.get(decl)?.annotations.some((x) => x.name === "tableonly")) {
+            this.error(p.loc, `action '${decl.name}' is marked @tableonly and cannot be the default action`);
+          }
           break;
         }
         case "EntriesProperty":
           for (const e of p.entries) {
             e.keyset = this.checkKeysetList(e.keyset, keyTypes, scope);
+            this.checkEntryMatchKinds(e.keyset, matchKinds, keyTypes);
             const decl = this.resolveActionRef(e.action, scope, true);
             if (decl !== undefined && !listed.has(decl)) this.error(e.action.loc, `action '${decl.name}' is not in the table's actions list`);
             if (decl !== undefined) this.matchListedArgs(e.action, decl, listed);
+            if (decl !== undefined && listed.get(decl)?.annotations.some((x) => x.name === "defaultonly")) {
+              this.error(e.loc, `action '${decl.name}' is marked @defaultonly and cannot be used in an entry`);
+            }
             if (e.priority !== undefined) e.priority = this.checkAgainst(e.priority, scope, INFINT, "entry priority");
           }
           break;
@@ -577,6 +586,23 @@ class Checker extends ExprChecker {
         this.error(b.value.loc, `argument for '${b.param.name}' of action '${decl.name}' must be a compile-time constant`);
       }
     }
+  }
+
+  /** What each match kind accepts in a constant entry, as p4c's bmv2 back end checks it (so late). */
+  private checkEntryMatchKinds(keyset: Keyset, matchKinds: string[], keyTypes: Type[]): void {
+    const parts = matchKinds.length === 1 ? [keyset] : keyset.kind === "TupleKeyset" ? keyset.elements : [];
+    parts.forEach((k, i) => {
+      const kind = matchKinds[i];
+      const t = keyTypes[i];
+      if (kind === "optional" && (k.kind === "MaskKeyset" || k.kind === "RangeKeyset")) {
+        this.lateError(k.loc, "unsupported optional key expression: an optional key matches one value or anything");
+      }
+      if (kind === "lpm" && k.kind === "MaskKeyset" && typeof k.mask.constValue === "bigint" && t !== undefined && isFixedInt(t)) {
+        const all = (1n << BigInt(t.width)) - 1n;
+        const zeros = all & ~k.mask.constValue;
+        if ((zeros & (zeros + 1n)) !== 0n) this.lateError(k.loc, "invalid mask for LPM key: it must be a prefix (ones, then zeros)");
+      }
+    });
   }
 
   private resolveActionRef(a: ActionRef, scope: Scope, allArgs: boolean): ActionDecl | undefined {
