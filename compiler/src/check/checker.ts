@@ -407,7 +407,9 @@ class Checker extends ExprChecker {
       case "ExprKeyset": {
         const et = this.check(k.expr, scope);
         if (et.kind === "valueSet") {
-          if (!typeEquals(et.element, t) && t.kind !== "dontcare") this.error(k.loc, `value_set of '${typeToString(et.element)}' cannot match '${typeToString(t)}'`);
+          // A value_set of a one-field struct matches the field's type.
+          const element = et.element.kind === "struct" && et.element.decl.fields.length === 1 ? et.element.decl.fields[0]!.type.resolved ?? et.element : et.element;
+          if (!typeEquals(element, t) && !typeEquals(et.element, t) && t.kind !== "dontcare") this.error(k.loc, `value_set of '${typeToString(et.element)}' cannot match '${typeToString(t)}'`);
           return;
         }
         k.expr = this.convert(k.expr, t, "key set");
