@@ -46,8 +46,8 @@ export function unusedWarnings(checked: CheckedProgram, isLibraryFile: (file: st
   };
   for (const d of checked.program.decls) visit(d, "top");
   used.add(checked.main);
-  // p4c folds constants into their uses before it looks for unused declarations.
-  const folded = (d: Declaration): boolean => d.kind === "ConstDecl" && d.value.constValue !== undefined;
+  // p4c folds constants into their uses, and typedefs into theirs, before it looks for unused declarations.
+  const folded = (d: Declaration): boolean => (d.kind === "ConstDecl" && d.value.constValue !== undefined) || d.kind === "TypedefDecl";
   return declared
     .filter((d) => (folded(d.decl) || !used.has(d.decl)) && !isLibraryFile(d.loc.file) && d.decl !== checked.main)
     .map((d) => ({ loc: d.loc, message: messageFor(d.kind, d.name) }));

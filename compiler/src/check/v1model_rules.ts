@@ -41,7 +41,17 @@ export function v1modelTargetProblems(checked: CheckedProgram): TargetProblem[] 
   visit(checked.program, (n) => {
     if (n.kind !== "CallExpr") return;
     const call = n as unknown as CallExpr;
-    if (call.target?.kind !== "externFunction" || !CHECKSUM_EXTERNS.has(call.target.decl.name)) return;
+    if (call.target?.kind !== "externFunction") return;
+    if (call.target.decl.name === "hash") {
+      // bmv2 hashes a list of fields: a single value is not one.
+      const data = call.boundArgs?.find((b) => b.param.name === "data")?.value;
+      const t = data?.type;
+      if (data !== undefined && t !== undefined && !["struct", "header", "tuple", "list", "structInit", "dontcare"].includes(t.kind)) {
+        problems.push({ loc: data.loc, message: `hash data must be a list or struct of fields, not '${typeToString(t)}'` });
+      }
+      return;
+    }
+    if (!CHECKSUM_EXTERNS.has(call.target.decl.name)) return;
     const data = call.boundArgs?.[1]?.value;
     const elements = data?.kind === "ListExpr" ? data.elements : data?.kind === "StructInitExpr" ? data.fields.map((f) => f.value) : [];
     const computed = elements.find((e) => !isPlainData(e));
