@@ -8,6 +8,8 @@ import { readFileSync } from "node:fs";
 import { createSwitch, port, type PortNumber, type SwitchModel } from "./dataplane/index.ts";
 import { parseP4InfoText } from "./p4runtime/p4info_index.ts";
 import { P4RuntimeServer, type TlsFiles } from "./p4runtime/server.ts";
+import { type AttachedInterfaces, attachInterfaces } from "./ports/attach.ts";
+import type { InterfaceBinding } from "./ports/interface_ports.ts";
 import { type UdpEndpoint, UdpWires } from "./ports/udp_wires.ts";
 
 export interface StartSwitchOptions {
@@ -29,6 +31,13 @@ export interface StartSwitchOptions {
   readonly peerBasePort?: number;
   /** CPU port for packet-in / packet-out; default 255 (simple_switch_grpc's usual --cpu-port). */
   readonly cpuPort?: number;
+  /**
+   * Ports on Linux interfaces (simple_switch's `-i 1@veth1`): packet rings when the addon is
+   * usable, else socat bridges (one log line says which and why). These ports get no UDP wire.
+   */
+  readonly interfaces?: readonly InterfaceBinding[];
+  /** Attach the interfaces through socat even where packet rings would work (to exercise the fallback). */
+  readonly forceSocatInterfaces?: boolean;
   /** BMv2 JSON and P4Info text files to load at start (both or neither). */
   readonly jsonFile?: string;
   readonly p4infoFile?: string;
@@ -42,6 +51,8 @@ export interface SwitchHandle {
   /** "host:port" the gRPC server listens on. */
   readonly grpcAddress: string;
   readonly cpuPort: PortNumber;
+  /** How the interfaces are attached, if any were given. */
+  readonly interfaces?: AttachedInterfaces;
   /** Where data port `p` listens for frames. */
   wire(p: number): UdpEndpoint;
   stop(): Promise<void>;
@@ -52,7 +63,8 @@ export async function startSwitch(opts: StartSwitchOptions = {}): Promise<Switch
   const log = opts.log;
   if ((opts.jsonFile === undefined) !== (opts.p4infoFile === undefined)) throw new Error("a program needs both the BMv2 JSON and its P4Info");
   const model = createSwitch({ cpuPort, ...(log ? { log } : {}) });
-  const dataPorts = Array.from({ length: opts.ports ?? 8 }, (_, i) => port(i)).filter((p) => p !== cpuPort);
+  const onInterface = new Set((opts.interfaces ?? []).map((b) => b.port));
+  const dataPorts = Array.from({ length: opts.ports ?? 8 }, (_, i) => port(i)).filter((p) => p !== cpuPort && !onInterface.has(p));
   const peerBase = opts.peerBasePort;
   const peers = peerBase === undefined ? undefined : new Map(dataPorts.map((p) => [p, { address: "127.0.0.1", port: peerBase + p }] as const));
   const wires = new UdpWires(model, {
@@ -77,9 +89,15 @@ export async function startSwitch(opts: StartSwitchOptions = {}): Promise<Switch
   }
   await wires.start();
   let boundPort: number;
+  let attached: AttachedInterfaces | undefined;
   try {
+    if (opts.interfaces && opts.interfaces.length > 0) {
+      attached = await attachInterfaces(model, opts.interfaces, { ...(log ? { log } : {}), ...(opts.forceSocatInterfaces ? { forceSocat: true } : {}) });
+      if (attached.fallbackReason !== undefined) log?.(`interfaces through socat bridges, not packet rings: ${attached.fallbackReason}`);
+    }
     boundPort = await server.start();
   } catch (err) {
+    await attached?.stop();
     await wires.stop();
     await server.stop();
     throw err;
@@ -90,9 +108,11 @@ export async function startSwitch(opts: StartSwitchOptions = {}): Promise<Switch
     server,
     grpcAddress: `${host}:${boundPort}`,
     cpuPort,
+    ...(attached ? { interfaces: attached } : {}),
     wire: (p) => wires.endpoint(port(p)),
     async stop() {
       await server.stop();
+      await attached?.stop();
       await wires.stop();
     },
   };

@@ -6,11 +6,17 @@ import type { BoundAction } from "./tables.ts";
  * An action profile (members: action + data) with an optional selector
  * (groups of members; a packet picks one member by hashing the selector's
  * input fields, like bmv2's indirect_ws tables).
+ *
+ * As in bmv2, a member gets the lowest free handle and a group holds its
+ * members in handle order (hash % size picks the n-th smallest handle), so the
+ * pick depends on which members a group holds, not on the order they joined it.
  */
 export class ActionProfile {
   private readonly members = new Map<number, { call: ActionCall; bound: BoundAction; refs: number }>();
   private readonly groups = new Map<number, { members: MemberHandle[]; refs: number }>();
   private nextMember = 0;
+  /** Handles of deleted members, ascending; reused lowest first. */
+  private readonly freedMembers: number[] = [];
   private nextGroup = 0;
 
   constructor(
@@ -29,7 +35,7 @@ export class ActionProfile {
   memberAdd(call: ActionCall): MemberHandle {
     if (this.members.size >= this.maxSize) this.fail("RESOURCE_EXHAUSTED", `profile is full (${this.maxSize} members)`);
     const bound = this.bind(call);
-    const handle = this.nextMember++;
+    const handle = this.freedMembers.shift() ?? this.nextMember++;
     this.members.set(handle, { call, bound, refs: 0 });
     return handle as MemberHandle;
   }
@@ -50,6 +56,8 @@ export class ActionProfile {
     const entry = this.member(m);
     if (entry.refs > 0) this.fail("FAILED_PRECONDITION", `member ${m} is still used by ${entry.refs} entries or groups`);
     this.members.delete(m);
+    const at = this.freedMembers.findIndex((h) => h > m);
+    this.freedMembers.splice(at < 0 ? this.freedMembers.length : at, 0, m);
   }
 
   memberBound(m: MemberHandle): BoundAction {
@@ -89,7 +97,8 @@ export class ActionProfile {
     const entry = this.group(g);
     const mem = this.member(m);
     if (entry.members.includes(m)) this.fail("ALREADY_EXISTS", `member ${m} is already in group ${g}`);
-    entry.members.push(m);
+    const at = entry.members.findIndex((h) => h > m);
+    entry.members.splice(at < 0 ? entry.members.length : at, 0, m);
     mem.refs++;
   }
 

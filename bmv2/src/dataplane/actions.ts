@@ -168,6 +168,13 @@ function namedParam(p: JsonObject, i: number, type: string, path: string): strin
   return asString(o["value"], `${path}.parameters[${i}].value`);
 }
 
+/** Source of a plain copy between fields (unsigned into at least as wide), across the two storage arrays. */
+function copyStatement(layout: Layout, dst: number, src: number): string {
+  const from = layout.narrow[src] ? `n[${src}]` : `f[${src}]`;
+  if (layout.narrow[dst]) return `n[${dst}] = ${layout.narrow[src] ? from : `Number(${from})`};`;
+  return `f[${dst}] = ${layout.narrow[src] ? `bigOf(${from})` : from};`;
+}
+
 function intParam(p: JsonObject, i: number, path: string): number {
   const o = asObject(param(p, i, path), `${path}.parameters[${i}]`);
   return Number(parseHexstr(o["value"], `${path}.parameters[${i}].value`));
@@ -184,12 +191,12 @@ export function compilePrimitive(env: ActionEnv, ctx: ExprContext, p: JsonObject
       const src = compile(ctx, param(p, 1, path), pp(1));
       if (dst.varbit) return { step: assignVarbit(dst, src, pp(1)) };
       const num = src.k === "lv" ? undefined : numericExpr(ctx, param(p, 1, path), pp(1));
-      if (num) return numericStore(dst.width, dst.signed, dst.slot, num, dst.store, dst.write);
+      if (num) return numericStore(dst.width, dst.signed, dst.slot, dst.slot !== undefined && layout.narrow[dst.slot] === true, num, dst.store, dst.write);
       const read = asData(src, pp(1));
       // An unsigned field copied into an unsigned field at least as wide needs no truncation.
       if (src.k === "lv" && !src.lv.varbit && !src.lv.signed && !dst.signed && src.lv.width <= dst.width) {
         const store = dst.store;
-        const stmt = src.lv.slot !== undefined && dst.slot !== undefined ? `f[${dst.slot}] = f[${src.lv.slot}];` : undefined;
+        const stmt = src.lv.slot !== undefined && dst.slot !== undefined ? copyStatement(layout, dst.slot, src.lv.slot) : undefined;
         return { step: (s) => store(s, read(s)), stmt };
       }
       const write = dst.write;
@@ -439,7 +446,10 @@ function rawHeaderCopy(env: ActionEnv): (s: PacketState, dst: number, src: numbe
     const d = headers[dst]!;
     const sb = headers[src]!.base;
     const n = d.type.fields.length;
-    for (let i = 0; i < n; i++) s.f[d.base + i] = s.f[sb + i]!;
+    for (let i = 0; i < n; i++) {
+      s.f[d.base + i] = s.f[sb + i]!;
+      s.n[d.base + i] = s.n[sb + i]!;
+    }
     s.vlen[dst] = s.vlen[src]!;
     s.valid[dst] = 1;
     for (const o of d.siblings) s.valid[o] = 0;
@@ -454,7 +464,10 @@ function headerValidator(env: ActionEnv, ref: HeaderRef): Step {
     const h = fn(s);
     if (h < 0 || s.valid[h]) return;
     const hi = headers[h]!;
-    for (let i = 0; i < hi.type.fields.length; i++) s.f[hi.base + i] = 0n;
+    for (let i = 0; i < hi.type.fields.length; i++) {
+      s.f[hi.base + i] = 0n;
+      s.n[hi.base + i] = 0;
+    }
     s.vlen[h] = 0;
     s.valid[h] = 1;
     if (!hi.metadata) s.lengthRegister += hi.type.fixedBits >> 3;

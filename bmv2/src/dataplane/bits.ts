@@ -3,6 +3,13 @@
  * header fields are laid out on the wire. Byte-aligned fields and fields of
  * up to 48 bits take Number paths; only wide unaligned ones go through bigint.
  */
+const SMALL = Array.from({ length: 1 << 16 }, (_, i) => BigInt(i));
+
+/** The bigint of an exact integer, without allocating for the small ones. */
+export function bigOf(n: number): bigint {
+  return n >= 0 && n < 65536 ? SMALL[n]! : BigInt(n);
+}
+
 export function readBits(buf: Uint8Array, start: number, width: number): bigint {
   if ((start & 7) === 0 && (width & 7) === 0) {
     let i = start >> 3;

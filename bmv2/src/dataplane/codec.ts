@@ -1,6 +1,6 @@
-import { readBits, writeBits } from "./bits.ts";
+import { bigOf, readBits, writeBits } from "./bits.ts";
 import { generatedRunCodec } from "./codec_gen.ts";
-import type { HeaderType, Layout } from "./layout.ts";
+import { type HeaderType, isNarrow, type Layout } from "./layout.ts";
 import type { PacketState } from "./state.ts";
 
 /**
@@ -70,6 +70,7 @@ export function headerCodec(layout: Layout, type: HeaderType): HeaderCodec {
   const n = fields.length;
   const widths = fields.map((f) => (f.varbit ? 0 : f.width));
   const signed = fields.map((f) => f.signed);
+  const narrow = fields.map(isNarrow);
   const vb = type.varbitIndex;
   const runs = byteRuns(type);
 
@@ -79,7 +80,8 @@ export function headerCodec(layout: Layout, type: HeaderType): HeaderCodec {
     for (let i = 0; i < n; i++) {
       const w = i === vb ? varbitBits : widths[i]!;
       const raw = readBits(buf, pos, w);
-      s.f[base + i] = signed[i] ? BigInt.asIntN(w, raw) : raw;
+      if (narrow[i]) s.n[base + i] = Number(raw);
+      else s.f[base + i] = signed[i] ? BigInt.asIntN(w, raw) : raw;
       pos += w;
     }
     if (vb >= 0) s.vlen[h] = varbitBits;
@@ -89,7 +91,7 @@ export function headerCodec(layout: Layout, type: HeaderType): HeaderCodec {
     let pos = start;
     for (let i = 0; i < n; i++) {
       const w = i === vb ? s.vlen[h]! : widths[i]!;
-      writeBits(out, pos, w, s.f[base + i]!);
+      writeBits(out, pos, w, narrow[i] ? bigOf(s.n[base + i]!) : s.f[base + i]!);
       pos += w;
     }
   };
@@ -98,7 +100,7 @@ export function headerCodec(layout: Layout, type: HeaderType): HeaderCodec {
     return { bits: (varbitBits) => type.fixedBits + (vb >= 0 ? varbitBits : 0), extract: extractFieldwise, emit: emitFieldwise };
   }
   const fixedBits = type.fixedBits;
-  const generated = generatedRunCodec(runs, widths, signed, bases, {
+  const generated = generatedRunCodec(runs, widths, signed, narrow, bases, {
     extract: (s, h, buf, start) => extractFieldwise(s, h, buf, start, 0),
     emit: emitFieldwise,
   });

@@ -1,5 +1,4 @@
-import { readBits, writeBits } from "./bits.ts";
-import { bigOf } from "./numeric.ts";
+import { bigOf, readBits, writeBits } from "./bits.ts";
 import type { PacketState } from "./state.ts";
 
 /**
@@ -30,8 +29,9 @@ function readWord(at: string, n: number): string {
   return n === 4 ? `((${parts.join(" | ")}) >>> 0)` : `(${parts.join(" | ")})`;
 }
 
-function extractRun(run: RunLayout, widths: readonly number[], signed: readonly boolean[]): string {
-  const toBig = (i: number, value: string): string => (signed[i] ? `BigInt.asIntN(${widths[i]}, bigOf(${value}))` : `bigOf(${value})`);
+function extractRun(run: RunLayout, widths: readonly number[], signed: readonly boolean[], narrow: readonly boolean[]): string {
+  const store = (i: number, value: string): string =>
+    narrow[i] ? `n[base + ${i}] = ${value};` : `f[base + ${i}] = ${signed[i] ? `BigInt.asIntN(${widths[i]}, bigOf(${value}))` : `bigOf(${value})`};`;
   if (run.wide) {
     const i = run.first;
     const raw = `readBits(buf, start + ${run.byteOffset * 8}, ${widths[i]})`;
@@ -47,19 +47,28 @@ function extractRun(run: RunLayout, widths: readonly number[], signed: readonly 
     let value: string;
     if (run.bytes <= 4) value = w === 32 ? "acc" : shift === 0 ? `(acc & ${2 ** w - 1})` : `((acc >>> ${shift}) & ${2 ** w - 1})`;
     else value = `(Math.floor(acc / ${2 ** shift}) % ${2 ** w})`;
-    lines.push(`f[base + ${i}] = ${toBig(i, value)};`);
+    lines.push(store(i, value));
     shift += w;
   }
   return lines.join("\n");
 }
 
-/** `value(i)`: source of value i as a bigint (a PHV slot or a constant). */
-function emitRun(run: RunLayout, widths: readonly number[], signed: readonly boolean[], value: (i: number) => string): string {
-  if (run.wide) return `writeBits(out, start + ${run.byteOffset * 8}, ${widths[run.first]}, ${value(run.first)});`;
+/** Source of a value to emit: a bigint, or a number already within the field's width (a narrow field). */
+export interface ValueSource {
+  readonly src: string;
+  readonly isNumber: boolean;
+}
+
+function emitRun(run: RunLayout, widths: readonly number[], signed: readonly boolean[], value: (i: number) => ValueSource): string {
+  if (run.wide) {
+    const v = value(run.first);
+    return `writeBits(out, start + ${run.byteOffset * 8}, ${widths[run.first]}, ${v.isNumber ? `bigOf(${v.src})` : v.src});`;
+  }
   const lines = ["acc = 0;"];
   for (let i = run.first; i < run.first + run.count; i++) {
     const w = widths[i]!;
-    const asNumber = signed[i] ? `Number(BigInt.asUintN(${w}, ${value(i)}))` : `((v = ${value(i)}) < 0n ? Number(BigInt.asUintN(${w}, v)) : Number(v))`;
+    const v = value(i);
+    const asNumber = v.isNumber ? v.src : signed[i] ? `Number(BigInt.asUintN(${w}, ${v.src}))` : `((v = ${v.src}) < 0n ? Number(BigInt.asUintN(${w}, v)) : Number(v))`;
     lines.push(`acc = acc * ${2 ** w} + ${asNumber};`);
   }
   const at = (k: number): string => `out[b + ${run.byteOffset + k}]`;
@@ -82,13 +91,14 @@ export function generatedRunCodec(
   runs: readonly RunLayout[],
   widths: readonly number[],
   signed: readonly boolean[],
+  narrow: readonly boolean[],
   bases: readonly number[],
   unaligned: { readonly extract: Extract; readonly emit: Emit },
 ): { extract: Extract; emit: Emit } {
-  const prologue = "const f = s.f; const base = bases[h]; const b = start >> 3; let acc = 0;";
-  const extractBody = `if ((start & 7) !== 0) return unaligned.extract(s, h, buf, start);\n${prologue}\n${runs.map((r) => extractRun(r, widths, signed)).join("\n")}`;
+  const prologue = "const f = s.f; const n = s.n; const base = bases[h]; const b = start >> 3; let acc = 0;";
+  const extractBody = `if ((start & 7) !== 0) return unaligned.extract(s, h, buf, start);\n${prologue}\n${runs.map((r) => extractRun(r, widths, signed, narrow)).join("\n")}`;
   const emitBody = `if ((start & 7) !== 0) return unaligned.emit(s, h, out, start);\n${prologue} let v = 0n, lo = 0, hi = 0;\n${runs
-    .map((r) => emitRun(r, widths, signed, (i) => `f[base + ${i}]`))
+    .map((r) => emitRun(r, widths, signed, (i) => (narrow[i] ? { src: `n[base + ${i}]`, isNumber: true } : { src: `f[base + ${i}]`, isNumber: false })))
     .join("\n")}`;
   const make = (params: string, body: string): unknown =>
     new Function("bigOf", "readBits", "writeBits", "bases", "unaligned", `return (${params}) => {\n${body}\n};`)(bigOf, readBits, writeBits, bases, unaligned);
@@ -96,14 +106,14 @@ export function generatedRunCodec(
 }
 
 /**
- * Packs values (bigint sources over the PHV `f`, e.g. "f[12]" or "5n") of these widths, laid
+ * Packs values (sources over the PHV, e.g. "f[12]", "n[3]" or "5n") of these widths, laid
  * out as byte runs from bit 0, into `out` (which must be zeroed where a run is wide). Used by
  * calculations over fixed field lists: the checksum input is built without a call per field.
  */
-export function generatedPacker(runs: readonly RunLayout[], widths: readonly number[], values: readonly string[]): (s: PacketState, out: Uint8Array) => void {
+export function generatedPacker(runs: readonly RunLayout[], widths: readonly number[], values: readonly ValueSource[]): (s: PacketState, out: Uint8Array) => void {
   const unsigned = widths.map(() => false);
-  const body = `const f = s.f; const b = 0; const start = 0; let acc = 0, v = 0n, lo = 0, hi = 0;\n${runs
+  const body = `const f = s.f; const n = s.n; const b = 0; const start = 0; let acc = 0, v = 0n, lo = 0, hi = 0;\n${runs
     .map((r) => emitRun(r, widths, unsigned, (i) => values[i]!))
     .join("\n")}`;
-  return new Function("writeBits", `return (s, out) => {\n${body}\n};`)(writeBits) as (s: PacketState, out: Uint8Array) => void;
+  return new Function("writeBits", "bigOf", `return (s, out) => {\n${body}\n};`)(writeBits, bigOf) as (s: PacketState, out: Uint8Array) => void;
 }

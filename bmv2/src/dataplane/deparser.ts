@@ -92,7 +92,7 @@ export function compileCalculation(raw: unknown, path: string, ctx: ExprContext,
         const fields = hi.type.fields;
         return (s, p) => {
           if (!s.valid[hi.index]) return;
-          fields.forEach((f, j) => p.push(f.varbit ? s.vlen[hi.index]! : f.width, s.f[hi.base + j]!));
+          fields.forEach((f, j) => p.push(f.varbit ? s.vlen[hi.index]! : f.width, layout.read(s, hi.base + j)));
         };
       }
       case "payload": {
@@ -118,7 +118,11 @@ export function compileCalculation(raw: unknown, path: string, ctx: ExprContext,
     const runs = byteRunsOf(widths);
     const slots = fixed.inputs.map((x) => (x.kind === "field" ? fieldLValue(ctx, x.ref, path).slot : undefined));
     if (runs && fixed.inputs.every((x, i) => x.kind === "constant" || slots[i] !== undefined)) {
-      const values = fixed.inputs.map((x, i) => (x.kind === "field" ? `f[${slots[i]}]` : `${BigInt.asUintN(x.width, x.value)}n`));
+      const values = fixed.inputs.map((x, i) => {
+        if (x.kind === "constant") return { src: `${BigInt.asUintN(x.width, x.value)}n`, isNumber: false };
+        const slot = slots[i]!;
+        return layout.narrow[slot] ? { src: `n[${slot}]`, isNumber: true } : { src: `f[${slot}]`, isNumber: false };
+      });
       const pack = generatedPacker(runs, widths, values);
       // Narrow runs overwrite whole bytes; only wide fields OR into the buffer and need it zeroed.
       const zero = runs.some((r) => r.wide);

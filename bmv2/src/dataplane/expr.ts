@@ -1,6 +1,7 @@
 import { asArray, asInt, asObject, asString, invalid, parseHexstr, type JsonObject } from "./json.ts";
-import type { HeaderStack, HeaderType, HeaderUnion, Layout, UnionStack } from "./layout.ts";
-import { bigOf, boolSource, boolWithSource, numFn, numericExpr } from "./numeric.ts";
+import { type HeaderStack, type HeaderType, type HeaderUnion, isNarrow, type Layout, type UnionStack } from "./layout.ts";
+import { bigOf } from "./bits.ts";
+import { boolSource, boolWithSource, numFn, numericExpr } from "./numeric.ts";
 import type { PacketState } from "./state.ts";
 
 /**
@@ -25,6 +26,8 @@ export interface LValue {
   readonly header: HeaderFn;
   /** PHV slot of a field known at load time (lets actions fuse plain copies). */
   readonly slot?: number;
+  /** read() as a number, for the fields stored as numbers (see isNarrow). */
+  readonly readNumber?: (s: PacketState) => number;
 }
 
 export interface HeaderRef {
@@ -86,6 +89,23 @@ export function fieldLValue(ctx: ExprContext, ref: unknown, path: string): LValu
   const slot = header.base + index;
   const norm = normalizer(def.width, def.signed);
   const h = header.index;
+  if (isNarrow(def)) {
+    return {
+      width: def.width,
+      signed: false,
+      varbit: false,
+      read: (s) => bigOf(s.n[slot]!),
+      readNumber: (s) => s.n[slot]!,
+      write: (s, v) => {
+        s.n[slot] = Number(BigInt.asUintN(def.width, v));
+      },
+      store: (s, v) => {
+        s.n[slot] = Number(v);
+      },
+      header: () => h,
+      slot,
+    };
+  }
   return {
     width: def.width,
     signed: def.signed,
@@ -117,6 +137,30 @@ export function dynamicFieldLValue(ctx: ExprContext, ref: HeaderRef, index: numb
   const bases = ctx.layout.headers.map((h) => h.base);
   const norm = normalizer(def.width, def.signed);
   const hf = ref.fn;
+  if (isNarrow(def)) {
+    return {
+      width: def.width,
+      signed: false,
+      varbit: false,
+      read: (s) => {
+        const h = hf(s);
+        return h < 0 ? 0n : bigOf(s.n[bases[h]! + index]!);
+      },
+      readNumber: (s) => {
+        const h = hf(s);
+        return h < 0 ? 0 : s.n[bases[h]! + index]!;
+      },
+      write: (s, v) => {
+        const h = hf(s);
+        if (h >= 0) s.n[bases[h]! + index] = Number(BigInt.asUintN(def.width, v));
+      },
+      store: (s, v) => {
+        const h = hf(s);
+        if (h >= 0) s.n[bases[h]! + index] = Number(v);
+      },
+      header: hf,
+    };
+  }
   return {
     width: def.width,
     signed: def.signed,
@@ -609,7 +653,8 @@ function headerEquality(ctx: ExprContext, a: HeaderRef, b: HeaderRef, negate: bo
     if (eq && va) {
       const ba = bases[ha]!;
       const bb = bases[hb]!;
-      for (let i = 0; i < n && eq; i++) eq = s.f[ba + i] === s.f[bb + i];
+      // Each field sits in the same array in both (same type); the other array holds a zero there.
+      for (let i = 0; i < n && eq; i++) eq = s.f[ba + i] === s.f[bb + i] && s.n[ba + i] === s.n[bb + i];
     }
     return eq !== negate;
   };

@@ -1,3 +1,5 @@
+import { bigOf } from "./bits.ts";
+import type { PacketState } from "./state.ts";
 import { asArray, asBool, asInt, asObject, asString, invalid, optional, type JsonObject } from "./json.ts";
 
 /**
@@ -12,6 +14,15 @@ export interface FieldDef {
   readonly width: number;
   readonly signed: boolean;
   readonly varbit: boolean;
+}
+
+/**
+ * Fields kept as JS numbers (PacketState.n) instead of bigints (PacketState.f): unsigned, fixed
+ * width, at most 32 bits. Most of a packet's fields are such, and a number costs no allocation
+ * to extract, compute with, compare or emit.
+ */
+export function isNarrow(def: FieldDef): boolean {
+  return !def.varbit && !def.signed && def.width <= 32;
 }
 
 export interface HeaderType {
@@ -74,6 +85,9 @@ export class Layout {
   readonly slotCount: number;
   /** Initial field values and validity of a fresh packet (metadata valid, all zero). */
   readonly initialFields: bigint[];
+  readonly initialNumbers: number[];
+  /** Per slot: whether the field lives in PacketState.n (see isNarrow) rather than PacketState.f. */
+  readonly narrow: boolean[];
   readonly initialValid: number[];
   /** Zero-filled arrays sized per header, stack and union stack. */
   readonly initialZeros: { readonly headers: number[]; readonly stacks: number[]; readonly unionStacks: number[] };
@@ -198,6 +212,9 @@ export class Layout {
     });
 
     this.initialFields = new Array<bigint>(this.slotCount).fill(0n);
+    this.initialNumbers = new Array<number>(this.slotCount).fill(0);
+    this.narrow = new Array<boolean>(this.slotCount).fill(false);
+    for (const h of this.headers) h.type.fields.forEach((def, i) => (this.narrow[h.base + i] = isNarrow(def)));
     this.initialValid = this.headers.map((h) => (h.metadata ? 1 : 0));
     this.initialZeros = {
       headers: new Array<number>(this.headers.length).fill(0),
@@ -236,6 +253,17 @@ export class Layout {
     const u = this.unionStackByName.get(name);
     if (!u) throw invalid(path, `unknown header union stack "${name}"`);
     return u;
+  }
+
+  /** A field's value whichever array holds it. */
+  read(s: PacketState, slot: number): bigint {
+    return this.narrow[slot] ? bigOf(s.n[slot]!) : s.f[slot]!;
+  }
+
+  /** Stores a value already reduced to the field's width. */
+  write(s: PacketState, slot: number, v: bigint): void {
+    if (this.narrow[slot]) s.n[slot] = Number(v);
+    else s.f[slot] = v;
   }
 
   /** Resolves a [header, field] reference (following field aliases) to header and field index. */

@@ -1,6 +1,7 @@
 import { boolExpr } from "./expr.ts";
 import type { ExprContext } from "./expr.ts";
 import { asArray, asInt, asObject, asString, parseHexstr } from "./json.ts";
+import { bigOf } from "./bits.ts";
 import type { PacketState } from "./state.ts";
 
 /**
@@ -32,15 +33,8 @@ export interface NumExpr {
 const SAFE = Number.MAX_SAFE_INTEGER;
 const U32 = 0xffff_ffff;
 
-const SMALL = Array.from({ length: 1 << 16 }, (_, i) => BigInt(i));
-
-/** The bigint of an exact integer, without allocating for the small ones. */
-export function bigOf(n: number): bigint {
-  return n >= 0 && n < 65536 ? SMALL[n]! : BigInt(n);
-}
-
 /** Prologue of generated packet functions: the names their source refers to. */
-const PROLOGUE = "const f = s.f, a = s.args, v = s.valid;";
+const PROLOGUE = "const f = s.f, n = s.n, a = s.args, v = s.valid;";
 
 /** Compiles source over the PHV into a function of the packet; `externs` are reachable as `x[i]`. */
 export function generate<T>(body: string, externs: readonly unknown[] = []): (s: PacketState) => T {
@@ -105,7 +99,8 @@ export function numericExpr(ctx: ExprContext, v: unknown, path: string): NumExpr
       const { header, index, def } = ctx.layout.field([hname, fname], vpath);
       const range = def.varbit ? undefined : widthRange(def.width, def.signed);
       if (!range) return undefined;
-      return { lo: range[0], hi: range[1], src: `Number(f[${header.base + index}])`, closure: undefined };
+      const slot = header.base + index;
+      return { lo: range[0], hi: range[1], src: ctx.layout.narrow[slot] ? `n[${slot}]` : `Number(f[${slot}])`, closure: undefined };
     }
     case "hexstr": {
       const big = parseHexstr(value, vpath);
@@ -250,7 +245,9 @@ export interface NumericStore {
 export function numericStore(
   width: number,
   signed: boolean,
+  /** The destination's slot when it is a field known at load time, and whether it is a narrow one. */
   slot: number | undefined,
+  narrow: boolean,
   src: NumExpr,
   store: (s: PacketState, v: bigint) => void,
   write: (s: PacketState, v: bigint) => void,
@@ -260,7 +257,7 @@ export function numericStore(
   const mask = !inRange && !signed && width <= 32 ? 2 ** width - 1 : undefined;
   if ((inRange || mask !== undefined) && src.src !== undefined && slot !== undefined) {
     const value = inRange ? src.src : width === 32 ? `(${src.src} >>> 0)` : `(${src.src} & ${mask})`;
-    const stmt = `f[${slot}] = bigOf(${value});`;
+    const stmt = narrow ? `n[${slot}] = ${value};` : `f[${slot}] = bigOf(${value});`;
     return { step: generate<void>(stmt), stmt };
   }
   const f = numFn(src);

@@ -195,9 +195,9 @@ export function compilePipeline(
 function generatedControl(nodes: readonly NodeFn[], conditions: ReadonlyMap<number, { src: string; t: number; f: number }>, init: number): (s: PacketState) => void {
   const cases = nodes.map((_, i) => {
     const c = conditions.get(i);
-    return c ? `case ${i}: n = ${c.src} ? ${c.t} : ${c.f}; break;` : `case ${i}: n = x[${i}](s); break;`;
+    return c ? `case ${i}: node = ${c.src} ? ${c.t} : ${c.f}; break;` : `case ${i}: node = x[${i}](s); break;`;
   });
-  return generate<void>(`let n = ${init};\nwhile (n >= 0 && !s.exit) {\nswitch (n) {\n${cases.join("\n")}\ndefault: return;\n}\n}`, nodes);
+  return generate<void>(`let node = ${init};\nwhile (node >= 0 && !s.exit) {\nswitch (node) {\n${cases.join("\n")}\ndefault: return;\n}\n}`, nodes);
 }
 
 function compileKey(ctx: ExprContext, k: JsonObject, where: string): KeyField {
@@ -206,11 +206,13 @@ function compileKey(ctx: ExprContext, k: JsonObject, where: string): KeyField {
   const target = k["target"];
   const mask = optional(k, "mask");
   let read: DataFn;
+  let readNumber: ((s: PacketState) => number) | undefined;
   let width: number;
   let defaultName: string;
   if (matchType === "valid" && typeof target === "string") {
     const h = ctx.layout.header(target, `${where}.target`).index;
     read = (s) => (s.valid[h] ? 1n : 0n);
+    readNumber = (s) => (s.valid[h] ? 1 : 0);
     width = 1;
     defaultName = `${target}.$valid$`;
   } else {
@@ -220,15 +222,20 @@ function compileKey(ctx: ExprContext, k: JsonObject, where: string): KeyField {
     width = lv.width;
     const unsigned = lv.signed ? normalizer(width, false) : undefined;
     read = unsigned ? (s) => unsigned(lv.read(s)) : lv.read;
+    readNumber = lv.readNumber;
     defaultName = asArray(target, `${where}.target`).join(".");
   }
   if (mask !== undefined) {
     const m = parseHexstr(mask, `${where}.mask`);
     const inner = read;
     read = (s) => inner(s) & m;
+    const innerNumber = readNumber;
+    // The value fits 32 bits, so only the mask's low 32 bits matter.
+    const low = Number(BigInt.asUintN(32, m));
+    readNumber = innerNumber ? (s) => (innerNumber(s) & low) >>> 0 : undefined;
   }
   const name = typeof k["name"] === "string" ? k["name"] : defaultName;
-  return { name, matchType: matchType as MatchParam["kind"], width, read };
+  return { name, matchType: matchType as MatchParam["kind"], width, read, ...(readNumber ? { readNumber } : {}) };
 }
 
 /** Installs the program's `entries` (const entries); the table becomes immutable. */

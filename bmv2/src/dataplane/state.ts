@@ -13,7 +13,10 @@ export const NOT_REQUESTED = -2;
 export class PacketState {
   // Plain arrays rather than typed arrays: a packet allocates several of these,
   // and small typed arrays cost far more to create and copy in V8.
+  /** Fields by slot: the wide, signed and varbit ones here (see Layout.narrow)... */
   f: bigint[];
+  /** ...and the unsigned ones of at most 32 bits here. */
+  n: number[];
   valid: number[];
   /** Current bit length of each header's varbit field. */
   vlen: number[];
@@ -44,6 +47,7 @@ export class PacketState {
     this.frame = frame;
     if (from) {
       this.f = from.f.slice();
+      this.n = from.n.slice();
       this.valid = from.valid.slice();
       this.vlen = from.vlen.slice();
       this.stackNext = from.stackNext.slice();
@@ -51,6 +55,7 @@ export class PacketState {
       return;
     }
     this.f = layout.initialFields.slice();
+    this.n = layout.initialNumbers.slice();
     this.valid = layout.initialValid.slice();
     this.vlen = layout.initialZeros.headers.slice();
     this.stackNext = layout.initialZeros.stacks.slice();

@@ -1,4 +1,5 @@
-import type { HeaderInstance, Layout } from "./layout.ts";
+import { bigOf } from "./bits.ts";
+import { type HeaderInstance, isNarrow, type Layout } from "./layout.ts";
 import type { PacketState } from "./state.ts";
 
 /**
@@ -30,6 +31,9 @@ export type StdField = (typeof STD_FIELDS)[number];
 export interface StdSlot {
   readonly slot: number;
   readonly mask: bigint;
+  /** Held as a number in PacketState.n (see isNarrow), with this mask. */
+  readonly narrow: boolean;
+  readonly numberMask: number;
 }
 
 export class StdMeta {
@@ -50,20 +54,39 @@ export class StdMeta {
       const i = h?.type.fieldIndex.get(name);
       const slot = h && i !== undefined ? h.base + i : -1;
       slots[name] = slot;
-      at[name] = { slot, mask: h && i !== undefined ? (1n << BigInt(h.type.fields[i]!.width)) - 1n : 0n };
+      const def = h && i !== undefined ? h.type.fields[i]! : undefined;
+      const narrow = def !== undefined && isNarrow(def);
+      at[name] = { slot, mask: def ? (1n << BigInt(def.width)) - 1n : 0n, narrow, numberMask: narrow ? 2 ** def.width - 1 : 0 };
     }
     this.slots = slots;
     this.at = at;
   }
 
   get(s: PacketState, field: StdSlot): bigint {
-    return field.slot < 0 ? 0n : s.f[field.slot]!;
+    if (field.slot < 0) return 0n;
+    return field.narrow ? bigOf(s.n[field.slot]!) : s.f[field.slot]!;
   }
 
   set(s: PacketState, field: StdSlot, v: bigint): void {
     const slot = field.slot;
     if (slot < 0) return;
     const mask = field.mask;
-    s.f[slot] = v >= 0n && v <= mask ? v : v & mask;
+    const masked = v >= 0n && v <= mask ? v : v & mask;
+    if (field.narrow) s.n[slot] = Number(masked);
+    else s.f[slot] = masked;
+  }
+
+  /** get() as a number, for the fields of at most 32 bits (ports, lengths, flags). */
+  getNumber(s: PacketState, field: StdSlot): number {
+    if (field.slot < 0) return 0;
+    return field.narrow ? s.n[field.slot]! : Number(s.f[field.slot]!);
+  }
+
+  /** set() of a non-negative integer below 2^32. */
+  setNumber(s: PacketState, field: StdSlot, v: number): void {
+    const slot = field.slot;
+    if (slot < 0) return;
+    if (field.narrow) s.n[slot] = field.numberMask === 0xffff_ffff ? v >>> 0 : v & field.numberMask;
+    else s.f[slot] = bigOf(v) & field.mask;
   }
 }

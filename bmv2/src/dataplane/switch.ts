@@ -221,7 +221,7 @@ class SimpleSwitch implements SimpleSwitchModel {
     const std = prog.std;
     const error = prog.parser.run(s);
     if (error !== 0 && counted) this.counts["parser_errors"]!++;
-    std.set(s, std.at.parser_error, BigInt(error));
+    std.setNumber(s, std.at.parser_error, error);
     for (const c of prog.checksums) {
       if (!c.verify || !c.condition(s)) continue;
       if (c.calc.hash(s) !== BigInt.asUintN(c.target.width, c.target.read(s))) {
@@ -240,11 +240,11 @@ class SimpleSwitch implements SimpleSwitchModel {
     const s = new PacketState(prog.layout, job.frame);
     const std = prog.std;
     if (job.instanceType === INSTANCE.normal) {
-      std.set(s, std.at.ingress_port, BigInt(job.port));
+      std.setNumber(s, std.at.ingress_port, job.port);
       std.set(s, std.at.ingress_global_timestamp, this.now());
     }
-    if (job.instanceType !== INSTANCE.resubmit) std.set(s, std.at.packet_length, BigInt(job.frame.length));
-    for (const [slot, v] of job.preserved) s.f[slot] = v;
+    if (job.instanceType !== INSTANCE.resubmit) std.setNumber(s, std.at.packet_length, job.frame.length);
+    for (const [slot, v] of job.preserved) prog.layout.write(s, slot, v);
     std.set(s, std.at.instance_type, job.instanceType);
     s.ingressLength = job.frame.length;
     s.lengthRegister = job.lengthRegister;
@@ -254,12 +254,15 @@ class SimpleSwitch implements SimpleSwitchModel {
 
   private preserve(prog: Program, s: PacketState, fieldList: number): (readonly [number, bigint])[] {
     const slots = prog.fieldLists.get(fieldList);
-    return slots ? slots.map((slot) => [slot, s.f[slot]!] as const) : [];
+    return slots ? slots.map((slot) => [slot, prog.layout.read(s, slot)] as const) : [];
   }
 
   /** Zeroes every metadata header (simple_switch's reset_metadata). */
   private resetMetadata(prog: Program, s: PacketState): void {
-    for (const h of prog.metadataSlots) s.f[h] = 0n;
+    for (const h of prog.metadataSlots) {
+      s.f[h] = 0n;
+      s.n[h] = 0;
+    }
   }
 
   private ingress(prog: Program, job: IngressJob, ingressQueue: IngressJob[], egressQueue: EgressJob[]): void {
@@ -280,9 +283,9 @@ class SimpleSwitch implements SimpleSwitchModel {
           c.lengthRegister = ingressLengthRegister;
           this.parse(prog, c, false);
           this.resetMetadata(prog, c);
-          for (const [slot, v] of preserved) c.f[slot] = v;
+          for (const [slot, v] of preserved) prog.layout.write(c, slot, v);
           std.set(c, std.at.instance_type, INSTANCE.ingressClone);
-          std.set(c, std.at.egress_rid, BigInt(r.instance));
+          std.setNumber(c, std.at.egress_rid, r.instance);
           c.truncateTo = session.packetLengthBytes ?? 0;
           egressQueue.push({ s: c, port: r.port });
           this.counts["cloned"]!++;
@@ -301,12 +304,12 @@ class SimpleSwitch implements SimpleSwitchModel {
       });
       return;
     }
-    const mgid = Number(std.get(s, std.at.mcast_grp));
+    const mgid = std.getNumber(s, std.at.mcast_grp);
     if (mgid !== 0) {
       std.set(s, std.at.instance_type, INSTANCE.replication);
       const replicas = this.pre.group(mgid) ?? [];
       for (const r of replicas) {
-        std.set(s, std.at.egress_rid, BigInt(r.instance));
+        std.setNumber(s, std.at.egress_rid, r.instance);
         // Replicas start with simple_switch's per-packet registers cleared (no pending recirculate).
         const c = s.copy(prog.layout);
         egressQueue.push({ s: c, port: r.port });
@@ -315,7 +318,7 @@ class SimpleSwitch implements SimpleSwitchModel {
       if (replicas.length === 0) this.drop("pipeline_drops");
       return;
     }
-    const egressSpec = Number(std.get(s, std.at.egress_spec));
+    const egressSpec = std.getNumber(s, std.at.egress_spec);
     if (egressSpec === this.dropPort) return this.drop("pipeline_drops");
     std.set(s, std.at.instance_type, INSTANCE.normal);
     egressQueue.push({ s, port: toPort(egressSpec) });
@@ -325,9 +328,9 @@ class SimpleSwitch implements SimpleSwitchModel {
     const s = job.s;
     const std = prog.std;
     std.set(s, std.at.egress_global_timestamp, this.now());
-    std.set(s, std.at.egress_port, BigInt(job.port));
+    std.setNumber(s, std.at.egress_port, job.port);
     std.set(s, std.at.egress_spec, 0n);
-    std.set(s, std.at.packet_length, BigInt(s.lengthRegister));
+    std.setNumber(s, std.at.packet_length, s.lengthRegister);
     s.cloneSession = 0;
     prog.egress.run(s);
     s.exit = false;
@@ -340,9 +343,9 @@ class SimpleSwitch implements SimpleSwitchModel {
         for (const r of session.replicas) {
           const c = s.copy(prog.layout);
           this.resetMetadata(prog, c);
-          for (const [slot, v] of preserved) c.f[slot] = v;
+          for (const [slot, v] of preserved) prog.layout.write(c, slot, v);
           std.set(c, std.at.instance_type, INSTANCE.egressClone);
-          std.set(c, std.at.egress_rid, BigInt(r.instance));
+          std.setNumber(c, std.at.egress_rid, r.instance);
           c.lengthRegister = 0;
           c.truncateTo = session.packetLengthBytes ?? 0;
           egressQueue.push({ s: c, port: r.port });
@@ -350,7 +353,7 @@ class SimpleSwitch implements SimpleSwitchModel {
         }
       }
     }
-    if (Number(std.get(s, std.at.egress_spec)) === this.dropPort) return this.drop("pipeline_drops");
+    if (std.getNumber(s, std.at.egress_spec) === this.dropPort) return this.drop("pipeline_drops");
     for (const c of prog.checksums) if (c.update && c.condition(s)) c.target.write(s, c.calc.hash(s));
     let out = prog.deparser.emit(s);
     if (s.truncateTo > 0 && out.length > s.truncateTo) out = out.slice(0, s.truncateTo);

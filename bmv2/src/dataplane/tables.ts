@@ -24,6 +24,8 @@ export interface KeyField {
   readonly matchType: MatchParam["kind"];
   readonly width: number;
   readonly read: DataFn;
+  /** The same value as a number, when it always fits 32 bits (a narrow field): lookups then skip bigints. */
+  readonly readNumber?: (s: PacketState) => number;
 }
 
 /** What an entry (or the default) runs once resolved. */
@@ -76,8 +78,12 @@ export class MatchTable {
   private readonly packedWidths: readonly number[] | undefined;
   /** 2 ** packedWidths[i]. */
   private readonly packedScales: readonly number[] = [];
+  private readonly numberReaders: readonly ((s: PacketState) => number)[];
   /** Tables keyed by one lpm field: entries by prefix length, then by masked value. */
-  private readonly lpmBuckets: Map<number, Map<bigint, Entry>> | undefined;
+  private readonly lpmBuckets: Map<number, Map<bigint | number, Entry>> | undefined;
+  /** The lpm key is read as a number (and bucketed by numbers) rather than as a bigint. */
+  private readonly lpmNumeric: boolean = false;
+  private readonly lpmNumberMasks: readonly number[] = [];
   private lpmLengths: number[] = [];
   private readonly lpmMasks: readonly bigint[] = [];
   /** Other tables: entries in match order, and by (priority, key) for duplicate checks. */
@@ -112,12 +118,18 @@ export class MatchTable {
     this.keyBuffer = keys.map(() => 0n);
     this.exactIndex = exactOnly ? new Map() : undefined;
     const totalWidth = keys.reduce((sum, k) => sum + k.width, 0);
-    this.packedWidths = exactOnly && keys.length > 1 && totalWidth <= 53 ? keys.map((k) => k.width) : undefined;
+    const numeric = keys.every((k) => k.readNumber !== undefined);
+    this.packedWidths = exactOnly && (keys.length > 1 || numeric) && totalWidth <= 53 ? keys.map((k) => k.width) : undefined;
     if (this.packedWidths) this.packedScales = this.packedWidths.map((w) => 2 ** w);
+    this.numberReaders = keys.map((k) => k.readNumber ?? ((s: PacketState) => Number(k.read(s))));
     if (keys.length === 1 && keys[0]!.matchType === "lpm") {
       const w = keys[0]!.width;
       this.lpmBuckets = new Map();
       this.lpmMasks = Array.from({ length: w + 1 }, (_, len) => ((1n << BigInt(w)) - 1n) ^ ((1n << BigInt(w - len)) - 1n));
+      if (numeric && w <= 32) {
+        this.lpmNumeric = true;
+        this.lpmNumberMasks = this.lpmMasks.map(Number);
+      }
     }
     this.defaultBound = config.initialDefault;
   }
@@ -151,22 +163,32 @@ export class MatchTable {
     const n = keys.length;
     if (n === 0) return undefined;
     if (this.exactIndex) {
-      if (n === 1) return this.exactIndex.get(keys[0]!.read(s));
       if (this.packedWidths) {
         const scales = this.packedScales;
+        const readers = this.numberReaders;
         let packed = 0;
         for (let i = 0; i < n; i++) {
           const scale = scales[i]!;
-          const v = Number(keys[i]!.read(s));
+          const v = readers[i]!(s);
           // A value outside the key's width equals no entry's value.
           if (!(v >= 0 && v < scale)) return undefined;
           packed = packed * scale + v;
         }
         return this.exactIndex.get(packed);
       }
+      if (n === 1) return this.exactIndex.get(keys[0]!.read(s));
       let k = "";
       for (let i = 0; i < n; i++) k += (i === 0 ? "" : ",") + keys[i]!.read(s).toString();
       return this.exactIndex.get(k);
+    }
+    if (this.lpmBuckets && this.lpmNumeric) {
+      const k = this.numberReaders[0]!(s);
+      const masks = this.lpmNumberMasks;
+      for (const len of this.lpmLengths) {
+        const e = this.lpmBuckets.get(len)!.get((k & masks[len]!) >>> 0);
+        if (e) return e;
+      }
+      return undefined;
     }
     if (this.lpmBuckets) {
       const k = keys[0]!.read(s);
@@ -294,6 +316,10 @@ export class MatchTable {
     return e.values.map((v, i) => `${v.toString(16)}/${e.masks[i]!.toString(16)}/${e.highs[i]!.toString(16)}`).join(",");
   }
 
+  private lpmKeyOf(value: bigint): bigint | number {
+    return this.lpmNumeric ? Number(value) : value;
+  }
+
   private exactKeyOf(values: readonly bigint[]): string | bigint | number {
     const widths = this.packedWidths;
     if (widths) return values.reduce((packed, v, i) => packed * 2 ** widths[i]! + Number(v), 0);
@@ -384,7 +410,7 @@ export class MatchTable {
         this.lpmBuckets.set(entry.prefixLength, bucket);
         this.lpmLengths = [...this.lpmBuckets.keys()].sort((a, b) => b - a);
       }
-      bucket.set(entry.values[0]!, entry);
+      bucket.set(this.lpmKeyOf(entry.values[0]!), entry);
     }
   }
 
@@ -414,7 +440,7 @@ export class MatchTable {
       this.byKey.delete(`${e.priority}|${this.canonicalOf(e)}`);
       const bucket = this.lpmBuckets?.get(e.prefixLength);
       if (bucket) {
-        bucket.delete(e.values[0]!);
+        bucket.delete(this.lpmKeyOf(e.values[0]!));
         if (bucket.size === 0) {
           this.lpmBuckets!.delete(e.prefixLength);
           this.lpmLengths = this.lpmLengths.filter((l) => l !== e.prefixLength);

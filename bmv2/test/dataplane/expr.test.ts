@@ -27,11 +27,11 @@ test("arithmetic is unbounded until stored; stores truncate (and sign-wrap signe
   t.is(evalData(op("-", null, hex(5n))), -5n);
   const s = fresh();
   lvalue(ctx, f("u"), "u").write(s, 260n);
-  t.is(s.f[0], 4n);
+  t.is(layout.read(s, 0), 4n);
   lvalue(ctx, f("s"), "s").write(s, 200n);
-  t.is(s.f[1], -56n);
+  t.is(layout.read(s, 1), -56n);
   lvalue(ctx, f("w"), "w").write(s, -1n);
-  t.is(s.f[2], (1n << 70n) - 1n);
+  t.is(layout.read(s, 2), (1n << 70n) - 1n);
   t.is(evalData(op(">>", f("s"), hex(2n)), s), -14n, "arithmetic shift of a signed field");
 });
 
@@ -70,7 +70,7 @@ test("header validity, stacks and dynamic field access", (t) => {
   const element = (i: unknown) => op("access_field", op("dereference_header_stack", { type: "header_stack", value: "st" }, i), 0);
   const second = lvalue(ctx, element(hex(1n)), "e");
   second.write(s, 0x1ffn);
-  t.is(s.f[layout.header("st1", "t").base], 0xffn);
+  t.is(layout.read(s, layout.header("st1", "t").base), 0xffn);
   t.is(dataExpr(ctx, element({ type: "runtime_data", value: 0 }), "e")(Object.assign(s, { args: [1n] })), 0xffn);
   // Out of range: reads give 0, writes are ignored.
   t.is(dataExpr(ctx, element(hex(5n)), "e")(s), 0n);

@@ -84,7 +84,7 @@ function randomExpr(r: (n: number) => number, depth: number): Expr {
 
 /** bmv2's semantics in bigints, written independently of the switch's compiler. */
 function reference(e: Expr, s: PacketState): bigint {
-  if (e.type === "field") return s.f[layout.field(e.value as [string, string], "").index]!;
+  if (e.type === "field") return layout.read(s, layout.field(e.value as [string, string], "").index);
   if (e.type === "hexstr") return BigInt(e.value as string);
   if (e.type === "runtime_data") return s.args[e.value as number]!;
   const x = e.value as { op: string; left: Expr | null; right: Expr; cond?: Expr };
@@ -118,7 +118,7 @@ function reference(e: Expr, s: PacketState): bigint {
 
 function packet(r: (n: number) => number): PacketState {
   const s = new PacketState(layout, new Uint8Array(0));
-  FIELDS.forEach(([, w, signed], i) => (s.f[i] = randomValue(r, w, signed)));
+  FIELDS.forEach(([, w, signed], i) => layout.write(s, i, randomValue(r, w, signed)));
   s.args = [randomValue(r, 16, false), randomValue(r, 32, false)];
   return s;
 }
@@ -138,11 +138,11 @@ test("random expressions: the switch's values equal unbounded bigint arithmetic,
     for (let k = 0; k < 5; k++) {
       const s = packet(r);
       const expected = reference(e, s);
-      const where = `${JSON.stringify(e)} on ${s.f.join(",")} / ${s.args.join(",")}`;
+      const where = `${JSON.stringify(e)} on ${FIELDS.map((_, i) => layout.read(s, i)).join(",")} / ${s.args.join(",")}`;
       t.is(value(s), expected, where);
-      t.is(asBool(s), expected === s.f[1], where);
+      t.is(asBool(s), expected === layout.read(s, 1), where);
       if ("step" in assign) assign.step(s);
-      const stored = s.f[layout.field(["h", dst], "").index];
+      const stored = layout.read(s, layout.field(["h", dst], "").index);
       t.is(stored, signed ? BigInt.asIntN(width, expected) : BigInt.asUintN(width, expected), `${dst} = ${where}`);
     }
   }

@@ -89,7 +89,7 @@ async function route(controller: Controller, req: IncomingMessage, res: ServerRe
   if (method === "GET" && head === "status" && !arg) return send(res, 200, controller.status());
   if (method === "GET" && head === "servers" && !arg) return send(res, 200, controller.serverList());
   if (method === "POST" && head === "servers" && !arg) {
-    const server = parseServer(await readBody(req), "server");
+    const server = parseServer(await readBody(req), "server", controller.defaultVip);
     return send(res, 201, await controller.addServer(server));
   }
   if (method === "DELETE" && head === "servers" && arg) {

@@ -1,8 +1,15 @@
 /**
- * The session load balancer's controller: owns the switch's LB state (as primary by election
- * id), keeps the live-server set from health probes and the data plane's failure digests, and
- * on every change reprograms the switch by a minimal diff and pushes the new membership (with
- * a higher epoch) to every server.
+ * The session load balancer's controller: owns the LB state of every switch of the topology
+ * (as primary by election id, switch by switch), keeps one live-server set from health probes
+ * and every switch's failure digests, and on every change reprograms each switch it is primary
+ * of by a minimal diff and pushes the new membership (with a higher epoch) to every server.
+ *
+ * Several switches: each is a SwitchAgent, promoted and demoted on its own. The first switch
+ * this controller becomes primary of seeds its view of the servers (as a single switch always
+ * did); a switch promoted later (a restart, a healed partition, a switch that came up late)
+ * is synced to that view: pipeline if needed, its down marks read, a reconcile. A switch that
+ * is down is skipped by every change and catches up when it returns; the others never wait
+ * for it beyond a failing call.
  *
  * Start-up never wipes: the pipeline is loaded only when the switch runs another one (cookie),
  * the server modes and generations are adopted from what the switch holds, and the first
@@ -19,25 +26,25 @@
  * mark lifts even when the digest's own probe failed, the digest reached no controller (a
  * takeover in progress), or the health monitor never reached `fall` before the server recovered.
  */
-import { counterEntry, registerEntry, tableEntry, type CounterEntry, type Entity } from "../p4rt/entities.ts";
-import { P4RuntimeError } from "../p4rt/errors.ts";
+import { counterEntry, registerEntry, tableEntry, type Entity } from "../p4rt/entities.ts";
 import type { SwitchEvent } from "../p4rt/events.ts";
-import { Switch } from "../p4rt/switch.ts";
+import type { Switch } from "../p4rt/switch.ts";
 import type { MemberServer } from "../wire/control.ts";
-import { type ServerConfig, type ServerId, type TopologyConfig } from "./config.ts";
+import { ConfigError, type ServerConfig, type ServerId, type TopologyConfig } from "./config.ts";
 import { EventLog } from "./event_log.ts";
 import { HealthMonitor, type Health, type HealthChange, type ProbeOutcome, type Prober } from "./health.ts";
-import { desiredLbState, DROP_REASONS, LB_NAMES, LB_SCOPE, timeUnitsPerUs, type ServerMode, type ServerView } from "./lb_program.ts";
+import { desiredLbState, DROP_REASONS, LB_NAMES, timeUnitsPerUs, type ServerMode, type ServerView } from "./lb_program.ts";
 import { probeOverUdp, pushOverUdp, type Membership, type MembershipPusher } from "./membership.ts";
 import { ControllerMetrics } from "./controller_metrics.ts";
 import { ensurePipeline, type Pipeline } from "./pipeline.ts";
 import { readMemory, writeMemory } from "./state_file.ts";
-import { applyPlan, configureUnreadableDigests, planReconcile, readOwnedState, type ReconcilePlan } from "./reconcile.ts";
+import type { ReconcilePlan } from "./reconcile.ts";
+import { SwitchAgent, type SwitchStatus } from "./switch_agent.ts";
 
 export interface ControllerOptions {
   readonly topology: TopologyConfig;
   readonly pipeline: Pipeline;
-  /** Overrides topology.switch.electionId (the CLI's --election-id). */
+  /** Overrides every switch's electionId (the CLI's --election-id). */
   readonly electionId?: bigint;
   readonly prober?: Prober;
   readonly pusher?: MembershipPusher;
@@ -63,11 +70,14 @@ export interface ServerStatus {
 }
 
 export interface ControllerStatus {
+  /** The first switch's address and device id (the only ones of a single-switch topology). */
   readonly switchAddress: string;
   readonly deviceId: number;
   readonly electionId: string;
+  /** Primary when primary of any switch; backup when backup of any and primary of none. */
   readonly role: "primary" | "backup" | "disconnected";
   readonly active: boolean;
+  readonly switches: readonly SwitchStatus[];
   readonly pipelineCookie: string;
   readonly epoch: number;
   readonly servers: { readonly total: number; readonly up: number; readonly down: number; readonly draining: number };
@@ -109,24 +119,25 @@ function nextGeneration(g: number): number {
 export class Controller {
   readonly events: EventLog;
   readonly metrics = new ControllerMetrics();
-  readonly sw: Switch;
+  /** One per switch of the topology, in its order. */
+  readonly agents: readonly SwitchAgent[];
   private readonly topology: TopologyConfig;
   private readonly pipeline: Pipeline;
   private readonly servers = new Map<ServerId, ServerRecord>();
   /** Removed servers that sessions may still name as secondary (their failover groups stay). */
   private readonly retired = new Set<number>();
-  private retryTimer: NodeJS.Timeout | undefined;
+  /** Switches whose last write failed, retried shortly. */
+  private readonly retryTimers = new Map<SwitchAgent, NodeJS.Timeout>();
   private readonly monitor: HealthMonitor;
   private readonly prober: Prober;
   private readonly pusher: MembershipPusher;
   private queue: Promise<unknown> = Promise.resolve();
-  private active = false;
+  /** The server view is seeded (from the first switch promoted) and probes run; false while primary of no switch. */
+  private synced = false;
   private stopped = false;
   private epoch = 0;
   /** The membership last pushed, to push only when it changes. */
   private pushedMembershipKey = "";
-  private reconciles = 0;
-  private readonly written = { inserts: 0, modifies: 0, deletes: 0 };
 
   constructor(options: ControllerOptions) {
     this.topology = options.topology;
@@ -141,20 +152,34 @@ export class Controller {
       change: (c) => this.onHealthChange(c),
       probe: (s, o) => this.onProbe(s, o),
     });
-    this.sw = new Switch({
-      address: options.topology.switch.address,
-      deviceId: options.topology.switch.deviceId,
-      electionId: options.electionId ?? options.topology.switch.electionId,
-      p4info: options.pipeline.p4info,
-      reconnect: options.reconnect ?? { initialMs: 100, maxMs: 5_000 },
-    });
-    this.sw.on("event", (e: SwitchEvent) => this.onSwitchEvent(e));
+    this.agents = options.topology.switches.map(
+      (config) =>
+        new SwitchAgent({
+          config,
+          electionId: options.electionId ?? config.electionId,
+          p4info: options.pipeline.p4info,
+          reconnect: options.reconnect ?? { initialMs: 100, maxMs: 5_000 },
+          onEvent: (agent, e) => this.onSwitchEvent(agent, e),
+        }),
+    );
   }
 
-  /** Connects and, when primary, syncs the switch; a backup resolves at once and waits to be promoted. */
+  /** The first switch's P4Runtime client (the only one of a single-switch topology). */
+  get sw(): Switch {
+    return this.agents[0]!.sw;
+  }
+
+  /**
+   * Connects to every switch and, where primary, syncs it. Resolves once every switch has
+   * answered or failed to; throws only when no switch could be reached (a switch that is down
+   * is connected to when it comes back). A backup resolves at once and waits to be promoted.
+   */
   async start(connectTimeoutMs = 10_000): Promise<void> {
-    this.events.record("started", { switch: this.sw.address, electionId: this.sw.electionId.toString() });
-    await this.sw.connect(connectTimeoutMs);
+    this.events.record("started", { switches: this.agents.map((a) => a.sw.address), electionId: this.agents[0]!.sw.electionId.toString() });
+    const outcomes = await Promise.allSettled(this.agents.map((a) => a.sw.connect(connectTimeoutMs)));
+    const failed = outcomes.flatMap((o, i) => (o.status === "rejected" ? [`${this.agents[i]!.name}: ${(o.reason as Error).message}`] : []));
+    if (failed.length === outcomes.length) throw new Error(`no switch reachable: ${failed.join("; ")}`);
+    for (const f of failed) this.events.record("error", { message: `switch not reachable yet, will sync it when it is: ${f}` });
     await this.queue;
   }
 
@@ -163,17 +188,24 @@ export class Controller {
     return this.queue.then(() => undefined);
   }
 
+  /** Primary of at least one switch, with the server view seeded. */
   get isActive(): boolean {
-    return this.active;
+    return this.synced && this.agents.some((a) => a.active);
+  }
+
+  private get activeAgents(): SwitchAgent[] {
+    return this.agents.filter((a) => a.active);
   }
 
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
-    this.active = false;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.synced = false;
+    for (const a of this.agents) a.active = false;
+    for (const t of this.retryTimers.values()) clearTimeout(t);
+    this.retryTimers.clear();
     this.monitor.stop();
-    this.sw.close();
+    for (const a of this.agents) a.sw.close();
     this.events.record("stopped");
   }
 
@@ -182,62 +214,91 @@ export class Controller {
   private enqueue<T>(work: () => Promise<T>): Promise<T> {
     const run = this.queue.then(work, work);
     this.queue = run.catch((err: unknown) => {
-      // A refused admin request changed nothing; anything else may have left the switch behind.
-      if (err instanceof NotFoundError || err instanceof ConflictError) return;
+      // A refused admin request changed nothing; a failed switch write was recorded and is retried by its agent.
+      if (err instanceof NotFoundError || err instanceof ConflictError || err instanceof ConfigError) return;
       this.events.record("error", { message: (err as Error).message });
-      this.scheduleRetry();
     });
     return run;
   }
 
-  /** After a failed sync or write, try again shortly (the switch may have been busy or restarting). */
-  private scheduleRetry(): void {
-    if (this.retryTimer || this.stopped) return;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
+  /** After a failed sync or write on one switch, try that switch again shortly (it may have been busy or restarting). */
+  private scheduleRetry(agent: SwitchAgent): void {
+    if (this.retryTimers.has(agent) || this.stopped) return;
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(agent);
       if (this.stopped) return;
-      if (this.active) void this.enqueue(() => this.applyChange("retry after an error"));
-      else if (this.sw.role === "primary") void this.enqueue(() => this.becomePrimary());
+      if (agent.active) void this.enqueue(async () => {
+        await this.reconcileSwitch(agent, "retry after an error");
+        await this.pushMembershipIfChanged();
+      });
+      else if (agent.sw.role === "primary") void this.enqueue(() => this.promote(agent));
     }, RETRY_AFTER_ERROR_MS);
-    this.retryTimer.unref();
+    timer.unref();
+    this.retryTimers.set(agent, timer);
   }
 
   /* ---------- switch events ---------- */
 
-  private onSwitchEvent(e: SwitchEvent): void {
+  private onSwitchEvent(agent: SwitchAgent, e: SwitchEvent): void {
     if (this.stopped) return;
     switch (e.kind) {
       case "arbitration":
-        this.events.record("arbitration", { role: e.role, primaryElectionId: e.primaryElectionId.toString() });
-        this.metrics.primary.set({}, e.role === "primary" ? 1 : 0);
-        if (e.role === "primary" && !this.active) void this.enqueue(() => this.becomePrimary());
-        if (e.role === "backup" && this.active) this.becomeBackup();
+        this.events.record("arbitration", { switch: agent.name, role: e.role, primaryElectionId: e.primaryElectionId.toString() });
+        this.metrics.primary.set({ switch: agent.name }, e.role === "primary" ? 1 : 0);
+        if (e.role === "primary" && !agent.active) void this.enqueue(() => this.promote(agent));
+        if (e.role === "backup" && agent.active) this.demote(agent);
         return;
       case "disconnected":
-        this.events.record("switch_disconnected", { reason: e.reason, retryInMs: e.retryInMs });
-        if (this.active) this.becomeBackup();
+        this.events.record("switch_disconnected", { switch: agent.name, reason: e.reason, retryInMs: e.retryInMs });
+        if (agent.active) this.demote(agent);
         return;
       case "digest":
-        if (e.digest.endsWith(LB_NAMES.downDigest)) for (const d of e.data) this.onDownDigest(d);
+        if (e.digest.endsWith(LB_NAMES.downDigest)) for (const d of e.data) this.onDownDigest(agent, d);
         return;
       default:
         return;
     }
   }
 
-  private becomeBackup(): void {
-    this.active = false;
+  /** This switch is no longer ours to write; when no switch is, stop probing until one promotes us again. */
+  private demote(agent: SwitchAgent): void {
+    agent.active = false;
+    if (this.activeAgents.length > 0) return;
+    this.synced = false;
     this.monitor.stop();
   }
 
-  /** Start-up sync: pipeline (only if different), adopt the switch's view, reconcile, start probing, push membership. */
-  private async becomePrimary(): Promise<void> {
-    if (this.stopped || this.active || this.sw.role !== "primary") return;
-    const outcome = await ensurePipeline(this.sw, this.pipeline);
-    this.events.record(outcome === "loaded" ? "pipeline_loaded" : "pipeline_kept", { cookie: this.pipeline.cookie.toString() });
+  /**
+   * Start-up sync of one switch: pipeline (only if different), then, for the first switch of
+   * this term, adopt its view of the servers and start probing; for a later one, read its
+   * down marks against our generations. Then reconcile it and push the membership.
+   */
+  private async promote(agent: SwitchAgent): Promise<void> {
+    if (this.stopped || agent.active || agent.sw.role !== "primary") return;
+    try {
+      const outcome = await ensurePipeline(agent.sw, this.pipeline);
+      this.events.record(outcome === "loaded" ? "pipeline_loaded" : "pipeline_kept", { switch: agent.name, cookie: this.pipeline.cookie.toString() });
+      if (!this.synced) await this.seedFrom(agent, outcome === "kept");
+      else if (outcome === "kept") this.noteDownMarks(await this.readDownMarks(agent));
+      agent.active = true;
+      await this.reconcileSwitch(agent, this.agents.length > 1 ? `start-up of ${agent.name}` : "start-up", true);
+    } catch (err) {
+      this.events.record("error", { switch: agent.name, message: `sync failed: ${(err as Error).message}` });
+      this.scheduleRetry(agent);
+      return;
+    }
+    await this.pushMembershipIfChanged(this.initialProbes);
+    this.initialProbes = undefined;
+  }
+
+  /** Probe answers of the start-up round, so the first push also reaches servers holding a stale epoch. */
+  private initialProbes: Map<ServerId, ProbeOutcome> | undefined;
+
+  /** The first switch of a term: the servers' modes and generations come from it (pipeline kept) or a probe round. */
+  private async seedFrom(agent: SwitchAgent, pipelineKept: boolean): Promise<void> {
     const initialProbes = await this.probeAllOnce();
-    const adopted = outcome === "kept" ? await this.adoptFromSwitch() : undefined;
-    const marks = adopted ? await this.readDownMarks() : new Map<ServerId, number>();
+    const adopted = pipelineKept ? await this.adoptFromSwitch(agent) : undefined;
+    const marks = adopted ? await this.readDownMarks(agent) : new Map<ServerId, number>();
     for (const [id, record] of this.servers) {
       const health: Health = adopted ? (adopted.get(id) !== undefined ? "up" : "down") : initialProbes.get(id)?.ok ? "up" : "down";
       const generation = adopted?.get(id);
@@ -248,11 +309,18 @@ export class Controller {
     }
     this.epoch = Math.max(this.epoch, ...[...initialProbes.values()].map((o) => o.epoch ?? 0));
     this.pushedMembershipKey = "";
-    this.active = true;
+    this.initialProbes = initialProbes;
+    this.synced = true;
     // Probing starts before the first write so that a failed write (retried later) cannot leave the pool unwatched.
     this.monitor.start();
-    await this.reconcile("start-up", true);
-    await this.pushMembershipIfChanged(initialProbes);
+  }
+
+  /** A switch that held marks while no controller listened (down, partitioned): the first good probe lifts them. */
+  private noteDownMarks(marks: ReadonlyMap<ServerId, number>): void {
+    for (const [id, generation] of marks) {
+      const record = this.servers.get(id);
+      if (record && record.generation === generation) record.switchMarked = true;
+    }
   }
 
   private async probeAllOnce(): Promise<Map<ServerId, ProbeOutcome>> {
@@ -266,13 +334,13 @@ export class Controller {
   }
 
   /** server id -> generation, for every server the switch has in server_map; failover keys of unknown ids become retired secondaries. */
-  private async adoptFromSwitch(): Promise<Map<ServerId, number>> {
-    for (const e of await this.sw.readAll(tableEntry(LB_NAMES.failoverSelect))) {
+  private async adoptFromSwitch(agent: SwitchAgent): Promise<Map<ServerId, number>> {
+    for (const e of await agent.sw.readAll(tableEntry(LB_NAMES.failoverSelect))) {
       const id = e.type === "table_entry" ? Number(e.match?.["meta.secondary_id"] as bigint) : 0;
       if (id > 0 && !this.servers.has(id as ServerId)) this.retired.add(id);
     }
     const adopted = new Map<ServerId, number>();
-    for (const e of await this.sw.readAll(tableEntry(LB_NAMES.serverMap))) {
+    for (const e of await agent.sw.readAll(tableEntry(LB_NAMES.serverMap))) {
       if (e.type !== "table_entry" || e.action?.kind !== "action") continue;
       const id = Number(e.match?.["meta.primary_id"] as bigint);
       const generation = Number(e.action.action.params?.["generation"] ?? 1n);
@@ -286,16 +354,16 @@ export class Controller {
    * Empty where the switch cannot read registers (real simple_switch_grpc may refuse): such a
    * mark is then lifted only by the next digest or health change.
    */
-  private async readDownMarks(): Promise<Map<ServerId, number>> {
+  private async readDownMarks(agent: SwitchAgent): Promise<Map<ServerId, number>> {
     const marks = new Map<ServerId, number>();
     try {
       const wanted = [...this.servers.keys()].map((id) => registerEntry(LB_NAMES.downGeneration, id));
-      for (const e of wanted.length > 0 ? await this.readMany(wanted) : []) {
+      for (const e of await agent.readMany(wanted)) {
         if (e.type !== "register_entry" || e.index === undefined || typeof e.value !== "bigint" || e.value === 0n) continue;
         marks.set(e.index as ServerId, Number(e.value));
       }
     } catch (err) {
-      this.events.record("error", { message: `down marks unreadable, relying on digests: ${(err as Error).message}` });
+      this.events.record("error", { switch: agent.name, message: `down marks unreadable, relying on digests: ${(err as Error).message}` });
     }
     return marks;
   }
@@ -312,20 +380,20 @@ export class Controller {
     this.metrics.probeLatency.observe(outcome.rttMs / 1000, { server: server.id });
     if (!outcome.ok) this.metrics.probeFailures.inc({ server: server.id });
     const record = this.servers.get(server.id);
-    // Up in our view but marked down in the switch's: a good probe is enough to lift the mark.
+    // Up in our view but marked down in a switch's: a good probe is enough to lift the mark.
     // (A server we have down gets its bump from the health change that brings it up.)
-    if (this.active && outcome.ok && record?.switchMarked && this.monitor.health(server.id) === "up" && !record.drained) {
+    if (this.isActive && outcome.ok && record?.switchMarked && this.monitor.health(server.id) === "up" && !record.drained) {
       this.bumpGeneration(record);
       this.events.record("server_up", { server: server.id, reason: "probe answered after a data-plane down mark", generation: record.generation });
       void this.enqueue(() => this.applyChange(`server ${server.id} cleared after a data-plane down mark`));
     }
     // A server that restarted (or missed a push) holds an older epoch: bring it up to date.
-    if (this.active && outcome.ok && outcome.epoch !== undefined && outcome.epoch < this.epoch) void this.pushTo(server, this.membership());
+    if (this.isActive && outcome.ok && outcome.epoch !== undefined && outcome.epoch < this.epoch) void this.pushTo(server, this.membershipFor(server));
   }
 
   private onHealthChange(change: HealthChange): void {
     const record = this.servers.get(change.id);
-    if (!record || !this.active) return;
+    if (!record || !this.isActive) return;
     // A server coming back gets a new generation, which clears any down mark the data plane holds for the old one.
     if (change.to === "up") this.bumpGeneration(record);
     this.events.record(change.to === "up" ? "server_up" : "server_down", { server: change.id, reason: change.reason, generation: record.generation });
@@ -333,9 +401,11 @@ export class Controller {
     void this.enqueue(() => this.applyChange(`server ${change.id} ${change.to}`));
   }
 
-  private onDownDigest(data: Readonly<Record<string, bigint>>): void {
+  /** Any switch's digest: the one server view hears every switch's data plane. */
+  private onDownDigest(agent: SwitchAgent, data: Readonly<Record<string, bigint>>): void {
     const id = Number(data["server_id"] ?? 0n) as ServerId;
     this.events.record("digest", {
+      switch: agent.name,
       digest: LB_NAMES.downDigest,
       server: id,
       detectedAtUs: String(data["detected_at"] ?? 0n),
@@ -344,10 +414,10 @@ export class Controller {
     const record = this.servers.get(id);
     if (!record) return;
     record.switchMarked = true;
-    if (!this.active) return;
-    // The switch already fails the server's sessions over; a probe now decides whether it stays
+    if (!this.isActive) return;
+    // That switch already fails the server's sessions over; a probe now decides whether it stays
     // out. A good one (slow, not dead) lifts the mark through onProbe; a failed one takes the
-    // server down, and the mark stays set until a later good probe.
+    // server down everywhere, and the mark stays set until a later good probe.
     void this.monitor.probe(id, true);
   }
 
@@ -363,39 +433,47 @@ export class Controller {
   }
 
   private async applyChange(reason: string): Promise<void> {
-    if (!this.active) return;
-    await this.reconcile(reason);
+    if (!this.isActive) return;
+    await Promise.all(this.activeAgents.map((a) => this.reconcileSwitch(a, reason).catch(() => undefined)));
     await this.pushMembershipIfChanged();
   }
 
-  /** Reads the owned state back and writes the difference; returns the plan that was applied. */
-  private async reconcile(reason: string, startUp = false): Promise<ReconcilePlan> {
+  /** Reads one switch's owned state back and writes the difference; a failure is recorded and retried for that switch alone. */
+  private async reconcileSwitch(agent: SwitchAgent, reason: string, startUp = false): Promise<ReconcilePlan> {
     const desired = desiredLbState(this.topology, this.views(), {
       retiredSecondaries: [...this.retired],
       timeUnitsPerUs: timeUnitsPerUs(this.pipeline.p4info.pkg_info?.arch),
+      switch: agent.config,
     });
-    const current = await readOwnedState(this.sw, LB_SCOPE);
-    const plan = planReconcile(this.sw.schema, desired, current);
-    await applyPlan(this.sw, plan);
-    if (startUp) await configureUnreadableDigests(this.sw, desired, current);
-    this.reconciles++;
-    this.written.inserts += plan.inserts;
-    this.written.modifies += plan.modifies;
-    this.written.deletes += plan.deletes;
+    let plan: ReconcilePlan;
+    try {
+      plan = await agent.reconcile(desired, startUp);
+    } catch (err) {
+      this.events.record("error", { switch: agent.name, message: `reconcile (${reason}) failed: ${(err as Error).message}` });
+      this.scheduleRetry(agent);
+      throw err;
+    }
     this.metrics.updates.inc({ type: "insert" }, plan.inserts);
     this.metrics.updates.inc({ type: "modify" }, plan.modifies);
     this.metrics.updates.inc({ type: "delete" }, plan.deletes);
     this.metrics.reconciles.inc();
     this.refreshServerGauges();
-    this.events.record("reconciled", { reason, inserts: plan.inserts, modifies: plan.modifies, deletes: plan.deletes, batches: plan.batches.length });
+    const where = this.agents.length > 1 ? { switch: agent.name } : {};
+    this.events.record("reconciled", { reason, ...where, inserts: plan.inserts, modifies: plan.modifies, deletes: plan.deletes, batches: plan.batches.length });
     return plan;
   }
 
-  /** Reconciles now (an admin "resync"); resolves with what was written. */
+  /** Reconciles every switch this controller programs now (an admin "resync"); resolves with what was written, summed. */
   reconcileNow(): Promise<ReconcilePlan> {
-    return this.enqueue(() => {
-      if (!this.active) throw new Error("not the primary controller");
-      return this.reconcile("requested");
+    return this.enqueue(async () => {
+      if (!this.isActive) throw new Error("not the primary controller");
+      const plans = await Promise.all(this.activeAgents.map((a) => this.reconcileSwitch(a, "requested")));
+      return {
+        batches: plans.flatMap((p) => p.batches),
+        inserts: plans.reduce((n, p) => n + p.inserts, 0),
+        modifies: plans.reduce((n, p) => n + p.modifies, 0),
+        deletes: plans.reduce((n, p) => n + p.deletes, 0),
+      };
     });
   }
 
@@ -412,14 +490,17 @@ export class Controller {
 
   /* ---------- membership ---------- */
 
-  private memberList(): MemberServer[] {
+  /** Every server, or only one VIP's pool: a server picks its secondaries among the members it is told of. */
+  private memberList(vip?: string): MemberServer[] {
     return [...this.servers.values()]
+      .filter((r) => vip === undefined || r.config.vip === vip)
       .sort((a, b) => a.config.id - b.config.id)
       .map((r) => ({ id: r.config.id, address: r.config.ip, dataPort: r.config.dataPort, peerPort: r.config.peerPort, state: this.modeOf(r) }));
   }
 
-  private membership(): Membership {
-    return { epoch: this.epoch, servers: this.memberList() };
+  /** What one server is told: its own pool, at the one epoch all pools share. */
+  private membershipFor(server: ServerConfig): Membership {
+    return { epoch: this.epoch, servers: this.memberList(server.vip) };
   }
 
   private async pushMembershipIfChanged(probes?: Map<ServerId, ProbeOutcome>): Promise<void> {
@@ -432,12 +513,12 @@ export class Controller {
   }
 
   private async pushAll(): Promise<void> {
-    const membership = this.membership();
-    this.metrics.epoch.set({}, this.epoch);
-    const results = await Promise.all([...this.servers.values()].filter((r) => this.modeOf(r) !== "down").map((r) => this.pushTo(r.config, membership)));
+    const epoch = this.epoch;
+    this.metrics.epoch.set({}, epoch);
+    const results = await Promise.all([...this.servers.values()].filter((r) => this.modeOf(r) !== "down").map((r) => this.pushTo(r.config, this.membershipFor(r.config))));
     this.events.record("membership_pushed", {
-      epoch: membership.epoch,
-      servers: membership.servers.map((s) => `${s.id}:${s.state}`),
+      epoch,
+      servers: this.memberList().map((s) => `${s.id}:${s.state}`),
       acked: results.filter((r) => r).length,
       sent: results.length,
     });
@@ -482,6 +563,7 @@ export class Controller {
   addServer(config: ServerConfig): Promise<ServerStatus> {
     return this.enqueue(async () => {
       if (this.servers.has(config.id)) throw new ConflictError(`server ${config.id} already exists`);
+      if (!this.topology.vips.some((v) => v.name === config.vip)) throw new ConfigError(`server ${config.id} names VIP '${config.vip}', which this topology does not have`);
       const record: ServerRecord = { config, drained: false, generation: 1, switchMarked: false };
       this.retired.delete(config.id);
       this.remember();
@@ -540,14 +622,23 @@ export class Controller {
     return [...this.servers.values()].sort((a, b) => a.config.id - b.config.id).map((r) => this.serverStatus(r));
   }
 
+  /** The VIP a server added without one joins (the topology's first). */
+  get defaultVip(): string {
+    return this.topology.vips[0].name;
+  }
+
   status(): ControllerStatus {
     const modes = [...this.servers.values()].map((r) => this.modeOf(r));
+    const switches = this.agents.map((a) => a.status());
+    const roles = switches.map((s) => s.role);
+    const sum = (key: "inserts" | "modifies" | "deletes"): number => switches.reduce((n, s) => n + s.updatesWritten[key], 0);
     return {
       switchAddress: this.sw.address,
       deviceId: Number(this.sw.deviceId),
       electionId: this.sw.electionId.toString(),
-      role: this.sw.role ?? "disconnected",
-      active: this.active,
+      role: roles.includes("primary") ? "primary" : roles.includes("backup") ? "backup" : "disconnected",
+      active: this.isActive,
+      switches,
       pipelineCookie: this.pipeline.cookie.toString(),
       epoch: this.epoch,
       servers: {
@@ -556,36 +647,58 @@ export class Controller {
         down: modes.filter((m) => m === "down").length,
         draining: modes.filter((m) => m === "draining").length,
       },
-      reconciles: this.reconciles,
-      updatesWritten: { ...this.written },
+      reconciles: switches.reduce((n, s) => n + s.reconciles, 0),
+      updatesWritten: { inserts: sum("inserts"), modifies: sum("modifies"), deletes: sum("deletes") },
     };
   }
 
-  /** Reads the LB counters of every known server and the drop reasons from the switch. */
+  /**
+   * Reads the LB counters of every known server and the drop reasons, summed over every switch
+   * that answers (each switch counts the requests that crossed it). Throws when none answers.
+   */
   async counters(): Promise<CountersSnapshot> {
     const ids = [...this.servers.keys()].sort((a, b) => a - b);
     const names = [LB_NAMES.serverRequests, LB_NAMES.serverResponses, LB_NAMES.serverFailovers, LB_NAMES.serverMarkedDown] as const;
-    const wanted: Entity[] = names.flatMap((n) => ids.map((id) => counterEntry(n, id)));
-    const read = ids.length > 0 ? await this.readMany(wanted) : [];
-    const drops = await this.sw.readAll(counterEntry(LB_NAMES.dropReasons));
-    const value = (name: string, index: number): CounterPair => {
-      const full = this.sw.schema.counters.get(name).preamble.name;
-      const hit = read.find((e): e is CounterEntry => e.type === "counter_entry" && e.counter === full && e.index === index);
-      return { packets: String(hit?.data?.packets ?? 0n), bytes: String(hit?.data?.bytes ?? 0n) };
+    const readable = this.agents.filter((a) => a.sw.connected && a.sw.hasSchema);
+    const reads = await Promise.allSettled(
+      (readable.length > 0 ? readable : [this.agents[0]!]).map(async (a) => {
+        const wanted: Entity[] = names.flatMap((n) => ids.map((id) => counterEntry(n, id)));
+        return { agent: a, read: await a.readMany(wanted), drops: await a.sw.readAll(counterEntry(LB_NAMES.dropReasons)) };
+      }),
+    );
+    const answered = reads.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+    if (answered.length === 0) throw (reads[0] as PromiseRejectedResult).reason;
+    const totals = new Map<string, { packets: bigint; bytes: bigint }>();
+    const add = (key: string, packets: bigint | undefined, bytes: bigint | undefined): void => {
+      const t = totals.get(key) ?? { packets: 0n, bytes: 0n };
+      totals.set(key, { packets: t.packets + (packets ?? 0n), bytes: t.bytes + (bytes ?? 0n) });
+    };
+    for (const { agent, read, drops } of answered) {
+      const shortName = new Map(names.map((n) => [agent.sw.schema.counters.get(n).preamble.name, n]));
+      for (const e of read) {
+        if (e.type !== "counter_entry" || e.index === undefined) continue;
+        const name = shortName.get(e.counter);
+        if (name) add(`${name}#${e.index}`, e.data?.packets, e.data?.bytes);
+      }
+      for (const e of drops) {
+        if (e.type !== "counter_entry" || e.index === undefined) continue;
+        const reason = DROP_REASONS[e.index];
+        if (reason) add(`drop#${reason}`, e.data?.packets, e.data?.bytes);
+      }
+    }
+    const pair = (key: string): CounterPair => {
+      const t = totals.get(key);
+      return { packets: String(t?.packets ?? 0n), bytes: String(t?.bytes ?? 0n) };
     };
     const dropMap: Record<string, CounterPair> = {};
-    for (const e of drops) {
-      if (e.type !== "counter_entry" || e.index === undefined) continue;
-      const reason = DROP_REASONS[e.index];
-      if (reason) dropMap[reason] = { packets: String(e.data?.packets ?? 0n), bytes: String(e.data?.bytes ?? 0n) };
-    }
+    for (const key of totals.keys()) if (key.startsWith("drop#")) dropMap[key.slice(5)] = pair(key);
     const snapshot: CountersSnapshot = {
       servers: ids.map((id) => ({
         id,
-        requests: value(LB_NAMES.serverRequests, id),
-        responses: value(LB_NAMES.serverResponses, id),
-        failovers: value(LB_NAMES.serverFailovers, id),
-        markedDown: value(LB_NAMES.serverMarkedDown, id),
+        requests: pair(`${LB_NAMES.serverRequests}#${id}`),
+        responses: pair(`${LB_NAMES.serverResponses}#${id}`),
+        failovers: pair(`${LB_NAMES.serverFailovers}#${id}`),
+        markedDown: pair(`${LB_NAMES.serverMarkedDown}#${id}`),
       })),
       drops: dropMap,
     };
@@ -593,21 +706,9 @@ export class Controller {
     return snapshot;
   }
 
-  /** One Read for many entities; entity by entity where the switch refuses mixed batches (real simple_switch_grpc may). */
-  private async readMany(entities: readonly Entity[]): Promise<Entity[]> {
-    try {
-      return await this.sw.readAll(entities);
-    } catch (err) {
-      if (!(err instanceof P4RuntimeError && err.code === "UNIMPLEMENTED")) throw err;
-      const out: Entity[] = [];
-      for (const e of entities) out.push(...(await this.sw.readAll(e)));
-      return out;
-    }
-  }
-
-  /** Renders /metrics, refreshing the switch counters first when this controller can read them. */
+  /** Renders /metrics, refreshing the switch counters first when this controller can read any switch. */
   async renderMetrics(): Promise<string> {
-    if (this.sw.connected && this.sw.hasSchema) {
+    if (this.agents.some((a) => a.sw.connected && a.sw.hasSchema)) {
       try {
         await this.counters();
       } catch (err) {

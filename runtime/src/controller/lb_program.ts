@@ -5,8 +5,22 @@
  *
  * Id scheme (stable, so a restarted controller computes the same ids as its predecessor):
  *   - selector member id = server id, in both profiles;
- *   - new-session group id = NEW_SESSION_GROUP (one VIP);
+ *   - new-session group id = NEW_SESSION_GROUP + the VIP's index in the topology;
  *   - failover group id = the secondary's server id.
+ *
+ * Several switches: every switch gets this same state (only ports and routes differ), so a
+ * session id and cookie go to the same server whichever switch they cross. A selector picks
+ * member number hash % n of the group in member-handle order (bmv2), and a switch hands out
+ * handles in insertion order. So every configured server keeps its member in both profiles
+ * whatever its mode (groups name only live ones), and members are listed in server-id order:
+ * a switch programmed from empty and one that lived through every change hold the same
+ * members in the same order, and a server's death only shrinks groups. Servers added at run
+ * time must have higher ids than the ones before them for this to hold on switches that
+ * restart later (their members would otherwise be re-inserted in a different order).
+ *
+ * Several VIPs: each has its own pool (the servers naming it) and new-session group; a
+ * session's failover group is its secondary's, which holds only that secondary's pool, so a
+ * session never leaves its service.
  *
  * Modes: `up` serves new sessions and its own sessions; `draining` is out of the new-session
  * group and, for known sessions, treated as down (out of server_map and of every failover
@@ -14,7 +28,7 @@
  */
 import { action, group, groupAction, member, tableEntry, type Entity } from "../p4rt/entities.ts";
 import type { DesiredState, Scope } from "./reconcile.ts";
-import type { RouteConfig, ServerConfig, TopologyConfig } from "./config.ts";
+import type { RouteConfig, ServerConfig, SwitchConfig, TopologyConfig, VipConfig } from "./config.ts";
 
 export const LB_NAMES = {
   vip: "classify.vip",
@@ -82,7 +96,10 @@ export interface ServerView {
 }
 
 /** Everything in the topology except the servers (which change at run time). */
-export type LbTopology = Pick<TopologyConfig, "vip" | "routes" | "failure">;
+export type LbTopology = Pick<TopologyConfig, "vips" | "switches" | "failure">;
+
+/** What differs between switches: where the servers hang off and the routes. */
+export type LbSwitch = Pick<SwitchConfig, "serverPorts" | "routes">;
 
 function pickParams(s: ServerConfig): Record<string, string | number> {
   return { server_id: s.id, server_addr: s.ip, server_port: s.dataPort };
@@ -103,6 +120,8 @@ export interface LbExtras {
   readonly retiredSecondaries?: readonly number[];
   /** Switch time units per microsecond: 1 on v1model (microseconds), 1000 on TNA (nanoseconds). */
   readonly timeUnitsPerUs?: number;
+  /** The switch being programmed (default: the topology's first). */
+  readonly switch?: LbSwitch;
 }
 
 /** Switch time units per microsecond for a program's architecture (P4Info pkg_info.arch). */
@@ -113,12 +132,16 @@ export function timeUnitsPerUs(arch: string | undefined): number {
 export function desiredLbState(topology: LbTopology, servers: readonly ServerView[], extras: LbExtras = {}): DesiredState {
   const retiredSecondaries = extras.retiredSecondaries ?? [];
   const timeoutInSwitchUnits = topology.failure.responseTimeoutUs * (extras.timeUnitsPerUs ?? 1);
-  const vip = topology.vip;
+  const sw = extras.switch ?? topology.switches[0];
+  const vipOf = new Map<string, VipConfig>(topology.vips.map((v) => [v.name, v]));
+  const routerMac = topology.vips[0].mac;
   const sorted = [...servers].sort((a, b) => a.config.id - b.config.id);
   const live = sorted.filter((s) => s.mode === "up");
   const entities: Entity[] = [];
 
-  entities.push(tableEntry(LB_NAMES.vip, { match: { "hdr.ipv4.dst_addr": vip.ip, "hdr.udp.dst_port": vip.port }, action: action(LB_NAMES.setVip) }));
+  for (const vip of topology.vips) {
+    entities.push(tableEntry(LB_NAMES.vip, { match: { "hdr.ipv4.dst_addr": vip.ip, "hdr.udp.dst_port": vip.port }, action: action(LB_NAMES.setVip) }));
+  }
   entities.push(
     tableEntry(LB_NAMES.detectConfig, { isDefault: true, action: action(LB_NAMES.setFailureTimeout, { timeout_us: timeoutInSwitchUnits }) }),
   );
@@ -126,6 +149,7 @@ export function desiredLbState(topology: LbTopology, servers: readonly ServerVie
   entities.push({ type: "digest_entry", digest: LB_NAMES.downDigest, config: DOWN_DIGEST_CONFIG });
 
   for (const s of sorted) {
+    const vip = vipOf.get(s.config.vip) ?? topology.vips[0];
     entities.push(
       tableEntry(LB_NAMES.serverSource, {
         match: { "hdr.ipv4.src_addr": s.config.ip, "hdr.udp.src_port": s.config.dataPort },
@@ -134,12 +158,17 @@ export function desiredLbState(topology: LbTopology, servers: readonly ServerVie
     );
   }
 
-  // New sessions: live servers only.
-  for (const s of live) entities.push(member(LB_NAMES.newSessionSelector, s.config.id, { name: LB_NAMES.pickNewServer, params: pickParams(s.config) }));
-  if (live.length > 0) {
-    entities.push(group(LB_NAMES.newSessionSelector, NEW_SESSION_GROUP, live.map((s) => ({ memberId: s.config.id, weight: 1 }))));
-    entities.push(tableEntry(LB_NAMES.newSessionSelect, { match: { "hdr.ipv4.dst_addr": vip.ip }, action: groupAction(NEW_SESSION_GROUP) }));
-  }
+  // Members for every configured server, in id order (see the header: identical routing on every switch).
+  for (const s of sorted) entities.push(member(LB_NAMES.newSessionSelector, s.config.id, { name: LB_NAMES.pickNewServer, params: pickParams(s.config) }));
+  for (const s of sorted) entities.push(member(LB_NAMES.failoverSelector, s.config.id, { name: LB_NAMES.pickFailoverServer, params: pickParams(s.config) }));
+
+  // New sessions: each VIP's live servers only.
+  topology.vips.forEach((vip, i) => {
+    const pool = live.filter((s) => s.config.vip === vip.name);
+    if (pool.length === 0) return;
+    entities.push(group(LB_NAMES.newSessionSelector, NEW_SESSION_GROUP + i, pool.map((s) => ({ memberId: s.config.id, weight: 1 }))));
+    entities.push(tableEntry(LB_NAMES.newSessionSelect, { match: { "hdr.ipv4.dst_addr": vip.ip }, action: groupAction(NEW_SESSION_GROUP + i) }));
+  });
 
   // Known sessions: primaries the controller considers up.
   for (const s of live) {
@@ -151,29 +180,30 @@ export function desiredLbState(topology: LbTopology, servers: readonly ServerVie
     );
   }
 
-  // Failover: for every possible secondary X, the live servers other than X (X alone if it is the last).
-  for (const s of live) entities.push(member(LB_NAMES.failoverSelector, s.config.id, { name: LB_NAMES.pickFailoverServer, params: pickParams(s.config) }));
-  if (live.length > 0) {
-    const secondaries = [...new Set([...sorted.map((s) => s.config.id as number), ...retiredSecondaries])].sort((a, b) => a - b);
-    for (const x of secondaries) {
-      const others = live.filter((s) => s.config.id !== x);
-      const members = (others.length > 0 ? others : live).map((s) => ({ memberId: s.config.id, weight: 1 }));
-      entities.push(group(LB_NAMES.failoverSelector, x, members));
-      entities.push(tableEntry(LB_NAMES.failoverSelect, { match: { "meta.secondary_id": x }, action: groupAction(x) }));
-    }
+  // Failover: for every possible secondary X, the live servers of X's pool other than X (X alone if it is the last).
+  // A retired secondary's pool is no longer known: the first VIP's.
+  const poolOf = new Map<number, string>(sorted.map((s) => [s.config.id, s.config.vip]));
+  const secondaries = [...new Set([...sorted.map((s) => s.config.id as number), ...retiredSecondaries])].sort((a, b) => a - b);
+  for (const x of secondaries) {
+    const pool = live.filter((s) => s.config.vip === (poolOf.get(x) ?? topology.vips[0].name));
+    if (pool.length === 0) continue;
+    const others = pool.filter((s) => s.config.id !== x);
+    const members = (others.length > 0 ? others : pool).map((s) => ({ memberId: s.config.id, weight: 1 }));
+    entities.push(group(LB_NAMES.failoverSelector, x, members));
+    entities.push(tableEntry(LB_NAMES.failoverSelect, { match: { "meta.secondary_id": x }, action: groupAction(x) }));
   }
 
-  // Routes: a /32 to every server, then the configured routes (a server's /32 wins a duplicate).
+  // Routes: a /32 to every server, then the switch's routes (a server's /32 wins a duplicate).
   const prefixes = new Set<string>();
   for (const s of sorted) {
     const prefix = `${s.config.ip}/32`;
     prefixes.add(prefix);
-    entities.push(routeEntry(prefix, s.config.switchPort, vip.mac, s.config.mac));
+    entities.push(routeEntry(prefix, sw.serverPorts.get(s.config.id) ?? s.config.switchPort, routerMac, s.config.mac));
   }
-  for (const r of topology.routes as readonly RouteConfig[]) {
+  for (const r of sw.routes as readonly RouteConfig[]) {
     if (prefixes.has(r.prefix)) continue;
     prefixes.add(r.prefix);
-    entities.push(routeEntry(r.prefix, r.switchPort, vip.mac, r.mac));
+    entities.push(routeEntry(r.prefix, r.switchPort, routerMac, r.mac));
   }
   return { entities };
 }

@@ -32,7 +32,7 @@ export async function runController(
   topology: TopologyConfig,
   options: { readonly electionId?: bigint; readonly admin?: string; readonly compile?: CompileP4; readonly connectTimeoutMs?: number } = {},
 ): Promise<RunningController> {
-  const pipeline = await loadPipeline(topology.pipeline, options.compile ?? builtinCompiler(topology.vip.port));
+  const pipeline = await loadPipeline(topology.pipeline, options.compile ?? builtinCompiler(topology.vips[0].port));
   const controller = new Controller({ topology, pipeline, ...(options.electionId !== undefined ? { electionId: options.electionId } : {}) });
   const adminAddress = options.admin ?? topology.admin;
   const i = adminAddress.lastIndexOf(":");

@@ -88,7 +88,12 @@ export class Switch extends EventEmitter {
     this.callTimeoutMs = options.callTimeoutMs ?? 10_000;
     if (options.p4info) this.currentSchema = new P4Schema(options.p4info);
     const Client = p4runtimeClientConstructor();
-    this.client = new Client(this.address, grpc.credentials.createInsecure()) as unknown as GrpcP4RuntimeClient;
+    // gRPC's own reconnect back-off grows to minutes; a switch that comes back must be found as
+    // soon as our stream back-off tries again, so the channel retries on the same schedule.
+    const channelOptions = this.reconnect
+      ? { "grpc.initial_reconnect_backoff_ms": this.reconnect.initialMs, "grpc.max_reconnect_backoff_ms": this.reconnect.maxMs }
+      : {};
+    this.client = new Client(this.address, grpc.credentials.createInsecure(), channelOptions) as unknown as GrpcP4RuntimeClient;
   }
 
   /* ---------- connection and arbitration ---------- */

@@ -73,16 +73,15 @@ test("a server going down changes only what names it", (t) => {
   const before = switchAfter(planReconcile(schema, desiredLbState(topology, views({})), { entities: [], unreadableDigests: new Set() }).batches.flat());
   const plan = planReconcile(schema, desiredLbState(topology, views({ 2: "down" })), { entities: before, unreadableDigests: new Set() });
   const updates = plan.batches.flat();
-  // server_map entry 2 and both members of 2 go; the VIP group and the failover groups of 1 and 3 shrink.
-  t.is(plan.deletes, 3);
+  // server_map entry 2 goes; the VIP group and the failover groups of 1 and 3 shrink. The members
+  // of 2 stay (so every switch keeps the same member order, whatever it lived through).
+  t.is(plan.deletes, 1);
   t.is(plan.inserts, 0);
   t.is(plan.modifies, 3, "new-session group + failover groups 1 and 3 (group 2 already excludes 2)");
-  const deletes = updates.filter((u) => u.type === "DELETE").map((u) => u.entity.type).sort();
-  t.deepEqual(deletes, ["action_profile_member", "action_profile_member", "table_entry"]);
-  // Members are deleted only after the groups stop naming them.
-  const memberDeleteBatch = plan.batches.findIndex((b) => b.some((u) => u.type === "DELETE" && u.entity.type === "action_profile_member"));
-  const groupModifyBatch = plan.batches.findIndex((b) => b.some((u) => u.type === "MODIFY" && u.entity.type === "action_profile_group"));
-  t.true(memberDeleteBatch > groupModifyBatch);
+  const deletes = updates.filter((u) => u.type === "DELETE").map((u) => u.entity.type);
+  t.deepEqual(deletes, ["table_entry"]);
+  const groups = updates.filter((u) => u.entity.type === "action_profile_group").map((u) => (u.entity.type === "action_profile_group" ? u.entity.members?.map((m) => m.memberId) : []));
+  for (const members of groups) t.false(members?.includes(2), "no group can pick the dead server");
   const after = switchAfter(updates, before);
   t.deepEqual(planReconcile(schema, desiredLbState(topology, views({ 2: "down" })), { entities: after, unreadableDigests: new Set() }).batches, []);
 });
@@ -93,7 +92,8 @@ test("the last live server's failover group holds itself; no live server: no gro
   t.is(groups.length, 3);
   for (const g of groups) t.deepEqual(g.type === "action_profile_group" ? g.members?.map((m) => m.memberId) : [], [3]);
   const none = desiredLbState(topology, views({ 1: "down", 2: "down", 3: "down" }));
-  t.false(none.entities.some((e) => e.type === "action_profile_group" || e.type === "action_profile_member"));
+  t.false(none.entities.some((e) => e.type === "action_profile_group"));
+  t.is(none.entities.filter((e) => e.type === "action_profile_member").length, 6, "one member per server in each profile, live or not");
   t.false(none.entities.some((e) => e.type === "table_entry" && (e.table === LB_NAMES.failoverSelect || e.table === LB_NAMES.newSessionSelect)));
 });
 

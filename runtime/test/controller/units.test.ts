@@ -1,5 +1,5 @@
 import test from "ava";
-import { ConfigError, parseTopology, type ServerConfig } from "../../src/controller/config.ts";
+import { ConfigError, loadTopology, parseTopology, type ServerConfig } from "../../src/controller/config.ts";
 import { HealthMonitor, type HealthChange, type ProbeOutcome } from "../../src/controller/health.ts";
 import { Registry } from "../../src/controller/metrics.ts";
 import { EventLog } from "../../src/controller/event_log.ts";
@@ -13,8 +13,8 @@ const base = {
 
 test("topology: defaults filled, paths resolved, election id as bigint", (t) => {
   const topo = parseTopology(base, "/etc/slb");
-  t.is(topo.vip.port, 7700);
-  t.is(topo.switch.electionId, 5n);
+  t.is(topo.vips[0].port, 7700);
+  t.is(topo.switches[0].electionId, 5n);
   t.deepEqual(topo.pipeline, { kind: "p4", p4File: "/etc/slb/lb.p4" });
   t.is(topo.servers[0]!.dataPort, 7700);
   t.deepEqual(topo.servers[0]!.mgmt, { ip: "127.0.0.1", port: 9101 });
@@ -28,6 +28,57 @@ test("topology: mistakes name the field", (t) => {
   t.throws(() => parseTopology({ ...base, servers: [{ ...base.servers[0], id: 0 }] }, "/"), { message: /id/ });
   t.throws(() => parseTopology({ ...base, routes: [{ prefix: "10.0.0.0", switchPort: 1, mac: "02:00:00:00:00:01" }] }, "/"), { message: /prefix/ });
   t.throws(() => parseTopology({ ...base, switch: {} }, "/"), { message: /switch\.address/ });
+});
+
+test("topology: several switches and VIPs; the one-switch, one-VIP form means the same as a list of one", (t) => {
+  const one = parseTopology(base, "/");
+  const listed = parseTopology(
+    { ...base, switch: undefined, vip: undefined, switches: [{ address: "127.0.0.1:9559", electionId: 5 }], vips: [{ name: "default", ip: "10.0.0.100", mac: "02:00:00:00:00:64" }] },
+    "/",
+  );
+  t.deepEqual(listed, one);
+  const multi = parseTopology(
+    {
+      ...base,
+      switch: undefined,
+      vip: undefined,
+      switches: [{ address: "127.0.0.1:1" }, { name: "edge", address: "127.0.0.1:2", serverPorts: { "1": 7 }, routes: [] }],
+      vips: [
+        { name: "web", ip: "10.0.0.100", mac: "02:00:00:00:00:64" },
+        { name: "api", ip: "10.0.0.101", mac: "02:00:00:00:00:64" },
+      ],
+      servers: [{ ...base.servers[0], vip: "api" }],
+      routes: [{ prefix: "10.0.9.0/24", switchPort: 9, mac: "02:00:00:00:00:09" }],
+    },
+    "/",
+  );
+  t.deepEqual(multi.switches.map((s) => s.name), ["s1", "edge"]);
+  t.is(multi.switches[1]!.serverPorts.get(multi.servers[0]!.id), 7);
+  t.is(multi.switches[0].routes.length, 1, "a switch without routes takes the shared ones");
+  t.is(multi.switches[1]!.routes.length, 0);
+  t.is(multi.servers[0]!.vip, "api");
+});
+
+test("topology: multi-switch and multi-VIP mistakes name the field", (t) => {
+  const vips = [
+    { name: "web", ip: "10.0.0.100", mac: "02:00:00:00:00:64" },
+    { name: "api", ip: "10.0.0.101", mac: "02:00:00:00:00:64" },
+  ];
+  t.throws(() => parseTopology({ ...base, switches: [{ address: "127.0.0.1:1" }] }, "/"), { message: /both switch and switches/ });
+  t.throws(() => parseTopology({ ...base, switch: undefined, switches: [] }, "/"), { message: /switches must be a non-empty array/ });
+  t.throws(() => parseTopology({ ...base, switch: undefined, switches: [{ address: "a:1" }, { address: "a:1" }] }, "/"), { message: /switches\[1\].*twice/ });
+  t.throws(() => parseTopology({ ...base, switch: undefined, switches: [{ address: "a:1", serverPorts: { "9": 1 } }] }, "/"), { message: /serverPorts names server 9/ });
+  t.throws(() => parseTopology({ ...base, vip: undefined, vips: [vips[0], { ...vips[1], ip: "10.0.0.100" }] }, "/"), { message: /vips\[1\]\.ip .*own address/ });
+  t.throws(() => parseTopology({ ...base, vip: undefined, vips: [vips[0], { ...vips[1], port: 9000 }] }, "/"), { message: /vips\[1\]\.port must be 7700/ });
+  t.throws(() => parseTopology({ ...base, vip: undefined, vips, servers: [{ ...base.servers[0], vip: "db" }] }, "/"), { message: /servers\[0\]\.vip 'db' names no VIP/ });
+});
+
+test("topology: the example files parse", (t) => {
+  for (const name of ["topology.json", "topology-netns.json", "topology-two-switches.json"]) {
+    const topo = loadTopology(new URL(`../../../examples/${name}`, import.meta.url).pathname);
+    t.true(topo.switches.length >= 1, name);
+  }
+  t.is(loadTopology(new URL("../../../examples/topology-two-switches.json", import.meta.url).pathname).switches.length, 2);
 });
 
 function monitorWith(outcomes: boolean[], rise = 2, fall = 3) {

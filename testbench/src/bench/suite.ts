@@ -10,6 +10,7 @@ import { asyncLossWindow, replicationThroughput } from "./replication.ts";
 import { type Benchmark, measured } from "./report.ts";
 import { switchInProcess, switchOverWires } from "./switch_throughput.ts";
 import { switchOnVeth } from "./veth.ts";
+import { switchFailoverTimes } from "./switch_failover.ts";
 
 export const BENCHMARKS: readonly Benchmark[] = [
   { name: "compile", run: () => compileTime() },
@@ -20,6 +21,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   { name: "p4runtime writes", run: () => p4runtimeWrites() },
   { name: "failover", run: () => failoverTimes(8, 1, ".bench/failover-timeline.svg") },
   { name: "controller takeover", run: () => controllerTakeoverTimes() },
+  { name: "switch failover", run: () => switchFailoverTimes() },
   { name: "replication sync", run: async () => measured(...(await replicationThroughput("sync"))) },
   { name: "replication async", run: async () => measured(...(await replicationThroughput("async")), ...(await asyncLossWindow())) },
   { name: "memory", run: () => memoryPer100kSessions() },

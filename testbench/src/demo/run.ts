@@ -1,7 +1,8 @@
 /**
  * The demo: the whole system under client load for a fixed time, with a primary killed part
  * way, brought back, and another server drained, shown live; then a summary whose last line is
- * `sessions lost: N`.
+ * `sessions lost: N`. With several switches it also kills the first switch and brings it back
+ * (empty), and cuts the second one off from the controller for a while.
  */
 import { decodeCookie, serverId, type ServerId } from "../../../runtime/src/wire/session_header.ts";
 import type { SystemHandle } from "../system/handle.ts";
@@ -17,6 +18,8 @@ export interface DemoOptions {
   readonly clients?: number;
   readonly sessionsPerClient?: number;
   readonly startSystem: (servers: number) => Promise<SystemHandle>;
+  /** LB switches the system was started with; from 2 on the demo also fails switches. */
+  readonly switches?: number;
   readonly out: { write(text: string): unknown; readonly isTTY?: boolean };
   /** Redraw period of the live view. */
   readonly tickMs?: number;
@@ -96,7 +99,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
           return `draining server ${target}`;
         },
       },
-    ];
+      ...((options.switches ?? 1) > 1 ? switchSteps(system) : []),
+    ].sort((a, b) => a.at - b.at);
     const snapshot = (): DemoSnapshot => {
       const primaryFor = new Map<number, number>();
       for (const r of ledger.sessions.values()) {
@@ -165,6 +169,40 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     metrics.stopSampling();
     await system.close();
   }
+}
+
+/** Switch faults: the first switch dies and returns empty; the second loses its controller for a while. */
+function switchSteps(system: SystemHandle): DemoStep[] {
+  return [
+    {
+      at: 0.35,
+      run: async () => {
+        await system.killSwitch(0);
+        return "killed switch 0 (its clients move to switch 1)";
+      },
+    },
+    {
+      at: 0.45,
+      run: async () => {
+        await system.startSwitch(0);
+        return "started switch 0 (empty; the controller reprograms it)";
+      },
+    },
+    {
+      at: 0.75,
+      run: async () => {
+        system.partitionSwitch(1);
+        return "cut switch 1 off from the controller";
+      },
+    },
+    {
+      at: 0.85,
+      run: async () => {
+        system.healSwitch(1);
+        return "healed switch 1's management network (the controller resyncs it)";
+      },
+    },
+  ];
 }
 
 export function formatSummary(s: DemoSummary): string[] {

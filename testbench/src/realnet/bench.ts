@@ -1,27 +1,30 @@
 /**
  * Packets per second of our switch model with real hosts: a kernel-UDP blaster in the client
  * namespace sends to the server namespace's address as fast as it can; the frames cross the
- * client's veth, its socat bridge, the model (the LB program, plain IPv4 forwarding by
- * `ipv4_lpm`), the server's bridge and veth, and are counted by a kernel-UDP receiver there.
- * The figure is the receiver's sustained rate; what the blaster sent beyond it was dropped on
- * the way (socket buffers, the bridges or the model's event loop).
+ * client's veth, the model's port on it (packet rings, or socat bridges where those cannot be
+ * used), the model (the LB program, plain IPv4 forwarding by `ipv4_lpm`) and the server's veth,
+ * and are counted by a kernel-UDP receiver there. The figure is the receiver's sustained rate;
+ * what the blaster sent beyond it was dropped on the way (socket buffers or the model).
  */
-import { bridgePids, execArgv, netDown, netUp, NetError } from "../../../runtime/src/netns/lifecycle.ts";
+import { port } from "../../../bmv2/src/dataplane/index.ts";
+import { startSwitch } from "../../../bmv2/src/switch_main.ts";
+import { execArgv, netDown, netUp, NetError } from "../../../runtime/src/netns/lifecycle.ts";
+import { switchInterfaceName } from "../../../runtime/src/netns/topology.ts";
 import { parseIpv4 } from "../../../runtime/src/transport/endpoint.ts";
 import { serverId } from "../../../runtime/src/wire/session_header.ts";
 import { GATEWAY_MAC, serverAddress } from "../system/addressing.ts";
 import { compileLbProgram } from "../system/program.ts";
-import { startSwitchRuntime } from "../system/switch_runtime.ts";
 import { HostProcess, nodeScriptArgv, processAlive } from "./processes.ts";
 import { leftovers, namespaceScenarioUnavailable } from "./scenario.ts";
-import { clientHostName, lbNetTopology, lbSwitchPorts, serverHostName } from "./topology.ts";
+import { clientHostName, lbNetTopology, serverHostName } from "./topology.ts";
 
 export interface VethBenchOptions {
   readonly durationMs?: number;
   /** UDP payload bytes per packet. */
   readonly payloadBytes?: number;
   readonly prefix?: string;
-  readonly bridgeBasePort?: number;
+  /** Attach through socat bridges even where packet rings work (the fallback's figure). */
+  readonly socat?: boolean;
 }
 
 export interface VethBenchResult {
@@ -33,7 +36,9 @@ export interface VethBenchResult {
   readonly lost: number;
   readonly durationMs: number;
   readonly payloadBytes: number;
-  /** Frames the model took in and sent out during the run (wire counters). */
+  /** How the model's ports were attached. */
+  readonly attach: string;
+  /** Frames the model took in and sent out during the run (port counters). */
   readonly switchFramesIn: number;
   readonly switchFramesOut: number;
 }
@@ -48,15 +53,19 @@ export async function benchVethPps(opts: VethBenchOptions = {}): Promise<VethBen
   const durationMs = opts.durationMs ?? 3000;
   const payloadBytes = opts.payloadBytes ?? 64;
   const plan = { prefix: opts.prefix ?? "slbbn", servers: 1, clients: 1, mgmtSubnet: "none" };
-  const bridgeBase = opts.bridgeBasePort ?? 44000;
   const topo = lbNetTopology(plan);
-  const ports = lbSwitchPorts(plan);
   const program = await compileLbProgram();
-  const hosts = new Map(ports.map((p) => [p, { ip: "127.0.0.1", port: bridgeBase + p }]));
-  const sw = await startSwitchRuntime({ ports, hosts });
+  await netUp(topo);
   const processes: HostProcess[] = [];
-  const pids: number[] = [];
+  let sw: Awaited<ReturnType<typeof startSwitch>> | undefined;
   try {
+    sw = await startSwitch({
+      grpcAddress: "127.0.0.1:0",
+      ports: 0,
+      interfaces: topo.hosts.map((h) => ({ port: port(h.switchPort), ifname: switchInterfaceName(topo, h) })),
+      ...(opts.socat ? { forceSocatInterfaces: true } : {}),
+    });
+    const attached = sw.interfaces!;
     sw.model.loadPipeline(JSON.parse(program.bmv2Json));
     const target = serverAddress(serverId(1));
     // Only the route to the receiver: the blaster's packets are plain IPv4 to it.
@@ -64,12 +73,10 @@ export async function benchVethPps(opts: VethBenchOptions = {}): Promise<VethBen
       kind: "action",
       call: { action: ROUTE_ACTION, args: [BigInt(target.switchPort), BigInt(GATEWAY_MAC), BigInt(target.mac)] },
     });
-    await netUp(topo, { bridge: (p) => ({ wireAddress: { host: "127.0.0.1", port: sw.wire(p).port }, bridgePort: bridgeBase + p }) });
-    pids.push(...bridgePids(plan.prefix));
     const receiver = HostProcess.start("receiver", execArgv(topo, serverHostName(1), nodeScriptArgv("testbench/src/realnet/udp_blast.ts", ["count", "--bind", `${target.ip}:${RECEIVER_PORT}`])));
     processes.push(receiver);
     await receiver.waitForLine((l) => l === "ready", 20_000);
-    const before = sw.wireStats();
+    const before = attached.stats();
     const blaster = HostProcess.start(
       "blaster",
       execArgv(topo, clientHostName(0), nodeScriptArgv("testbench/src/realnet/udp_blast.ts", ["send", "--to", `${target.ip}:${RECEIVER_PORT}`, "--duration-ms", String(durationMs), "--size", String(payloadBytes)])),
@@ -83,7 +90,7 @@ export async function benchVethPps(opts: VethBenchOptions = {}): Promise<VethBen
     const countLine = receiver.waitForLine((l) => l.startsWith("{"), 5000);
     await receiver.kill("SIGTERM");
     const counted = JSON.parse(await countLine) as { received: number; firstMs: number; lastMs: number };
-    const after = sw.wireStats();
+    const after = attached.stats();
     const windowMs = counted.lastMs - counted.firstMs;
     return {
       pps: windowMs > 0 ? Math.round((counted.received - 1) / (windowMs / 1000)) : 0,
@@ -92,14 +99,15 @@ export async function benchVethPps(opts: VethBenchOptions = {}): Promise<VethBen
       lost: sent - counted.received,
       durationMs,
       payloadBytes,
+      attach: attached.path,
       switchFramesIn: (after["framesIn"] ?? 0) - (before["framesIn"] ?? 0),
       switchFramesOut: (after["framesOut"] ?? 0) - (before["framesOut"] ?? 0),
     };
   } finally {
     for (const p of processes) await p.kill("SIGKILL");
+    await sw?.stop();
     await netDown(plan.prefix);
-    await sw.stop();
-    const left = await leftovers(plan.prefix, [...pids, ...processes.map((p) => p.pid)].filter(processAlive));
+    const left = await leftovers(plan.prefix, processes.map((p) => p.pid).filter(processAlive));
     if (left.namespaces.length + left.links.length > 0) throw new NetError(`benchmark teardown left ${[...left.namespaces, ...left.links].join(", ")}`);
   }
 }

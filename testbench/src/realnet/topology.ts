@@ -8,7 +8,7 @@
  * controller's probes and membership pushes.
  */
 import type { NetHost, NetTopology } from "../../../runtime/src/netns/topology.ts";
-import type { ServerConfig, ServerId as ControllerServerId, TopologyConfig } from "../../../runtime/src/controller/config.ts";
+import { singleSwitchTopology, type ServerConfig, type ServerId as ControllerServerId, type TopologyConfig } from "../../../runtime/src/controller/config.ts";
 import { formatMac } from "../../../runtime/src/hoststack/ethernet.ts";
 import { DEFAULT_MGMT_PORT } from "../../../runtime/src/session/create.ts";
 import { serverId } from "../../../runtime/src/wire/session_header.ts";
@@ -67,7 +67,7 @@ export function lbControllerTopology(
   sw: { readonly grpcAddress: string },
   timing: { readonly health: TopologyConfig["health"]; readonly responseTimeoutUs: number },
 ): TopologyConfig {
-  const servers: ServerConfig[] = [];
+  const servers: Omit<ServerConfig, "vip">[] = [];
   for (let i = 1; i <= plan.servers; i++) {
     const a = serverAddress(serverId(i));
     servers.push({
@@ -84,7 +84,7 @@ export function lbControllerTopology(
     const r = clientRoute(c);
     return { prefix: `${r.prefix}/${r.prefixLength}`, switchPort: r.port, mac: formatMac(r.mac) };
   });
-  return {
+  return singleSwitchTopology({
     switch: { address: sw.grpcAddress, deviceId: 0, electionId: 1n },
     pipeline: { kind: "compiled", jsonFile: "(in memory)", p4infoFile: "(in memory)" },
     vip: { ip: VIP.ip, port: VIP.port, mac: gatewayMac() },
@@ -93,5 +93,5 @@ export function lbControllerTopology(
     health: timing.health,
     failure: { responseTimeoutUs: timing.responseTimeoutUs },
     admin: "127.0.0.1:0",
-  };
+  });
 }

@@ -19,6 +19,10 @@
  * A server is named by id, or by role relative to a tracked session: "primary:K" / "secondary:K"
  * is the server the client's cookie for its K-th session names when the event fires (resolved
  * once per event, then remembered so a later "restart" of "primary:0" brings back the same one).
+ * Several LB switches: "topology": { "switches": 2 } puts every host behind each; the actions
+ * "switch-kill", "switch-start", "switch-partition" (cut its management network: the controller
+ * loses it, its data plane keeps forwarding) and "switch-heal" take "switch": index (from 0),
+ * and "switch-restart" takes one too (default 0).
  * Comments: lines starting with // are allowed (stripped before JSON.parse).
  */
 
@@ -42,7 +46,8 @@ export type FaultAction =
   | { readonly do: "unpartition"; readonly a: ServerRef; readonly b: ServerRef }
   | { readonly do: "controller-kill" }
   | { readonly do: "controller-start" }
-  | { readonly do: "switch-restart" };
+  | { readonly do: "switch-restart"; readonly switch: number }
+  | { readonly do: "switch-kill" | "switch-start" | "switch-partition" | "switch-heal"; readonly switch: number };
 
 export type Trigger = { readonly kind: "progress"; readonly fraction: number } | { readonly kind: "after"; readonly ms: number };
 
@@ -63,7 +68,7 @@ export interface LoadSpec {
 export interface Scenario {
   readonly name: string;
   readonly description: string;
-  readonly topology: { readonly servers: number; readonly replication: ReplicationMode };
+  readonly topology: { readonly servers: number; readonly replication: ReplicationMode; readonly switches: number };
   readonly load: LoadSpec;
   /** Overrides for `--short` (CI): fewer updates or sessions. */
   readonly short: Partial<LoadSpec>;
@@ -132,8 +137,13 @@ export function describeAction(a: FaultAction): string {
       return `${a.do} ${formatServerRef(a.a)} / ${formatServerRef(a.b)}`;
     case "controller-kill":
     case "controller-start":
-    case "switch-restart":
       return a.do;
+    case "switch-restart":
+    case "switch-kill":
+    case "switch-start":
+    case "switch-partition":
+    case "switch-heal":
+      return `${a.do} ${a.switch}`;
   }
 }
 
@@ -159,11 +169,22 @@ function parseAction(where: string, o: Json): FaultAction {
       return { do: o.do, a: parseServerRef(`${where}.a`, o.a), b: parseServerRef(`${where}.b`, o.b) };
     case "controller-kill":
     case "controller-start":
-    case "switch-restart":
       return { do: o.do };
+    case "switch-restart":
+    case "switch-kill":
+    case "switch-start":
+    case "switch-partition":
+    case "switch-heal":
+      return { do: o.do, switch: switchIndex(`${where}.switch`, o.switch) };
     default:
       throw new ScenarioError(`${where}.do: unknown action ${JSON.stringify(o.do)}`);
   }
+}
+
+function switchIndex(where: string, v: unknown): number {
+  if (v === undefined) return 0;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw new ScenarioError(`${where} must be a switch index (0, 1, ...), got ${JSON.stringify(v)}`);
+  return v;
 }
 
 function parseTrigger(where: string, o: Json): Trigger {
@@ -196,6 +217,7 @@ export function parseScenario(text: string, source = "scenario"): Scenario {
   if (servers < 2) throw new ScenarioError(`${source}: topology.servers must be at least 2 (a primary and a secondary)`);
   const replication = topology.replication ?? "sync";
   if (replication !== "sync" && replication !== "async") throw new ScenarioError(`${source}: topology.replication must be "sync" or "async"`);
+  const switches = posInt(`${source}: topology.switches`, topology.switches, 1);
   const load = parseLoad(`${source}: load`, raw.load);
   const shortRaw = raw.short === undefined ? {} : raw.short;
   if (!isObject(shortRaw)) throw new ScenarioError(`${source}: "short" must be an object`);
@@ -208,7 +230,9 @@ export function parseScenario(text: string, source = "scenario"): Scenario {
   const timeline = raw.timeline.map((entry, i): TimelineEntry => {
     const where = `${source}: timeline[${i}]`;
     if (!isObject(entry)) throw new ScenarioError(`${where} must be an object`);
-    return { trigger: parseTrigger(where, entry), action: parseAction(where, entry) };
+    const action = parseAction(where, entry);
+    if ("switch" in action && action.switch >= switches) throw new ScenarioError(`${where}.switch: no switch ${action.switch} in a topology of ${switches}`);
+    return { trigger: parseTrigger(where, entry), action };
   });
   let lastFraction = 0;
   for (const [i, e] of timeline.entries()) {
@@ -220,7 +244,7 @@ export function parseScenario(text: string, source = "scenario"): Scenario {
   return {
     name: raw.name,
     description: typeof raw.description === "string" ? raw.description : "",
-    topology: { servers, replication },
+    topology: { servers, replication, switches },
     load,
     short,
     timeline,

@@ -53,7 +53,7 @@ function faultPair(prng: Prng, kind: FaultKind, servers: number): { readonly sta
     case "controller":
       return { start: { do: "controller-kill" }, end: { do: "controller-start" } };
     case "switch":
-      return { start: { do: "switch-restart" } };
+      return { start: { do: "switch-restart", switch: 0 } };
     case "drain":
       return { start: { do: "drain", server: { kind: "id", id: prng.int(1, servers) } } };
   }
@@ -79,7 +79,7 @@ export function randomScenario(options: RandomScenarioOptions): Scenario {
   return {
     name: `random-${options.seed}`,
     description: `${faults} random single faults over ${servers} servers (seed ${options.seed})`,
-    topology: { servers, replication: "sync" },
+    topology: { servers, replication: "sync", switches: 1 },
     load: { clients: 2, sessionsPerClient: 32, updates: options.updates },
     short: {},
     timeline,

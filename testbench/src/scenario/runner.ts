@@ -15,6 +15,7 @@ export interface SystemFactoryOptions {
   readonly servers: number;
   readonly replication: "sync" | "async";
   readonly seed: number;
+  readonly switches: number;
 }
 export type SystemFactory = (options: SystemFactoryOptions) => Promise<SystemHandle>;
 
@@ -146,8 +147,20 @@ class EventFirer {
         await s.startController();
         return { text: "start controller" };
       case "switch-restart":
-        await s.restartSwitch();
-        return { text: "restart switch" };
+        await s.restartSwitch(action.switch);
+        return { text: s.switchCount > 1 ? `restart switch ${action.switch}` : "restart switch" };
+      case "switch-kill":
+        await s.killSwitch(action.switch);
+        return { text: `kill switch ${action.switch}` };
+      case "switch-start":
+        await s.startSwitch(action.switch);
+        return { text: `start switch ${action.switch}` };
+      case "switch-partition":
+        s.partitionSwitch(action.switch);
+        return { text: `partition switch ${action.switch} from the controller` };
+      case "switch-heal":
+        s.healSwitch(action.switch);
+        return { text: `heal switch ${action.switch}'s management network` };
     }
   }
 }
@@ -167,7 +180,7 @@ function waitFor(predicate: () => boolean, alsoDone: Promise<void>, pollMs = 5):
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<ScenarioResult> {
   const log = options.log ?? (() => undefined);
   const load = effectiveLoad(scenario, options.short);
-  const system = await options.startSystem({ servers: scenario.topology.servers, replication: scenario.topology.replication, seed: options.seed });
+  const system = await options.startSystem({ servers: scenario.topology.servers, replication: scenario.topology.replication, seed: options.seed, switches: scenario.topology.switches });
   const metrics: RunMetrics = new RunMetrics({ answered: () => ledger.answered, failovers: () => ledger.failovers, serversUp: () => system.liveServers().length });
   const ledger: SessionLedger = new SessionLedger(
     () => system.liveServers(),

@@ -65,8 +65,17 @@ export interface SystemHandle {
   killController(): Promise<void>;
   startController(): Promise<void>;
   controllerRunning(): boolean;
-  /** Restarts the switch with empty tables on the same wires; the controller must reconcile. */
-  restartSwitch(): Promise<void>;
+  /** Restarts a switch (default the first) with empty tables on the same wires; the controller must reconcile. */
+  restartSwitch(index?: number): Promise<void>;
+  /** LB switches side by side; every host has a first hop through each. */
+  readonly switchCount: number;
+  /** A switch dies (data plane and P4Runtime); its cables stay plugged in. */
+  killSwitch(index: number): Promise<void>;
+  /** A dead switch comes back empty, where it was. */
+  startSwitch(index: number): Promise<void>;
+  /** Cuts a switch's management network (the controller loses it; its data plane keeps forwarding), or heals it. */
+  partitionSwitch(index: number): void;
+  healSwitch(index: number): void;
 
   newClient(): Promise<LoadClient>;
   /** Counters worth printing: switch packets, drops, controller events. */

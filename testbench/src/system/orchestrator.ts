@@ -10,19 +10,19 @@ import type { SwitchModel } from "../../../bmv2/src/dataplane/api.ts";
 import { Controller } from "../../../runtime/src/controller/controller.ts";
 import type { SessionServer } from "../../../runtime/src/session/server.ts";
 import type { DatagramTransport } from "../../../runtime/src/transport/datagram.ts";
-import type { ServerConfig, ServerId as ControllerServerId, TopologyConfig } from "../../../runtime/src/controller/config.ts";
+import { DEFAULT_VIP_NAME, type ServerConfig, type ServerId as ControllerServerId, type TopologyConfig } from "../../../runtime/src/controller/config.ts";
 import { formatMac } from "../../../runtime/src/hoststack/ethernet.ts";
 import { parseIpv4 } from "../../../runtime/src/transport/endpoint.ts";
 import { type ServerId, serverId } from "../../../runtime/src/wire/session_header.ts";
 import { Prng } from "../scenario/prng.ts";
 import { CLIENT_PORT_BASE, GATEWAY_MAC, SERVER_PEER_PORT, VIP, clientAddress, clientRoute, serverAddress } from "./addressing.ts";
 import { FaultLink, type WireFault } from "./fault_link.ts";
-import { HostWire, detachable } from "./host_wire.ts";
+import { detachable } from "./host_wire.ts";
 import type { LoadClient, PortSelector, ServerRunState, SystemHandle } from "./handle.ts";
 import { SessionLoadClient } from "./load_client.ts";
 import { type CompiledProgram, compileLbProgram } from "./program.ts";
 import { ServerSlot } from "./server_slot.ts";
-import { type SwitchRuntime, startSwitchRuntime } from "./switch_runtime.ts";
+import { SwitchFabric } from "./switch_fabric.ts";
 
 export interface SystemOptions {
   readonly servers: number;
@@ -30,6 +30,8 @@ export interface SystemOptions {
   readonly seed: number;
   /** Client ports wired up front (the switch's ports are fixed at start). */
   readonly maxClients?: number;
+  /** LB switches side by side, every host cabled to each (default 1). */
+  readonly switches?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -57,8 +59,8 @@ export class EmbeddedSystem implements SystemHandle {
   readonly serverIds: ServerId[];
   readonly replication: "sync" | "async";
   private readonly slots = new Map<ServerId, ServerSlot>();
-  /** Host ends of every port's wire, bound before the switch starts; they outlive restarts. */
-  private readonly hostWires = new Map<number, HostWire>();
+  /** The switches and every host's cables to them; the cables outlive switch restarts. */
+  private readonly fabric: SwitchFabric;
   private readonly clientLinks: FaultLink[] = [];
   private readonly clients: LoadClient[] = [];
   private controller: Controller | undefined;
@@ -66,7 +68,6 @@ export class EmbeddedSystem implements SystemHandle {
   private backupController: Controller | undefined;
   /** Each backup gets a lower id than every controller before it, so it stays passive while they run. */
   private nextBackupElectionId = PRIMARY_ELECTION_ID - 1n;
-  private switchRuntime: SwitchRuntime | undefined;
   private readonly prng: Prng;
   private clientFault: WireFault | undefined;
   private closed = false;
@@ -78,16 +79,12 @@ export class EmbeddedSystem implements SystemHandle {
     this.prng = new Prng(options.seed);
     this.replication = options.replication;
     this.serverIds = Array.from({ length: options.servers }, (_, i) => serverId(i + 1));
+    this.fabric = new SwitchFabric(options.switches ?? 1, this.ports);
   }
 
   private get ports(): number[] {
     const clients = Array.from({ length: this.options.maxClients ?? 8 }, (_, i) => CLIENT_PORT_BASE + i);
     return [...this.serverIds.map((id) => serverAddress(id).switchPort), ...clients];
-  }
-
-  private switchOrThrow(): SwitchRuntime {
-    if (!this.switchRuntime) throw new Error("the switch is not running");
-    return this.switchRuntime;
   }
 
   private slot(id: ServerId): ServerSlot {
@@ -97,23 +94,14 @@ export class EmbeddedSystem implements SystemHandle {
   }
 
   async start(): Promise<void> {
-    for (const p of this.ports) this.hostWires.set(p, await HostWire.bind());
-    await this.startSwitch();
+    await this.fabric.start();
     for (const id of this.serverIds) {
-      const link = new FaultLink(this.hostWires.get(serverAddress(id).switchPort)!, () => this.prng.next());
+      const link = new FaultLink(this.fabric.hostLink(serverAddress(id).switchPort), () => this.prng.next());
       const slot = new ServerSlot({ id, replication: this.options.replication, link, tuning: SERVER_TUNING });
       this.slots.set(id, slot);
       await slot.start();
     }
     await this.startController();
-  }
-
-  /** Starts the switch; after a restart, on the gRPC port and wire ports it had before. */
-  private async startSwitch(reuse?: { readonly grpcPort: number; readonly wirePorts: ReadonlyMap<number, number> }): Promise<void> {
-    const hosts = new Map([...this.hostWires].map(([p, w]) => [p, w.local]));
-    const runtime = await startSwitchRuntime({ ports: this.ports, hosts, ...(reuse ?? {}) });
-    for (const [p, wire] of this.hostWires) wire.connect(runtime.wire(p));
-    this.switchRuntime = runtime;
   }
 
   topology(): TopologyConfig {
@@ -127,6 +115,7 @@ export class EmbeddedSystem implements SystemHandle {
         dataPort: VIP.port,
         peerPort: SERVER_PEER_PORT,
         mgmt: this.slot(id).mgmtEndpoint,
+        vip: DEFAULT_VIP_NAME,
       };
     });
     const routes = Array.from({ length: this.options.maxClients ?? 8 }, (_, i) => {
@@ -134,16 +123,20 @@ export class EmbeddedSystem implements SystemHandle {
       return { prefix: `${r.prefix}/${r.prefixLength}`, switchPort: r.port, mac: formatMac(r.mac) };
     });
     return {
-      switch: { address: this.switchOrThrow().grpcAddress, deviceId: 0, electionId: PRIMARY_ELECTION_ID },
+      switches: [this.switchConfig(0, routes), ...Array.from({ length: this.fabric.size - 1 }, (_, i) => this.switchConfig(i + 1, routes))],
       // The controller is handed the compiled pipeline itself, so these files are never read.
       pipeline: { kind: "compiled", jsonFile: "(in memory)", p4infoFile: "(in memory)" },
-      vip: { ip: VIP.ip, port: VIP.port, mac: formatMac(GATEWAY_MAC) },
+      vips: [{ name: DEFAULT_VIP_NAME, ip: VIP.ip, port: VIP.port, mac: formatMac(GATEWAY_MAC) }],
       servers,
-      routes,
       health: HEALTH,
       failure: { responseTimeoutUs: DATA_PLANE_TIMEOUT_US },
       admin: "127.0.0.1:0",
     };
+  }
+
+  /** Every switch has the same port plan and the same MAC: a host's cable to each looks alike. */
+  private switchConfig(i: number, routes: TopologyConfig["switches"][0]["routes"]): TopologyConfig["switches"][0] {
+    return { name: `s${i + 1}`, address: this.fabric.controlAddress(i), deviceId: 0, electionId: PRIMARY_ELECTION_ID, serverPorts: new Map(), routes };
   }
 
   serverState(id: ServerId): ServerRunState {
@@ -258,21 +251,37 @@ export class EmbeddedSystem implements SystemHandle {
     return this.controller !== undefined;
   }
 
-  async restartSwitch(): Promise<void> {
-    const old = this.switchOrThrow();
-    const reuse = { grpcPort: Number(old.grpcAddress.split(":").pop()), wirePorts: new Map(this.ports.map((p) => [p, old.wire(p).port])) };
-    this.switchRuntime = undefined;
-    await old.stop();
-    await this.startSwitch(reuse);
+  async restartSwitch(index = 0): Promise<void> {
+    await this.fabric.restartSwitch(index);
+  }
+
+  get switchCount(): number {
+    return this.fabric.size;
+  }
+
+  async killSwitch(index: number): Promise<void> {
+    await this.fabric.killSwitch(index);
+  }
+
+  async startSwitch(index: number): Promise<void> {
+    await this.fabric.startSwitch(index);
+  }
+
+  partitionSwitch(index: number): void {
+    this.fabric.setControlPartition(index, true);
+  }
+
+  healSwitch(index: number): void {
+    this.fabric.setControlPartition(index, false);
   }
 
   /** A client host on the next free client port: its stack and the wire's fault shim. */
   private attachClientHost(): { readonly index: number; readonly stack: HostStack; readonly link: FaultLink } {
     const index = this.clientLinks.length;
     const address = clientAddress(index);
-    const wire = this.hostWires.get(address.switchPort);
-    if (!wire) throw new RangeError(`no client port left: this system was started with ${this.options.maxClients ?? 8} client ports`);
-    const link = new FaultLink(wire, () => this.prng.next());
+    if (!this.ports.includes(address.switchPort)) throw new RangeError(`no client port left: this system was started with ${this.options.maxClients ?? 8} client ports`);
+    // Clients spread over the switches, as ECMP would spread them.
+    const link = new FaultLink(this.fabric.hostLink(address.switchPort, index), () => this.prng.next());
     if (this.clientFault) link.fault = this.clientFault;
     this.clientLinks.push(link);
     const stack = new HostStack({ link: detachable(link), mac: address.mac, ip: parseIpv4(address.ip)!, gatewayMac: GATEWAY_MAC });
@@ -314,8 +323,8 @@ export class EmbeddedSystem implements SystemHandle {
     return this.slot(id).link;
   }
 
-  switchModel(): SwitchModel {
-    return this.switchOrThrow().model;
+  switchModel(index = 0): SwitchModel {
+    return this.fabric.model(index);
   }
 
   controllerObject(): Controller | undefined {
@@ -327,8 +336,7 @@ export class EmbeddedSystem implements SystemHandle {
     const add = (key: string, n: number): void => {
       out[key] = (out[key] ?? 0) + n;
     };
-    for (const [key, value] of Object.entries(this.switchRuntime?.model.stats() ?? {})) add(`switch.${key}`, value);
-    for (const [key, value] of Object.entries(this.switchRuntime?.wireStats() ?? {})) add(`wires.${key}`, value);
+    for (const [key, value] of Object.entries(this.fabric.stats())) add(key, value);
     for (const slot of this.slots.values()) {
       const stats = slot.server?.stats;
       if (!stats) continue;
@@ -356,9 +364,7 @@ export class EmbeddedSystem implements SystemHandle {
     this.backupController?.stop();
     this.backupController = undefined;
     for (const slot of this.slots.values()) await slot.kill();
-    await this.switchRuntime?.stop();
-    this.switchRuntime = undefined;
-    for (const wire of this.hostWires.values()) await wire.close();
+    await this.fabric.close();
   }
 }
 

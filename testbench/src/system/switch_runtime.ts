@@ -6,6 +6,8 @@
  */
 import { createSwitch, port as portNumber, type PortNumber, type SwitchModel } from "../../../bmv2/src/dataplane/index.ts";
 import { startP4RuntimeServer, type P4RuntimeServer } from "../../../bmv2/src/p4runtime/server.ts";
+import { type AttachedInterfaces, attachInterfaces } from "../../../bmv2/src/ports/attach.ts";
+import type { InterfaceBinding } from "../../../bmv2/src/ports/interface_ports.ts";
 import { UdpWires } from "../../../bmv2/src/ports/udp_wires.ts";
 import type { Endpoint } from "../../../runtime/src/transport/endpoint.ts";
 
@@ -27,6 +29,11 @@ export interface SwitchRuntimeOptions {
   readonly grpcPort?: number;
   /** Reuse these wire ports (after a restart). */
   readonly wirePorts?: ReadonlyMap<number, number>;
+  /**
+   * Ports on Linux interfaces (veths of namespace hosts) instead of UDP wires: packet rings, or
+   * socat bridges where the addon cannot be used. List these ports here and not in `ports`.
+   */
+  readonly interfaces?: readonly InterfaceBinding[];
   readonly log?: (line: string) => void;
 }
 
@@ -66,9 +73,13 @@ export async function startSwitchRuntime(options: SwitchRuntimeOptions): Promise
   const model = createSwitch(options.log ? { log: options.log } : {});
   const { wires, endpoint } = await startWires(model, options);
   let server: P4RuntimeServer;
+  let attached: AttachedInterfaces | undefined;
   try {
+    if (options.interfaces && options.interfaces.length > 0) attached = await attachInterfaces(model, options.interfaces, options.log ? { log: options.log } : {});
+    if (attached?.fallbackReason !== undefined) options.log?.(`interfaces through socat bridges, not packet rings: ${attached.fallbackReason}`);
     server = await startP4RuntimeServer({ model, address: `127.0.0.1:${options.grpcPort ?? 0}`, ...(options.log ? { log: options.log } : {}) });
   } catch (err) {
+    await attached?.stop();
     for (const w of wires) await w.stop();
     throw err;
   }
@@ -79,10 +90,12 @@ export async function startSwitchRuntime(options: SwitchRuntimeOptions): Promise
     wireStats() {
       const total: Record<string, number> = {};
       for (const w of wires) for (const [k, v] of Object.entries(w.stats())) total[k] = (total[k] ?? 0) + v;
+      for (const [k, v] of Object.entries(attached?.stats() ?? {})) total[k] = (total[k] ?? 0) + v;
       return total;
     },
     async stop() {
       await server.stop();
+      await attached?.stop();
       for (const w of wires) await w.stop();
     },
   };

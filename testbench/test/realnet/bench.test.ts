@@ -7,7 +7,7 @@ if (unavailable) console.log(`realnet benchmark test skipped: ${unavailable}`);
 
 // Not a performance assertion (that is `npm run bench`): the benchmark's plumbing must carry frames and account for them.
 (unavailable ? test.skip : test.serial)("the veth benchmark carries kernel UDP through the model and counts it consistently", async (t) => {
-  const result = await benchVethPps({ durationMs: 800, prefix: "slbbt", bridgeBasePort: 44500 });
+  const result = await benchVethPps({ durationMs: 800, prefix: "slbbt" });
   t.log(JSON.stringify(result));
   t.true(result.received > 0);
   t.true(result.received <= result.sent);

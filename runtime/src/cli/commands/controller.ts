@@ -6,16 +6,16 @@ export const controllerCommand: Command = {
   help: [
     "usage: slb controller --config TOPO.json [--election-id N] [--admin HOST:PORT] [--connect-timeout MS]",
     "",
-    "Connects to the switch named in the topology file, becomes primary (or waits as backup when",
-    "a controller with a higher election id runs), loads the load-balancer pipeline unless the",
-    "switch already runs it, reconciles the switch's tables with the topology without wiping",
-    "them, probes the servers and reprograms the switch and pushes the membership on every",
-    "change. Serves the admin API and Prometheus /metrics on --admin (see `slb status`,",
+    "Connects to every switch named in the topology file and, switch by switch, becomes primary",
+    "(or waits as backup when a controller with a higher election id runs), loads the load-balancer",
+    "pipeline unless that switch already runs it, reconciles its tables with the topology without",
+    "wiping them (a switch that is down is synced when it returns), probes the servers, and on",
+    "every change reprograms every switch the same way and pushes the membership. Serves the admin API and Prometheus /metrics on --admin (see `slb status`,",
     "`slb servers`, `slb drain`, `slb counters`, `slb events`). Runs until interrupted.",
     "",
     "options:",
-    "  --config FILE       topology file (JSON: switch, pipeline, vip, servers, routes, health)",
-    "  --election-id N     overrides switch.electionId; the highest id is primary",
+    "  --config FILE       topology file (JSON: switch or switches, pipeline, vip or vips, servers, routes, health)",
+    "  --election-id N     overrides every switch's electionId; the highest id is primary",
     "  --admin HOST:PORT   admin API address (default: the file's \"admin\", else 127.0.0.1:9100)",
     "  --connect-timeout MS  how long to wait for the switch (default 10000)",
     "",
@@ -35,7 +35,7 @@ export const controllerCommand: Command = {
     });
     const { host, port } = running.admin.address;
     const unsubscribe = running.controller.events.subscribe((e) => console.log(JSON.stringify(e, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))));
-    console.error(`slb controller: ${running.controller.status().role} for ${topology.switch.address}; admin API on http://${host}:${port}`);
+    console.error(`slb controller: ${running.controller.status().role} for ${topology.switches.map((s) => s.address).join(", ")}; admin API on http://${host}:${port}`);
     await new Promise<void>((resolve) => {
       process.once("SIGINT", resolve);
       process.once("SIGTERM", resolve);

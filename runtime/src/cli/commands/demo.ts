@@ -7,7 +7,7 @@ import { startEmbeddedSystem } from "../../../../testbench/src/system/orchestrat
 
 export const demoCommand: Command = {
   help: [
-    "usage: slb demo [--servers 4] [--duration 30] [--net embedded|namespaces] [--target model|bmv2] [--real] [--plot out.svg]",
+    "usage: slb demo [--servers 4] [--switches 1] [--duration 30] [--net embedded|namespaces] [--target model|bmv2] [--real] [--plot out.svg]",
     "",
     "Compiles the load-balancer program with our compiler, starts our switch model on UDP wires",
     "with its P4Runtime server, the controller, N session servers behind the switch (userspace",
@@ -18,6 +18,9 @@ export const demoCommand: Command = {
     "",
     "options:",
     "  --servers N    session servers (default 4, at least 3)",
+    "  --switches N   LB switches side by side (default 1; embedded only); from 2 on, every host",
+    "                 has a first hop through each, and the demo also kills switch 0 and brings",
+    "                 it back empty, and cuts switch 1 off from the controller for a while",
     "  --duration S   seconds of load (default 30)",
     "  --net embedded|namespaces",
     "                 embedded (default): everything in this process on UDP wires, no root;",
@@ -30,10 +33,13 @@ export const demoCommand: Command = {
     "  --plot FILE    also write an SVG timeline of the run",
     "",
     "example: slb demo --servers 5 --duration 20",
+    "         slb demo --switches 2 --duration 20",
   ].join("\n"),
   async run(args) {
-    const parsed = parseArgs(args, { values: ["servers", "duration", "plot", "net", "target"], flags: ["real"] });
+    const parsed = parseArgs(args, { values: ["servers", "switches", "duration", "plot", "net", "target"], flags: ["real"] });
     const servers = optionInt(parsed, "servers", 4);
+    const switches = optionInt(parsed, "switches", 1);
+    if (switches < 1 || switches > 8) throw new UsageError("--switches must be 1..8");
     const durationS = optionInt(parsed, "duration", 30);
     if (servers < 3) throw new UsageError("--servers must be at least 3 (one dies, one drains, sessions need a primary and a secondary)");
     if (durationS < 4) throw new UsageError("--duration must be at least 4 seconds");
@@ -43,11 +49,13 @@ export const demoCommand: Command = {
     if (net !== "embedded" && net !== "namespaces") throw new UsageError(`--net must be embedded or namespaces, got '${net}'`);
     if (target !== "model" && target !== "bmv2") throw new UsageError(`--target must be model or bmv2, got '${target}'`);
     if (net === "embedded" && target !== "model") throw new UsageError("--target bmv2 needs --net namespaces: simple_switch_grpc's ports are network interfaces");
+    if (net === "namespaces" && switches > 1) throw new UsageError("--switches runs on --net embedded only (the namespace topology has one switch)");
     if (net === "namespaces") return runOnNamespaces(target, servers, durationS);
     const summary = await runDemo({
       servers,
       durationS,
-      startSystem: (n) => startEmbeddedSystem({ servers: n, replication: "sync", seed: Date.now() & 0x7fffffff }),
+      switches,
+      startSystem: (n) => startEmbeddedSystem({ servers: n, replication: "sync", seed: Date.now() & 0x7fffffff, switches }),
       out: process.stdout,
     });
     const plot = optionString(parsed, "plot", "");

@@ -27,7 +27,7 @@ export const statusCommand: Command = {
     console.log(
       [
         `controller  ${s.role}${s.active ? " (active)" : ""}, election id ${s.electionId}`,
-        `switch      ${s.switchAddress} device ${s.deviceId}`,
+        ...s.switches.map((w) => `switch      ${w.name} ${w.address} device ${w.deviceId}: ${w.role}${w.active ? " (synced)" : ""}, ${w.reconciles} reconciles`),
         `pipeline    cookie ${s.pipelineCookie}`,
         `membership  epoch ${s.epoch}`,
         `servers     ${s.servers.up} up, ${s.servers.down} down, ${s.servers.draining} draining (${s.servers.total} total)`,
