@@ -551,6 +551,10 @@ class Checker extends ExprChecker {
           break;
         }
         case "EntriesProperty":
+          if (!seen.has("key") && t.properties.some((q) => q.kind === "KeyProperty")) {
+            this.error(p.loc, `table '${t.name}': the entries list must come after the key`);
+            break;
+          }
           for (const e of p.entries) {
             e.keyset = this.checkKeysetList(e.keyset, keyTypes, scope);
             this.checkEntryMatchKinds(e.keyset, matchKinds, keyTypes);
