@@ -32,12 +32,22 @@ export interface SimpleSwitchGrpcOptions {
   readonly cpuPort?: number;
   readonly thriftPort?: number;
   readonly logConsole?: boolean;
+  /** bmv2's `--log-level` (trace, debug, info, warn, error, off) for the console log. */
+  readonly logLevel?: "trace" | "debug" | "info" | "warn" | "error" | "off";
+  /** Serve the ports over gRPC (`--dp-grpc-server-addr`, packets in and out on a stream) instead of interfaces. */
+  readonly dataplaneGrpcAddress?: string;
 }
 
 export type LaunchResult =
   | { readonly kind: "not-installed"; readonly message: string }
   | { readonly kind: "failed"; readonly message: string }
-  | { readonly kind: "running"; readonly process: ChildProcess; readonly grpcAddress: string; stop(): Promise<void> };
+  | {
+      readonly kind: "running";
+      readonly process: ChildProcess;
+      readonly grpcAddress: string;
+      /** Ends the switch (SIGTERM by default; SIGKILL for a crash) and waits for its exit. */
+      stop(signal?: NodeJS.Signals): Promise<void>;
+    };
 
 /** The binary's path on PATH, or undefined. */
 export function findSimpleSwitchGrpc(pathEnv = process.env["PATH"] ?? ""): string | undefined {
@@ -61,9 +71,11 @@ export function simpleSwitchGrpcArgs(opts: SimpleSwitchGrpcOptions): string[] {
   if (opts.deviceId !== undefined) args.push("--device-id", String(opts.deviceId));
   if (opts.thriftPort !== undefined) args.push("--thrift-port", String(opts.thriftPort));
   if (opts.logConsole) args.push("--log-console");
+  if (opts.logLevel !== undefined) args.push("--log-level", opts.logLevel);
   args.push(opts.jsonFile ?? "--no-p4");
   args.push("--", "--grpc-server-addr", opts.grpcAddress ?? "127.0.0.1:9559");
   if (opts.cpuPort !== undefined) args.push("--cpu-port", String(opts.cpuPort));
+  if (opts.dataplaneGrpcAddress !== undefined) args.push("--dp-grpc-server-addr", opts.dataplaneGrpcAddress);
   return args;
 }
 
@@ -99,10 +111,10 @@ export async function launchSimpleSwitchGrpc(opts: SimpleSwitchGrpcOptions = {},
   const spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
   const [host, portText] = [grpcAddress.replace(/:\d+$/, ""), grpcAddress.slice(grpcAddress.lastIndexOf(":") + 1)];
   const ready = await Promise.race([waitForPort(host, Number(portText), child, startTimeoutMs), spawnError.then(() => false)]);
-  const stop = async (): Promise<void> => {
+  const stop = async (signal: NodeJS.Signals = "SIGTERM"): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    child.kill("SIGTERM");
+    child.kill(signal);
     await exited;
   };
   if (!ready) {

@@ -1,12 +1,16 @@
 /**
- * P4Runtime write rate against our switch's gRPC server: route inserts (ipv4_lpm /32 entries)
- * one update per Write, then batched, on a fresh switch with the LB pipeline and no controller.
+ * P4Runtime write rate: route inserts (ipv4_lpm /32 entries) one update per Write, then
+ * batched, on a fresh switch with the LB pipeline and no controller.
  */
 import { Switch } from "../../../runtime/src/p4rt/switch.ts";
 import { action, insert, tableEntry, type Update } from "../../../runtime/src/p4rt/entities.ts";
 import { compileLbProgram } from "../system/program.ts";
 import { startSwitchRuntime } from "../system/switch_runtime.ts";
-import { type BenchOutcome, measured } from "./report.ts";
+import { type BenchOutcome, type Measurement, measured } from "./report.ts";
+import type { Pipeline } from "../../../runtime/src/controller/pipeline.ts";
+import { bmv2TargetUnavailable, startBmv2Stream } from "../realnet/diff_targets.ts";
+import { loadProgram } from "../realnet/differential.ts";
+import { realCompilerAvailable } from "../../../compiler/src/index.ts";
 
 const ROUTE_TABLE = "SessionLbIngress.forwarding.ipv4_lpm";
 const ROUTE_ACTION = "SessionLbIngress.forwarding.route";
@@ -16,26 +20,64 @@ function routeInsert(i: number): Update {
   return insert(tableEntry(ROUTE_TABLE, { match: { "hdr.ipv4.dst_addr": `${ip}/32` }, action: action(ROUTE_ACTION, { port: 1, src_mac: 0x0200000000fen, dst_mac: 0x020000000001n }) }));
 }
 
-export async function p4runtimeWrites(singles = 300, batches = 6, batchSize = 100): Promise<BenchOutcome> {
-  const program = await compileLbProgram();
-  const runtime = await startSwitchRuntime({ ports: [1] });
-  const sw = new Switch({ address: runtime.grpcAddress, electionId: 1n, p4info: program.pipeline.p4info, reconnect: false });
+interface WriteRates {
+  readonly single: number;
+  readonly batched: number;
+}
+
+/** Pushes the pipeline to the switch at `address`, then times route inserts one per Write and in batches. */
+async function measureWrites(address: string, pipeline: Pipeline, singles: number, batches: number, batchSize: number): Promise<WriteRates> {
+  const sw = new Switch({ address, electionId: 1n, p4info: pipeline.p4info, reconnect: false });
   try {
     await sw.connect(10_000);
-    await sw.setPipeline({ p4info: program.pipeline.p4info, deviceConfig: program.pipeline.deviceConfig, cookie: program.pipeline.cookie });
+    await sw.setPipeline({ p4info: pipeline.p4info, deviceConfig: pipeline.deviceConfig, cookie: pipeline.cookie });
     let next = 0;
     let started = performance.now();
     for (let i = 0; i < singles; i++) await sw.write([routeInsert(next++)]);
-    const singleRate = singles / ((performance.now() - started) / 1000);
+    const single = singles / ((performance.now() - started) / 1000);
     started = performance.now();
     for (let b = 0; b < batches; b++) await sw.write(Array.from({ length: batchSize }, () => routeInsert(next++)));
-    const batchRate = (batches * batchSize) / ((performance.now() - started) / 1000);
-    return measured(
-      { metric: "writes/s, one update per Write", value: singleRate, unit: "updates/s", detail: { updates: singles } },
-      { metric: `writes/s, ${batchSize} updates per Write`, value: batchRate, unit: "updates/s", detail: { updates: batches * batchSize } },
-    );
+    return { single, batched: (batches * batchSize) / ((performance.now() - started) / 1000) };
   } finally {
     sw.close();
+  }
+}
+
+/**
+ * Our switch model's P4Runtime server, and beside it in the same run (so the ratio means
+ * something on a noisy machine) the real simple_switch_grpc with the same program, when installed.
+ */
+export async function p4runtimeWrites(singles = 300, batches = 6, batchSize = 100): Promise<BenchOutcome> {
+  const program = await compileLbProgram();
+  const runtime = await startSwitchRuntime({ ports: [1] });
+  let ours: WriteRates;
+  try {
+    ours = await measureWrites(runtime.grpcAddress, program.pipeline, singles, batches, batchSize);
+  } finally {
     await runtime.stop();
   }
+  const rows: Measurement[] = [
+    { metric: "our model writes/s, one update per Write", value: ours.single, unit: "updates/s", detail: { updates: singles } },
+    { metric: `our model writes/s, ${batchSize} updates per Write`, value: ours.batched, unit: "updates/s", detail: { updates: batches * batchSize } },
+  ];
+  if (bmv2TargetUnavailable() !== undefined) return measured(...rows);
+  // p4c's JSON where installed: the reference program, and write costs do not depend on who compiled it.
+  const bmv2Pipeline = await loadProgram(realCompilerAvailable("bmv2") ? "p4c" : "ours");
+  const bmv2 = await startBmv2Stream("simple_switch_grpc");
+  let real: WriteRates;
+  try {
+    real = await measureWrites(bmv2.grpcAddress, bmv2Pipeline, singles, batches, batchSize);
+  } catch (err) {
+    // Our rows still count; the table says why bmv2's are missing.
+    return measured({ ...rows[0]!, detail: { ...rows[0]!.detail, realBmv2: `not measured: ${(err as Error).message}` } }, ...rows.slice(1));
+  } finally {
+    await bmv2.close();
+  }
+  return measured(
+    ...rows,
+    { metric: "real bmv2 writes/s, one update per Write", value: real.single, unit: "updates/s", detail: { updates: singles } },
+    { metric: `real bmv2 writes/s, ${batchSize} updates per Write`, value: real.batched, unit: "updates/s", detail: { updates: batches * batchSize } },
+    { metric: "model / bmv2 writes/s, one update per Write", value: ours.single / real.single, unit: "x" },
+    { metric: `model / bmv2 writes/s, ${batchSize} updates per Write`, value: ours.batched / real.batched, unit: "x" },
+  );
 }

@@ -1,169 +1,213 @@
 /**
- * Switches under differential test, all seen the same way: inject a frame on a port, get back
- * what the switch emitted, and a P4Runtime address to program it. Our model is driven directly;
- * the real simple_switch_grpc sits on veths whose other ends socat bridges to UDP "tap" sockets
- * (the same bridge the namespace hosts use), and a frame's output is what arrives until the
- * taps have been quiet for a while.
+ * Switches under differential test, each with a P4Runtime address to program it. The reference
+ * is our model: it runs a frame to completion synchronously, so what it emitted for each frame
+ * is known exactly. The switch compared with it takes frames on a stream and hands back what it
+ * transmits whenever that happens: the real simple_switch_grpc through its dataplane gRPC
+ * service, or (to check the comparison itself) a second instance of our model.
  */
-import { type Socket, createSocket } from "node:dgram";
+import { createSwitch, port, type SwitchModel } from "../../../bmv2/src/dataplane/index.ts";
+import { startP4RuntimeServer } from "../../../bmv2/src/p4runtime/server.ts";
 import { findSimpleSwitchGrpc, launchSimpleSwitchGrpc } from "../../../bmv2/src/real/simple_switch.ts";
-import { NetError, listLinks } from "../../../runtime/src/netns/lifecycle.ts";
-import { sh, shQuiet, spawnDetached } from "../../../runtime/src/netns/shell.ts";
-import { port } from "../../../bmv2/src/dataplane/api.ts";
-import { startSwitchRuntime } from "../system/switch_runtime.ts";
+import { DataplaneStream } from "./diff_dataplane.ts";
 import { freeTcpPort } from "./ports.ts";
+import { connect } from "node:net";
 
 export interface Emitted {
   readonly port: number;
   readonly frame: Uint8Array;
 }
 
+/** Our model, one frame at a time. */
+export interface ReferenceTarget {
+  readonly name: string;
+  readonly grpcAddress: string;
+  /** Runs one frame through the switch; returns what it sent out and how many digests it raised. */
+  inject(port: number, frame: Uint8Array): { readonly outputs: readonly Emitted[]; readonly digests: number };
+  close(): Promise<void>;
+}
+
+/** The switch compared with the reference: frames in on a stream, frames out whenever it sends them. */
+export interface StreamTarget {
+  readonly name: string;
+  readonly grpcAddress: string;
+  submit(port: number, frame: Uint8Array): void;
+  onFrame(listener: (e: Emitted) => void): () => void;
+  /** Error lines of the switch's own log (bmv2's refusals say more than the P4Runtime status). */
+  errorLog(): readonly string[];
+  close(): Promise<void>;
+}
+
+async function modelWithServer(): Promise<{ model: SwitchModel; grpcAddress: string; stop(): Promise<void> }> {
+  const model = createSwitch();
+  const server = await startP4RuntimeServer({ model, address: "127.0.0.1:0" });
+  return { model, grpcAddress: `127.0.0.1:${server.port}`, stop: () => server.stop() };
+}
+
+export async function startModelReference(name: string): Promise<ReferenceTarget> {
+  const { model, grpcAddress, stop } = await modelWithServer();
+  let outputs: Emitted[] = [];
+  let digests = 0;
+  const stopEgress = model.onEgress((p, frame) => outputs.push({ port: p, frame: frame.slice() }));
+  const stopDigests = model.onDigest(() => digests++);
+  return {
+    name,
+    grpcAddress,
+    inject(p, frame) {
+      outputs = [];
+      digests = 0;
+      model.inject(port(p), frame);
+      return { outputs, digests };
+    },
+    async close() {
+      stopEgress();
+      stopDigests();
+      await stop();
+    },
+  };
+}
+
+/** A second instance of our model behind the stream interface (frames come back on a later tick, as from a real switch). */
+export async function startModelStream(name: string): Promise<StreamTarget> {
+  const { model, grpcAddress, stop } = await modelWithServer();
+  const listeners = new Set<(e: Emitted) => void>();
+  const stopEgress = model.onEgress((p, frame) => {
+    const emitted = { port: p, frame: frame.slice() };
+    setImmediate(() => {
+      for (const l of listeners) l(emitted);
+    });
+  });
+  return {
+    name,
+    grpcAddress,
+    submit: (p, frame) => model.inject(port(p), frame),
+    onFrame(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    errorLog: () => [],
+    async close() {
+      stopEgress();
+      await stop();
+    },
+  };
+}
+
+/** Why the real bmv2 cannot be compared here, or undefined. */
+export function bmv2TargetUnavailable(): string | undefined {
+  if (findSimpleSwitchGrpc() === undefined) return "simple_switch_grpc is not installed (not found on PATH)";
+  return undefined;
+}
+
+const LOG_LINES_KEPT = 200;
+
+/**
+ * The real simple_switch_grpc, no program loaded, its ports served over its dataplane gRPC
+ * service (no interfaces, so no root and nothing shared with other runs but three free TCP ports).
+ */
+export async function startBmv2Stream(name: string): Promise<StreamTarget> {
+  const dataplaneAddress = `127.0.0.1:${await freeTcpPort()}`;
+  const launched = await launchSimpleSwitchGrpc({
+    grpcAddress: `127.0.0.1:${await freeTcpPort()}`,
+    thriftPort: await freeTcpPort(),
+    dataplaneGrpcAddress: dataplaneAddress,
+    // Errors only: a refused write is explained in the log, while per-packet logging would slow the switch down.
+    logConsole: true,
+    logLevel: "error",
+  });
+  if (launched.kind !== "running") throw new Error(`${name}: ${launched.message}`);
+  const errors: string[] = [];
+  let partial = "";
+  const keep = (chunk: Buffer): void => {
+    const lines = (partial + chunk.toString()).split("\n");
+    partial = lines.pop() ?? "";
+    // bmv2 logs refusals as "[E]" lines, JSON it cannot load with the reason before "bad json:".
+    for (const line of lines) if (/\[E\]|bad json|does not have|[Ii]nvalid|[Ee]rror/.test(line)) errors.push(line.trim());
+    if (errors.length > LOG_LINES_KEPT) errors.splice(0, errors.length - LOG_LINES_KEPT);
+  };
+  launched.process.stdout?.on("data", keep);
+  launched.process.stderr?.on("data", keep);
+  if (!(await acceptsConnections(dataplaneAddress, 10_000))) {
+    await launched.stop();
+    throw new Error(`${name}: its dataplane service did not start listening on ${dataplaneAddress}`);
+  }
+  // The dataplane service answers "not ready" until a program is loaded: the stream opens on the first frame.
+  let stream: DataplaneStream | undefined;
+  const listeners = new Set<(e: Emitted) => void>();
+  return {
+    name,
+    grpcAddress: launched.grpcAddress,
+    submit(p, frame) {
+      if (!stream) {
+        stream = new DataplaneStream(dataplaneAddress);
+        stream.onFrame((e) => {
+          for (const l of listeners) l(e);
+        });
+      }
+      if (stream.error) throw new Error(`${name}: its dataplane stream failed: ${stream.error.message}`);
+      stream.send(p, frame);
+    },
+    onFrame(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    errorLog: () => [...errors, ...(stream?.error ? [`dataplane stream: ${stream.error.message}`] : [])],
+    async close() {
+      stream?.close();
+      await launched.stop();
+    },
+  };
+}
+
+/** Whether a TCP listener at "host:port" accepts a connection before `timeoutMs`. */
+async function acceptsConnections(address: string, timeoutMs: number): Promise<boolean> {
+  const colon = address.lastIndexOf(":");
+  const [host, portNumber] = [address.slice(0, colon), Number(address.slice(colon + 1))];
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host, port: portNumber });
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once("error", () => {
+        socket.destroy();
+        resolve(false);
+      });
+    });
+    if (ok) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
+/** A switch seen one frame at a time: what it sent for a frame is whatever arrived until it was quiet for `settleMs`. */
 export interface DiffTarget {
   readonly name: string;
   readonly grpcAddress: string;
-  /** Injects one frame on a port and returns every frame the switch emitted for it. */
   send(port: number, frame: Uint8Array): Promise<Emitted[]>;
   close(): Promise<void>;
 }
 
-/** One bound UDP socket per port; `wire(p)` is where the port's frames must be sent. */
-class Taps {
-  private readonly sockets = new Map<number, Socket>();
-  private collected: Emitted[] = [];
-  private lastArrival = 0;
-
-  private constructor(private readonly settleMs: number) {}
-
-  static async bind(ports: readonly number[], settleMs: number): Promise<Taps> {
-    const taps = new Taps(settleMs);
-    for (const p of ports) {
-      const socket = createSocket("udp4");
-      socket.on("message", (frame) => {
-        taps.collected.push({ port: p, frame: new Uint8Array(frame) });
-        taps.lastArrival = performance.now();
-      });
-      await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
-      taps.sockets.set(p, socket);
-    }
-    return taps;
-  }
-
-  localPort(p: number): number {
-    return this.sockets.get(p)!.address().port;
-  }
-
-  async send(p: number, frame: Uint8Array, wire: { readonly ip: string; readonly port: number }): Promise<Emitted[]> {
-    const socket = this.sockets.get(p);
-    if (!socket) throw new RangeError(`no tap on port ${p}`);
-    this.collected = [];
-    const sentAt = performance.now();
-    this.lastArrival = sentAt;
-    await new Promise<void>((resolve, reject) => socket.send(frame, wire.port, wire.ip, (err) => (err ? reject(err) : resolve())));
-    while (performance.now() - this.lastArrival < this.settleMs) await new Promise((r) => setTimeout(r, Math.max(1, this.settleMs / 4)));
-    return this.collected;
-  }
-
-  close(): void {
-    for (const s of this.sockets.values()) s.close();
-  }
-}
-
-/**
- * Our switch model with its P4Runtime server. Frames go straight into the model: it runs a
- * frame to completion synchronously, so what it emitted is known exactly, with no waiting.
- */
-export async function startModelTarget(name: string, ports: readonly number[]): Promise<DiffTarget> {
-  const sw = await startSwitchRuntime({ ports });
+/** The real simple_switch_grpc one frame at a time (for tests that compare where single frames go). */
+export async function startBmv2Target(name: string, settleMs = 250): Promise<DiffTarget> {
+  const stream = await startBmv2Stream(name);
   let collected: Emitted[] = [];
-  const unsubscribe = sw.model.onEgress((p, frame) => collected.push({ port: p, frame: new Uint8Array(frame) }));
+  let lastArrival = 0;
+  stream.onFrame((e) => {
+    collected.push(e);
+    lastArrival = performance.now();
+  });
   return {
     name,
-    grpcAddress: sw.grpcAddress,
+    grpcAddress: stream.grpcAddress,
     async send(p, frame) {
       collected = [];
-      sw.model.inject(port(p), frame);
+      lastArrival = performance.now();
+      stream.submit(p, frame);
+      while (performance.now() - lastArrival < settleMs) await new Promise((r) => setTimeout(r, Math.max(1, settleMs / 4)));
       return collected;
     },
-    async close() {
-      unsubscribe();
-      await sw.stop();
-    },
+    close: () => stream.close(),
   };
-}
-
-/** Why the real bmv2 target cannot run here, or undefined. */
-export function bmv2TargetUnavailable(): string | undefined {
-  if (findSimpleSwitchGrpc() === undefined) return "simple_switch_grpc is not installed (not found on PATH)";
-  if (process.getuid?.() !== 0) return "the real bmv2 target needs root (it attaches to veths)";
-  return undefined;
-}
-
-/** Veth names of the bmv2 target: `<prefix>x<p>` for the switch, `<prefix>y<p>` for the bridge. */
-async function removeVeths(prefix: string): Promise<void> {
-  const ours = new RegExp(`^${prefix}[xy]\\d+$`);
-  for (const link of (await listLinks()).filter((l) => ours.test(l))) await shQuiet(["ip", "link", "del", link]);
-}
-
-/** The real simple_switch_grpc on veths, each bridged by socat to a tap. */
-export async function startBmv2Target(name: string, ports: readonly number[], prefix: string, settleMs = 250): Promise<DiffTarget> {
-  const unavailable = bmv2TargetUnavailable();
-  if (unavailable) throw new NetError(unavailable);
-  await removeVeths(prefix);
-  const taps = await Taps.bind(ports, settleMs);
-  const bridgePids: number[] = [];
-  const bridgePorts = new Map<number, number>();
-  const stopBridges = async (): Promise<void> => {
-    for (const pid of bridgePids) {
-      try {
-        process.kill(pid, "SIGTERM");
-      } catch {
-        // already gone
-      }
-    }
-    await removeVeths(prefix);
-    taps.close();
-  };
-  try {
-    for (const p of ports) {
-      const [sw, br] = [`${prefix}x${p}`, `${prefix}y${p}`];
-      await sh(["ip", "link", "add", sw, "type", "veth", "peer", "name", br]);
-      for (const ifname of [sw, br]) {
-        await sh(["ethtool", "-K", ifname, "tx", "off", "rx", "off"]);
-        // Router solicitations and MLD reports would show up as frames the model never sends.
-        await shQuiet(["sysctl", "-q", "-w", `net.ipv6.conf.${ifname}.disable_ipv6=1`]);
-        await sh(["ip", "link", "set", ifname, "up"]);
-      }
-      const bridgePort = await freeUdpPort();
-      bridgePorts.set(p, bridgePort);
-      bridgePids.push(spawnDetached(["socat", "-b", "65535", `INTERFACE:${br}`, `UDP-DATAGRAM:127.0.0.1:${taps.localPort(p)},bind=127.0.0.1:${bridgePort}`]));
-    }
-    const launched = await launchSimpleSwitchGrpc({
-      interfaces: ports.map((p) => ({ port: p, iface: `${prefix}x${p}` })),
-      grpcAddress: `127.0.0.1:${await freeTcpPort()}`,
-      thriftPort: await freeTcpPort(),
-    });
-    if (launched.kind !== "running") throw new NetError(launched.message);
-    return {
-      name,
-      grpcAddress: launched.grpcAddress,
-      send: (p, frame) => taps.send(p, frame, { ip: "127.0.0.1", port: bridgePorts.get(p)! }),
-      async close() {
-        await launched.stop();
-        await stopBridges();
-      },
-    };
-  } catch (err) {
-    await stopBridges();
-    throw err;
-  }
-}
-
-function freeUdpPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createSocket("udp4");
-    s.bind(0, "127.0.0.1", () => {
-      const port = s.address().port;
-      s.close(() => resolve(port));
-    });
-  });
 }

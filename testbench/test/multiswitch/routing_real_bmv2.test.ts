@@ -78,15 +78,13 @@ function realLbPipeline(): Pipeline | string {
 const missing = bmv2TargetUnavailable() ?? (findTool(BMV2_COMPILER_NAMES) ? undefined : "p4c-bm2-ss is not installed (not found on PATH)");
 if (missing) console.log(`multi-switch routing on real bmv2 skipped: ${missing}`);
 (missing ? test.skip : test.serial)("real bmv2: the same session and cookie go to the same server on two switches with different histories", async (t) => {
-  const prefix = `ms${process.pid % 10000}`;
-  const ports = [...SERVERS, CLIENT_PORT];
   const fakes = new Map<number, FakeServer>();
   const targets: DiffTarget[] = [];
   const controllers: Controller[] = [];
   try {
     for (const id of SERVERS) fakes.set(id, await FakeServer.start(id));
-    targets.push(await startBmv2Target("s1", ports, `${prefix}a`, 250));
-    targets.push(await startBmv2Target("s2", ports, `${prefix}b`, 250));
+    targets.push(await startBmv2Target("s1", 250));
+    targets.push(await startBmv2Target("s2", 250));
     const pipeline = realLbPipeline();
     if (typeof pipeline === "string") return t.fail(pipeline);
     const topology = (switches: readonly DiffTarget[]) =>

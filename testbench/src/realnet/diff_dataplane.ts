@@ -1,0 +1,108 @@
+/**
+ * Client of simple_switch_grpc's dataplane service (`--dp-grpc-server-addr`): frames go into
+ * the real bmv2 on a port number and what it transmits comes back on one bidirectional
+ * stream, with no veths, namespaces or root. The packets still take bmv2's whole path (input
+ * buffer, parser, ingress, queues, egress, deparser); only the port driver differs.
+ *
+ * The service is `p4.bm.DataplaneInterface` (bmv2's `p4/bm/dataplane_interface.proto`, built
+ * into libbm_grpc_dataplane); its messages are declared here so no .proto file is needed.
+ */
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import type protobuf from "protobufjs";
+
+const PACKET_FIELDS = {
+  id: { type: "uint64", id: 1 },
+  device_id: { type: "uint64", id: 2 },
+  port: { type: "uint32", id: 3 },
+  packet: { type: "bytes", id: 4 },
+};
+
+// proto-loader's JSON form; protobufjs's INamespace typing insists on fields the JSON form leaves out.
+const DATAPLANE_SCHEMA = {
+  nested: {
+    p4: {
+      nested: {
+        bm: {
+          nested: {
+            PacketStreamRequest: { fields: PACKET_FIELDS },
+            PacketStreamResponse: { fields: PACKET_FIELDS },
+            DataplaneInterface: {
+              methods: {
+                PacketStream: { requestType: "PacketStreamRequest", requestStream: true, responseType: "PacketStreamResponse", responseStream: true },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
+interface PacketMessage {
+  readonly device_id: string;
+  readonly port: number;
+  readonly packet: Buffer;
+}
+
+type DataplaneClient = grpc.Client & { PacketStream(): grpc.ClientDuplexStream<object, PacketMessage> };
+
+let clientConstructor: grpc.ServiceClientConstructor | undefined;
+
+function dataplaneClientConstructor(): grpc.ServiceClientConstructor {
+  if (clientConstructor) return clientConstructor;
+  const definition = protoLoader.fromJSON(DATAPLANE_SCHEMA as unknown as protobuf.INamespace, { keepCase: true, longs: String, bytes: Buffer, defaults: true });
+  const loaded = grpc.loadPackageDefinition(definition) as unknown as { p4: { bm: { DataplaneInterface: grpc.ServiceClientConstructor } } };
+  clientConstructor = loaded.p4.bm.DataplaneInterface;
+  return clientConstructor;
+}
+
+export interface DataplaneFrame {
+  readonly port: number;
+  readonly frame: Uint8Array;
+}
+
+/** One open packet stream to a simple_switch_grpc's dataplane service. */
+export class DataplaneStream {
+  private readonly client: DataplaneClient;
+  private readonly stream: grpc.ClientDuplexStream<object, PacketMessage>;
+  private readonly listeners = new Set<(f: DataplaneFrame) => void>();
+  private failure: Error | undefined;
+  private nextId = 1n;
+
+  constructor(
+    address: string,
+    private readonly deviceId = 0,
+  ) {
+    const Client = dataplaneClientConstructor();
+    this.client = new Client(address, grpc.credentials.createInsecure()) as unknown as DataplaneClient;
+    this.stream = this.client.PacketStream();
+    this.stream.on("data", (m: PacketMessage) => {
+      const frame: DataplaneFrame = { port: m.port, frame: new Uint8Array(m.packet) };
+      for (const l of this.listeners) l(frame);
+    });
+    this.stream.on("error", (err: Error) => {
+      if ((err as grpc.ServiceError).code !== grpc.status.CANCELLED) this.failure = err;
+    });
+  }
+
+  /** Why the stream broke, if it did. */
+  get error(): Error | undefined {
+    return this.failure;
+  }
+
+  /** Every frame the switch transmits, on any port. */
+  onFrame(listener: (f: DataplaneFrame) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  send(port: number, frame: Uint8Array): void {
+    this.stream.write({ id: String(this.nextId++), device_id: String(this.deviceId), port, packet: Buffer.from(frame) });
+  }
+
+  close(): void {
+    this.stream.cancel();
+    this.client.close();
+  }
+}
