@@ -145,11 +145,11 @@ test("the RUNNING.md walkthrough: separate slb processes, a session kept in a co
   const topologyFile = join(dir, "topology.json");
   await writeFile(topologyFile, JSON.stringify(topology, null, 2));
 
-  const controller = startSlb("controller", ["controller", "--config", topologyFile]);
+  const controller = startSlb("controller", ["controller", "--config", topologyFile, "--insecure"]);
   children.push(controller);
   for (const s of topology.servers) {
     const child = startSlb(`server ${s.id}`, [
-      "server", "--id", String(s.id), "--mgmt-port", s.mgmt.split(":")[1]!,
+      "server", "--id", String(s.id), "--insecure", "--mgmt-port", s.mgmt.split(":")[1]!,
       "--wire", `127.0.0.1:${wireBase + s.switchPort}`, "--ip", s.ip, "--mac", s.mac,
     ]);
     children.push(child);

@@ -41,7 +41,13 @@ export interface SimpleSwitchGrpcOptions {
 export type LaunchResult =
   | { readonly kind: "not-installed"; readonly message: string }
   | { readonly kind: "failed"; readonly message: string }
-  | { readonly kind: "running"; readonly process: ChildProcess; readonly grpcAddress: string; stop(): Promise<void> };
+  | {
+      readonly kind: "running";
+      readonly process: ChildProcess;
+      readonly grpcAddress: string;
+      /** Ends the switch (SIGTERM by default; SIGKILL for a crash) and waits for its exit. */
+      stop(signal?: NodeJS.Signals): Promise<void>;
+    };
 
 /** The binary's path on PATH, or undefined. */
 export function findSimpleSwitchGrpc(pathEnv = process.env["PATH"] ?? ""): string | undefined {
@@ -105,10 +111,10 @@ export async function launchSimpleSwitchGrpc(opts: SimpleSwitchGrpcOptions = {},
   const spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
   const [host, portText] = [grpcAddress.replace(/:\d+$/, ""), grpcAddress.slice(grpcAddress.lastIndexOf(":") + 1)];
   const ready = await Promise.race([waitForPort(host, Number(portText), child, startTimeoutMs), spawnError.then(() => false)]);
-  const stop = async (): Promise<void> => {
+  const stop = async (signal: NodeJS.Signals = "SIGTERM"): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    child.kill("SIGTERM");
+    child.kill(signal);
     await exited;
   };
   if (!ready) {

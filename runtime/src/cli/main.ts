@@ -18,6 +18,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "switch", summary: "run the switch model with its P4Runtime server and UDP wires", load: async () => (await import("./commands/switch.ts")).switchCommand },
   { name: "controller", summary: "run the P4Runtime controller for a topology (health checks, failover, admin API)", load: async () => (await import("./commands/controller.ts")).controllerCommand },
   { name: "server", summary: "run a session server (replicated session store behind the VIP)", load: async () => (await import("./commands/server.ts")).serverCommand },
+  { name: "certs", summary: "generate a dev cluster CA, server and controller certificates, cluster key and admin token", load: async () => (await import("./commands/certs.ts")).certsCommand },
   { name: "client", summary: "send session requests to the VIP (with a cookie jar)", load: async () => (await import("./commands/client.ts")).clientCommand },
   { name: "status", summary: "show the controller's role, the switch and the server pool", load: async () => (await import("./commands/status.ts")).statusCommand },
   { name: "servers", summary: "list, add or remove session servers of a running controller", load: async () => (await import("./commands/servers.ts")).serversCommand },

@@ -12,9 +12,14 @@
  *   GET    /events            recent events as JSON lines; `?follow=1` keeps streaming new ones
  *   GET    /metrics           Prometheus text format
  *
- * Errors are `{ "error": "..." }` with 400 (bad request), 404 (unknown server), 409 (conflict),
- * 503 (not the primary controller / switch unreachable).
+ * Errors are `{ "error": "..." }` with 400 (bad request), 401 (no or wrong admin token),
+ * 404 (unknown server), 409 (conflict), 503 (not the primary controller / switch unreachable).
+ *
+ * Authentication: with an admin token every request must carry `Authorization: Bearer <token>`;
+ * others get 401, are counted (`slb_admin_refused_total` on /metrics) and logged, and reach no
+ * route. Without a token (insecure mode) anyone who reaches the address is served.
  */
+import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { P4RuntimeError } from "../p4rt/errors.ts";
@@ -24,6 +29,8 @@ import { toJsonLine } from "./event_log.ts";
 
 export interface AdminServer {
   readonly address: { readonly host: string; readonly port: number };
+  /** Requests refused for want of the admin token. */
+  readonly refused: () => number;
   close(): Promise<void>;
 }
 
@@ -81,7 +88,25 @@ function statusOf(err: unknown): number {
   return 500;
 }
 
-async function route(controller: Controller, req: IncomingMessage, res: ServerResponse, streams: Set<ServerResponse>): Promise<void> {
+function refusedMetric(count: number): string {
+  return `# HELP slb_admin_refused_total Admin API requests refused for want of a valid token.\n# TYPE slb_admin_refused_total counter\nslb_admin_refused_total ${count}\n`;
+}
+
+export interface AdminAuth {
+  /** The bearer token every request must carry. */
+  readonly token: string;
+  readonly log?: (line: string) => void;
+}
+
+function hasToken(req: IncomingMessage, token: string): boolean {
+  const given = /^Bearer (\S+)$/.exec(req.headers.authorization ?? "")?.[1];
+  if (given === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+async function route(controller: Controller, req: IncomingMessage, res: ServerResponse, streams: Set<ServerResponse>, refusedCount: () => number): Promise<void> {
   const url = new URL(req.url ?? "/", "http://admin");
   const parts = url.pathname.split("/").filter((p) => p !== "");
   const method = req.method ?? "GET";
@@ -103,7 +128,7 @@ async function route(controller: Controller, req: IncomingMessage, res: ServerRe
   }
   if (method === "GET" && head === "counters" && !arg) return send(res, 200, await controller.counters());
   if (method === "GET" && head === "metrics" && !arg) {
-    const text = await controller.renderMetrics();
+    const text = (await controller.renderMetrics()) + refusedMetric(refusedCount());
     res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
     res.end(text);
     return;
@@ -128,11 +153,19 @@ async function route(controller: Controller, req: IncomingMessage, res: ServerRe
   throw new HttpError(404, `no route ${method} ${url.pathname}`);
 }
 
-/** Serves the admin API on host:port (port 0 picks a free one). */
-export function startAdminServer(controller: Controller, host: string, port: number): Promise<AdminServer> {
+/** Serves the admin API on host:port (port 0 picks a free one); `auth` omitted: insecure. */
+export function startAdminServer(controller: Controller, host: string, port: number, auth?: AdminAuth): Promise<AdminServer> {
   const streams = new Set<ServerResponse>();
+  let refused = 0;
   const server: Server = createServer((req, res) => {
-    route(controller, req, res, streams).catch((err: unknown) => {
+    if (auth && !hasToken(req, auth.token)) {
+      refused++;
+      auth.log?.(`admin API: refused ${req.method ?? "?"} ${req.url ?? "?"} from ${req.socket.remoteAddress ?? "?"}: ${req.headers.authorization ? "wrong" : "no"} token`);
+      req.resume();
+      send(res, 401, { error: "admin token required (Authorization: Bearer <token>)" });
+      return;
+    }
+    route(controller, req, res, streams, () => refused).catch((err: unknown) => {
       if (res.headersSent) {
         res.end();
         return;
@@ -146,6 +179,7 @@ export function startAdminServer(controller: Controller, host: string, port: num
       const addr = server.address() as AddressInfo;
       resolve({
         address: { host: addr.address, port: addr.port },
+        refused: () => refused,
         close: () =>
           new Promise<void>((done) => {
             for (const s of streams) s.end();

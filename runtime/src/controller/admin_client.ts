@@ -1,4 +1,9 @@
-/** The CLI's side of the admin API (see admin.ts): JSON requests to the controller's admin address. */
+/**
+ * The CLI's side of the admin API (see admin.ts): JSON requests to the controller's admin
+ * address, with the admin token from SLB_ADMIN_TOKEN or the file SLB_ADMIN_TOKEN_FILE names
+ * (e.g. the admin.token `slb certs` writes) when either is set.
+ */
+import { readFileSync } from "node:fs";
 import { request } from "node:http";
 
 export const DEFAULT_ADMIN_ADDRESS = "127.0.0.1:9100";
@@ -20,11 +25,24 @@ function split(address: string): { host: string; port: number } {
   return { host: address.slice(0, i), port };
 }
 
+function authHeaders(): Record<string, string> {
+  const file = process.env.SLB_ADMIN_TOKEN_FILE;
+  let token = process.env.SLB_ADMIN_TOKEN;
+  if (token === undefined && file) {
+    try {
+      token = readFileSync(file, "utf8").trim();
+    } catch (err) {
+      throw new AdminError(0, `cannot read SLB_ADMIN_TOKEN_FILE ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+  }
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
 /** One JSON call; rejects with AdminError carrying the API's error text. */
 export function adminCall<T>(address: string, method: string, path: string, body?: unknown): Promise<T> {
   const { host, port } = split(address);
   return new Promise((resolve, reject) => {
-    const req = request({ host, port, method, path, headers: { "content-type": "application/json" } }, (res) => {
+    const req = request({ host, port, method, path, headers: { "content-type": "application/json", ...authHeaders() } }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => {
@@ -49,7 +67,7 @@ export function adminCall<T>(address: string, method: string, path: string, body
 export function streamEvents(address: string, path: string, onEvent: (event: Record<string, unknown>) => void, signal?: AbortSignal): Promise<void> {
   const { host, port } = split(address);
   return new Promise((resolve, reject) => {
-    const req = request({ host, port, method: "GET", path, signal }, (res) => {
+    const req = request({ host, port, method: "GET", path, signal, headers: authHeaders() }, (res) => {
       if ((res.statusCode ?? 0) >= 400) {
         reject(new AdminError(res.statusCode ?? 0, `HTTP ${res.statusCode}`));
         res.resume();

@@ -6,7 +6,16 @@ import type { CompileP4 } from "./pipeline.ts";
 import { startAdminServer, type AdminServer } from "./admin.ts";
 import type { TopologyConfig } from "./config.ts";
 import { Controller } from "./controller.ts";
+import { udpProber, udpPusher } from "./membership.ts";
 import { loadPipeline } from "./pipeline.ts";
+
+/** Omitted: insecure (unsealed management datagrams, open admin API). */
+export interface ControllerAuth {
+  /** Seals probes and membership pushes; servers refuse anything else. */
+  readonly clusterKey: Uint8Array;
+  readonly adminToken: string;
+  readonly log?: (line: string) => void;
+}
 
 export interface RunningController {
   readonly controller: Controller;
@@ -30,13 +39,15 @@ export function builtinCompiler(sessionPort: number): CompileP4 {
 
 export async function runController(
   topology: TopologyConfig,
-  options: { readonly electionId?: bigint; readonly admin?: string; readonly compile?: CompileP4; readonly connectTimeoutMs?: number } = {},
+  options: { readonly electionId?: bigint; readonly admin?: string; readonly compile?: CompileP4; readonly connectTimeoutMs?: number; readonly auth?: ControllerAuth } = {},
 ): Promise<RunningController> {
   const pipeline = await loadPipeline(topology.pipeline, options.compile ?? builtinCompiler(topology.vips[0].port));
-  const controller = new Controller({ topology, pipeline, ...(options.electionId !== undefined ? { electionId: options.electionId } : {}) });
+  const { auth } = options;
+  const sealed = auth ? { prober: udpProber(auth.clusterKey), pusher: udpPusher(auth.clusterKey) } : {};
+  const controller = new Controller({ topology, pipeline, ...sealed, ...(options.electionId !== undefined ? { electionId: options.electionId } : {}) });
   const adminAddress = options.admin ?? topology.admin;
   const i = adminAddress.lastIndexOf(":");
-  const admin = await startAdminServer(controller, adminAddress.slice(0, i), Number(adminAddress.slice(i + 1)));
+  const admin = await startAdminServer(controller, adminAddress.slice(0, i), Number(adminAddress.slice(i + 1)), auth ? { token: auth.adminToken, log: auth.log } : undefined);
   try {
     await controller.start(options.connectTimeoutMs);
   } catch (err) {

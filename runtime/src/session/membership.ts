@@ -5,9 +5,9 @@
  * so placement is deterministic and spreads evenly without coordination.
  */
 import { createHash } from "node:crypto";
-import type { Endpoint } from "../transport/endpoint.ts";
 import type { MemberServer } from "../wire/control.ts";
 import type { ServerId, SessionId } from "../wire/session_header.ts";
+import type { PeerTarget } from "./peer_link.ts";
 
 export class MembershipView {
   private members = new Map<number, MemberServer>();
@@ -81,9 +81,10 @@ export class MembershipView {
     return this.members.get(id)?.state === "draining";
   }
 
-  peerEndpoint(id: number): Endpoint | undefined {
+  /** Where to reach a member's peer port, with the id its certificate must name. */
+  peerTarget(id: number): PeerTarget | undefined {
     const m = this.members.get(id);
-    return m ? { ip: m.address, port: m.peerPort } : undefined;
+    return m ? { id: m.id as ServerId, endpoint: { ip: m.address, port: m.peerPort } } : undefined;
   }
 
   /** The eligible server (never this one, never one in `exclude`) with the highest hash score. */

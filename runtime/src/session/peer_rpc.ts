@@ -1,52 +1,54 @@
 /**
- * Request/reply over the peer port: retransmits with the same rid until a reply or the last
- * timeout, answers incoming requests through a handler, and answers garbage that looks like
- * ours with an error (garbage that does not is dropped), so no datagram can crash a server.
+ * The legacy datagram peer transport: JSON in UDP (peer_protocol.ts). Retransmits with the same
+ * rid until a reply or the last timeout, answers incoming requests through a handler, and
+ * answers garbage that looks like ours with an error (garbage that does not is dropped), so no
+ * datagram can crash a server. It authenticates nobody: anyone who can reach the port is
+ * served, which is why only the host-stack testbench and explicitly insecure setups use it.
  */
 import { randomInt } from "node:crypto";
 import type { DatagramTransport } from "../transport/datagram.ts";
 import type { Endpoint } from "../transport/endpoint.ts";
+import { type PeerLink, type PeerLinkCounters, type PeerRequestBody, type PeerCallOptions, type PeerRequestHandler, type PeerTarget, emptyPeerLinkCounters } from "./peer_link.ts";
 import { type PeerReply, type PeerRequest, decodePeer, encodePeer, isPeerRequest } from "./peer_protocol.ts";
 
-type WithoutRid<T> = T extends unknown ? Omit<T, "rid"> : never;
-export type PeerRequestBody = WithoutRid<PeerRequest>;
-
-export interface PeerCallOptions {
-  readonly timeoutMs: number;
-  readonly retries: number;
-}
-
-export interface PeerRpcCounters {
-  requestsSent: number;
-  retransmissions: number;
-  timeouts: number;
-  requestsServed: number;
-  malformed: number;
-}
+/** A record must fit one datagram with its base64 and JSON overhead (answers take up to 8 KiB more). */
+export const DATAGRAM_MAX_STATE_BYTES = 12288;
 
 interface Pending {
   readonly resolve: (reply: PeerReply | undefined) => void;
   timer: NodeJS.Timeout;
 }
 
-export type PeerRequestHandler = (src: Endpoint, request: PeerRequest) => Promise<PeerReply>;
-
-export class PeerRpc {
-  readonly counters: PeerRpcCounters = { requestsSent: 0, retransmissions: 0, timeouts: 0, requestsServed: 0, malformed: 0 };
+export class PeerRpc implements PeerLink {
+  readonly kind = "datagram";
+  readonly authenticated = false;
+  readonly maxStateBytes = DATAGRAM_MAX_STATE_BYTES;
+  readonly counters: PeerLinkCounters = emptyPeerLinkCounters();
+  retransmissions = 0;
   private readonly pending = new Map<number, Pending>();
   private nextRid = randomInt(1, 0x7fffffff);
+  private handler: PeerRequestHandler | undefined;
   private closed = false;
 
-  constructor(
-    private readonly transport: DatagramTransport,
-    private readonly handler: PeerRequestHandler,
-  ) {
+  constructor(private readonly transport: DatagramTransport) {
     transport.onReceive((src, bytes) => this.receive(src, bytes));
   }
 
-  /** Resolves with the reply, or undefined when every attempt timed out (or the rpc was closed). */
-  call(dst: Endpoint, body: PeerRequestBody, options: PeerCallOptions): Promise<PeerReply | undefined> {
+  get local(): Endpoint {
+    return this.transport.local;
+  }
+
+  serve(handler: PeerRequestHandler): void {
+    this.handler = handler;
+  }
+
+  prepare(): void {
+    // Datagrams need no connection.
+  }
+
+  call(target: PeerTarget, body: PeerRequestBody, options: PeerCallOptions): Promise<PeerReply | undefined> {
     if (this.closed) return Promise.resolve(undefined);
+    const dst = target.endpoint;
     const rid = this.nextRid;
     this.nextRid = this.nextRid === 0xffffffff ? 1 : this.nextRid + 1;
     const bytes = encodePeer({ ...body, rid } as PeerRequest);
@@ -61,24 +63,26 @@ export class PeerRpc {
           return;
         }
         attemptsLeft--;
-        this.counters.retransmissions++;
+        this.retransmissions++;
         this.transport.send(dst, bytes);
         entry.timer = setTimeout(onTimeout, options.timeoutMs);
       };
       const entry: Pending = { resolve, timer: setTimeout(onTimeout, options.timeoutMs) };
       this.pending.set(rid, entry);
+      this.counters.framesSent++;
       this.transport.send(dst, bytes);
     });
   }
 
-  /** Resolves every outstanding call with undefined and stops answering. */
-  close(): void {
+  /** Resolves every outstanding call with undefined, stops answering and closes the socket. */
+  async close(): Promise<void> {
     this.closed = true;
     for (const [rid, entry] of this.pending) {
       clearTimeout(entry.timer);
       this.pending.delete(rid);
       entry.resolve(undefined);
     }
+    await this.transport.close();
   }
 
   private receive(src: Endpoint, bytes: Uint8Array): void {
@@ -98,14 +102,17 @@ export class PeerRpc {
       entry.resolve(message);
       return;
     }
+    if (!this.handler) return;
     this.counters.requestsServed++;
-    this.handler(src, message).then(
-      (reply) => {
-        if (!this.closed) this.transport.send(src, encodePeer(reply));
-      },
-      (err: unknown) => {
-        if (!this.closed) this.transport.send(src, encodePeer({ kind: "error", rid: message.rid, reason: `internal: ${String(err).slice(0, 200)}` }));
-      },
-    );
+    this.transport.send(src, encodePeer(answer(this.handler, message)));
+  }
+}
+
+/** Runs the handler, turning a throw into an error reply so one bad request cannot take the port down. */
+export function answer(handler: PeerRequestHandler, request: PeerRequest): PeerReply {
+  try {
+    return handler(request);
+  } catch (err) {
+    return { kind: "error", rid: request.rid, reason: `internal: ${String(err).slice(0, 200)}` };
   }
 }

@@ -32,7 +32,8 @@ export async function openUdpTransport(options: UdpTransportOptions = {}): Promi
     local,
     send(dst, payload) {
       if (closed) return;
-      socket.send(payload, dst.port, dst.ip, () => undefined);
+      // No callback: Node then sends at once without tracking completion; failures reach the 'error' handler.
+      socket.send(payload, dst.port, dst.ip);
     },
     onReceive(h) {
       handler = h;

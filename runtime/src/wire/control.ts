@@ -14,11 +14,15 @@
  *                                         (higher than the one sent if the pushed one was stale)
  *   error          either way            {reason}: the request was understood as ours but bad
  *
+ * Authentication: with a cluster key, every datagram both ways is sealed (auth/seal.ts) and an
+ * unsealed or forged one is not answered; without one (insecure mode) datagrams are plain JSON.
+ *
  * The format is stable: fields and kinds may be added, never changed or removed.
  */
 import { createSocket, type Socket } from "node:dgram";
 import { randomInt } from "node:crypto";
 import type { Endpoint } from "../transport/endpoint.ts";
+import { seal, unseal } from "../auth/seal.ts";
 import { parseJsonObject } from "./json_datagram.ts";
 
 export const CONTROL_PROTOCOL_VERSION = 1;
@@ -147,6 +151,8 @@ export interface SendControlOptions {
   readonly timeoutMs?: number;
   /** Retransmissions after the first attempt (same nonce). */
   readonly retries?: number;
+  /** The cluster key: requests go out sealed and only replies sealed under it are accepted. Omitted: insecure. */
+  readonly key?: Uint8Array;
 }
 
 export class ControlTimeoutError extends Error {
@@ -171,7 +177,9 @@ export function sendControl<R extends ControlRequestBody>(dst: Endpoint, body: R
   const timeoutMs = options.timeoutMs ?? 200;
   const attempts = (options.retries ?? 2) + 1;
   const nonce = randomInt(0, 0xffffffff);
-  const request = encodeControl({ ...body, nonce } as ControlMessage);
+  const plain = encodeControl({ ...body, nonce } as ControlMessage);
+  const key = options.key;
+  const request = key ? seal(key, plain) : plain;
   const expected = EXPECTED_REPLY[body.kind];
   return new Promise((resolve, reject) => {
     const socket: Socket = createSocket("udp4");
@@ -192,7 +200,9 @@ export function sendControl<R extends ControlRequestBody>(dst: Endpoint, body: R
       timer = setTimeout(attempt, timeoutMs);
     };
     socket.on("message", (bytes) => {
-      const decoded = decodeControl(bytes);
+      const opened = key ? unseal(key, bytes) : { ok: true as const, body: bytes };
+      if (!opened.ok) return;
+      const decoded = decodeControl(opened.body);
       if (!decoded.ok || decoded.message.nonce !== nonce) return;
       const reply = decoded.message;
       if (reply.kind === expected || reply.kind === "error") finish(() => resolve(reply as ReplyFor<R>));

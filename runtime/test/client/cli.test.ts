@@ -20,7 +20,7 @@ async function captured(run: () => Promise<number>): Promise<{ code: number; lin
 }
 
 test.serial("slb client sends requests, prints answers with the cookie, and keeps the jar between runs", async (t) => {
-  const server = await createServer({ id: serverId(4), dataPort: 0, peerPort: 0, mgmtPort: 0, versionCheckIntervalMs: 0, expiryIntervalMs: 0 });
+  const server = await createServer({ security: { kind: "insecure" }, id: serverId(4), dataPort: 0, peerPort: 0, mgmtPort: 0, versionCheckIntervalMs: 0, expiryIntervalMs: 0 });
   const dir = await mkdtemp(join(tmpdir(), "slb-cli-"));
   try {
     const jar = join(dir, "jar.json");
@@ -46,8 +46,8 @@ test.serial("slb client sends requests, prints answers with the cookie, and keep
 test("slb server and slb client refuse bad options with usage errors", async (t) => {
   await t.throwsAsync(serverCommand.run([]), { instanceOf: UsageError });
   await t.throwsAsync(serverCommand.run(["--id", "70000"]), { instanceOf: UsageError });
-  await t.throwsAsync(serverCommand.run(["--id", "1", "--wire", "127.0.0.1:9", "--ip", "10.0.1.1"]), { instanceOf: UsageError, message: /--mac/ });
-  await t.throwsAsync(serverCommand.run(["--id", "1", "--members", "1=nowhere"]), { instanceOf: UsageError });
+  await t.throwsAsync(serverCommand.run(["--id", "1", "--insecure", "--wire", "127.0.0.1:9", "--ip", "10.0.1.1"]), { instanceOf: UsageError, message: /--mac/ });
+  await t.throwsAsync(serverCommand.run(["--id", "1", "--insecure", "--members", "1=nowhere"]), { instanceOf: UsageError });
   await t.throwsAsync(clientCommand.run(["incr x"]), { instanceOf: UsageError, message: /--vip/ });
   await t.throwsAsync(clientCommand.run(["--vip", "127.0.0.1:1", "--session", "abc", "incr x"]), { instanceOf: UsageError });
   await t.throwsAsync(clientCommand.run(["--vip", "127.0.0.1:1"]), { instanceOf: UsageError });

@@ -5,7 +5,7 @@ import type { Endpoint } from "../../src/transport/endpoint.ts";
 import { decodeControl, encodeControl, probeServer, pushMembership } from "../../src/wire/control.ts";
 import { Flags, MessageType, type SessionId, type SessionMessage, decodeCookie, decodeSessionMessage, encodeSessionMessage } from "../../src/wire/session_header.ts";
 import { encodePeer, decodePeer } from "../../src/session/peer_protocol.ts";
-import { asServer, holders, openSession, rawSocket, replicasOf, startCluster, thirdServer, withRawSocket, withRig } from "./harness.ts";
+import { LEGACY_INSECURE, asServer, holders, openSession, rawSocket, replicasOf, startCluster, thirdServer, withRawSocket, withRig } from "./harness.ts";
 
 function request(sessionId: bigint, payload: string, fields: { cookie?: number; version?: number; requestId?: number; flags?: number } = {}): Uint8Array {
   return encodeSessionMessage(
@@ -140,8 +140,8 @@ test("byte bound: state growth past the limit is refused with an error", (t) =>
     t.is(parseErrorPayload(reply.payload).code, "too-large");
   }));
 
-test("malformed requests and peer messages get errors or are dropped, and never crash the server", (t) =>
-  withRawSocket({ servers: 2, tweaks: { maxPayloadBytes: 64 } }, async (cluster, raw) => {
+test("malformed requests and (legacy datagram) peer messages get errors or are dropped, and never crash the server", (t) =>
+  withRawSocket({ servers: 2, tweaks: { maxPayloadBytes: 64, ...LEGACY_INSECURE } }, async (cluster, raw) => {
     const server = cluster.server(1);
     const data = server.dataEndpoint;
     raw.transport.send(data, new Uint8Array([1, 2, 3]));
@@ -185,8 +185,8 @@ test("async replication answers first and replicates afterwards", (t) =>
     t.is(cluster.server(secondary).store.get(id)?.record.version, cluster.server(primary).store.get(id)!.record.version);
   }));
 
-test("management port: probe reports sessions and epoch; membership with a newer epoch is adopted, older ignored", async (t) => {
-  const cluster = await startCluster(2);
+test("management port (insecure mode): probe reports sessions and epoch; membership with a newer epoch is adopted, older ignored", async (t) => {
+  const cluster = await startCluster(2, LEGACY_INSECURE);
   try {
     const server = cluster.server(1);
     const mgmt: Endpoint = server.mgmtEndpoint!;

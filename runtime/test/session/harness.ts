@@ -7,14 +7,15 @@
 import { createHash } from "node:crypto";
 import { SessionClient } from "../../src/client/session_client.ts";
 import { type SessionServer, type SessionServerOptions } from "../../src/session/server.ts";
-import { createServer } from "../../src/session/create.ts";
+import { type CreateServerOptions, createServer } from "../../src/session/create.ts";
 import type { DatagramTransport } from "../../src/transport/datagram.ts";
 import type { Endpoint } from "../../src/transport/endpoint.ts";
 import { openUdpTransport } from "../../src/transport/udp.ts";
+import { testCredentials } from "./credentials.ts";
 import type { MemberServer } from "../../src/wire/control.ts";
 import { type DecodedCookie, Flags, type ServerId, type SessionId, type SessionMessage, decodeCookie, decodeSessionMessage, serverId } from "../../src/wire/session_header.ts";
 
-export type ServerTweaks = Partial<Omit<SessionServerOptions, "id" | "data" | "peer" | "mgmt">>;
+export type ServerTweaks = Partial<Omit<SessionServerOptions, "id" | "data" | "peer" | "mgmt" | "mgmtKey">> & Pick<Partial<CreateServerOptions>, "security" | "peerTransport">;
 
 export interface Cluster {
   readonly servers: Map<number, SessionServer>;
@@ -27,12 +28,18 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
+/** The legacy datagram peer protocol and unsealed management datagrams, for tests of those protocols themselves. */
+export const LEGACY_INSECURE: ServerTweaks = { security: { kind: "insecure" }, peerTransport: "datagram" };
+
+/** Servers run with mutual TLS from a test CA unless a tweak says otherwise. */
 export async function startCluster(count: number, tweaks: ServerTweaks = {}, perServer: Record<number, ServerTweaks> = {}): Promise<Cluster> {
   const servers = new Map<number, SessionServer>();
+  const security = { kind: "mtls", dir: await testCredentials() } as const;
   for (let i = 1; i <= count; i++) {
     servers.set(
       i,
       await createServer({
+        security,
         id: serverId(i),
         dataPort: 0,
         peerPort: 0,
@@ -192,7 +199,7 @@ export function thirdServer(primary: number, secondary: number): number {
 
 export interface RawSocket {
   readonly transport: DatagramTransport;
-  /** The next datagram received, or undefined after 300 ms of silence. */
+  /** The next datagram received, or undefined after a second of silence (long enough for a loaded machine). */
   next(): Promise<Uint8Array | undefined>;
 }
 
@@ -216,7 +223,7 @@ export async function rawSocket(): Promise<RawSocket> {
       const timer = setTimeout(() => {
         waiter = undefined;
         resolve(undefined);
-      }, 300);
+      }, 1000);
       waiter = (b) => {
         clearTimeout(timer);
         resolve(b);

@@ -1,154 +1,224 @@
 /**
  * Replication throughput between one server pair, without the switch: two session servers on
- * kernel UDP, a client sending "incr" straight to the primary with many sessions outstanding.
- * Sync: every answer waits for the secondary. Async: answers first; the loss window is how far
- * the secondary trails the acknowledged updates when the primary dies abruptly under load.
+ * kernel sockets and a client sending "incr" straight to the primary with one request
+ * outstanding per session, each in its own process (replication_party.ts), as deployed servers
+ * are. Sync: every answer waits for the secondary. Async: answers first; the loss window (measured
+ * in one process, where both ends share a clock) is how far the secondary trails the answers.
+ *
+ * Transports side by side: the peer stream with mutual TLS (the default), and the legacy JSON
+ * datagram protocol, which only carries sessions that fit one datagram (up to 12 KiB).
+ * Session sizes: the key-value app's few bytes ("small"), and 1 KiB, 16 KiB and 256 KiB states.
  */
-import { randomBytes } from "node:crypto";
-import { SessionServer, type ReplicationMode } from "../../../runtime/src/session/server.ts";
-import type { DatagramTransport } from "../../../runtime/src/transport/datagram.ts";
-import { openUdpTransport } from "../../../runtime/src/transport/udp.ts";
+import { type ChildProcess, fork } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { packageRoot } from "../../../bmv2/src/package_root.ts";
+import { generateDevCluster } from "../../../runtime/src/auth/dev_ca.ts";
+import type { ServerSecurity } from "../../../runtime/src/session/create.ts";
+import type { ReplicationMode } from "../../../runtime/src/session/server.ts";
 import type { MemberServer } from "../../../runtime/src/wire/control.ts";
-import { type Cookie, MessageType, type ServerId, type SessionId, decodeSessionMessage, encodeSessionMessage } from "../../../runtime/src/wire/session_header.ts";
+import { serverId } from "../../../runtime/src/wire/session_header.ts";
 import { percentile } from "../system/metrics.ts";
+import { type PartyCommand, type PartyEvent, type ServerSpec, drive, startBenchServer } from "./replication_party.ts";
 import type { Measurement } from "./report.ts";
 
-interface Pair {
-  readonly primary: SessionServer;
-  readonly secondary: SessionServer;
-  readonly primaryTransports: readonly DatagramTransport[];
+export type Transport = "stream" | "datagram";
+
+export interface Variant {
+  readonly transport: Transport;
+  /** State bytes per session; undefined: the key-value app's own (a few bytes). */
+  readonly stateBytes?: number;
 }
 
-async function startPair(mode: ReplicationMode): Promise<Pair> {
-  const t = await Promise.all([openUdpTransport(), openUdpTransport(), openUdpTransport(), openUdpTransport()]);
-  const [dataA, peerA, dataB, peerB] = t as [DatagramTransport, DatagramTransport, DatagramTransport, DatagramTransport];
-  const members: MemberServer[] = [
-    { id: 1, address: "127.0.0.1", dataPort: dataA.local.port, peerPort: peerA.local.port, state: "up" },
-    { id: 2, address: "127.0.0.1", dataPort: dataB.local.port, peerPort: peerB.local.port, state: "up" },
-  ];
-  const common = { replication: mode, membership: { epoch: 1, servers: members }, versionCheckIntervalMs: 0, expiryIntervalMs: 0 } as const;
-  const primary = new SessionServer({ ...common, id: 1 as ServerId, data: dataA, peer: peerA });
-  const secondary = new SessionServer({ ...common, id: 2 as ServerId, data: dataB, peer: peerB });
-  return { primary, secondary, primaryTransports: [dataA, peerA] };
+const SIZES: readonly (number | undefined)[] = [undefined, 1024, 16 * 1024, 256 * 1024];
+/** What the legacy datagram protocol can carry (a record must fit one datagram). */
+const DATAGRAM_SIZES: readonly (number | undefined)[] = [undefined, 1024];
+
+let credentials: Promise<string> | undefined;
+function clusterCredentials(): Promise<string> {
+  credentials ??= (async () => {
+    const dir = mkdtempSync(join(tmpdir(), "slb-bench-ca-"));
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+    await generateDevCluster({ dir, servers: [serverId(1), serverId(2)] });
+    return dir;
+  })();
+  return credentials;
 }
 
-interface Driven {
-  readonly updates: number;
-  readonly seconds: number;
-  /** Highest version acknowledged per session. */
-  readonly acked: Map<SessionId, number>;
-  /** Answer time per (session, version), for the replication lag. */
-  readonly answeredAt: Map<string, number>;
+async function securityFor(transport: Transport): Promise<ServerSecurity> {
+  return transport === "stream" ? { kind: "mtls", dir: await clusterCredentials() } : { kind: "insecure" };
 }
 
-/** Keeps one incr outstanding per session against the primary for `ms`. */
-async function drive(pair: Pair, sessions: number, ms: number, answeredAt = new Map<string, number>()): Promise<Driven> {
-  const client = await openUdpTransport();
-  const payload = new TextEncoder().encode("incr c");
-  const cookies = new Map<SessionId, Cookie>();
-  const acked = new Map<SessionId, number>();
-  const waiting = new Map<number, (version: number, cookie: Cookie) => void>();
-  let requestId = 1;
-  client.onReceive((_src, bytes) => {
-    const decoded = decodeSessionMessage(bytes);
-    if (!decoded.ok || decoded.message.header.type !== MessageType.Response) return;
-    const h = decoded.message.header;
-    waiting.get(h.requestId)?.(h.sessionVersion, h.cookie);
-    waiting.delete(h.requestId);
-  });
-  const target = pair.primary.dataEndpoint;
-  let updates = 0;
-  let running = true;
-  const started = performance.now();
-  const loop = async (sessionId: SessionId): Promise<void> => {
-    while (running) {
-      const id = requestId++;
-      const answer = new Promise<{ version: number; cookie: Cookie } | undefined>((resolve) => {
-        const timer = setTimeout(() => {
-          waiting.delete(id);
-          resolve(undefined);
-        }, 500);
-        waiting.set(id, (version, cookie) => {
-          clearTimeout(timer);
-          resolve({ version, cookie });
-        });
-      });
-      const header = { type: MessageType.Request, flags: 0, cookie: cookies.get(sessionId) ?? (0 as Cookie), sessionId, sessionVersion: acked.get(sessionId) ?? 0, requestId: id } as const;
-      client.send(target, encodeSessionMessage(header, payload));
-      const got = await answer;
-      if (!got || !running) continue;
-      cookies.set(sessionId, got.cookie);
-      acked.set(sessionId, got.version);
-      answeredAt.set(`${sessionId}:${got.version}`, performance.now());
-      updates++;
+class Party {
+  private readonly events: PartyEvent[] = [];
+  private waiter: (() => void) | undefined;
+  /** The server's counters, from its last `stopped` event. */
+  lastStats: Record<string, unknown> | undefined;
+
+  private constructor(private readonly child: ChildProcess) {
+    child.on("message", (event: PartyEvent) => {
+      this.events.push(event);
+      this.waiter?.();
+    });
+  }
+
+  static start(): Party {
+    // From the package root, so the bundled CLI (dist/) finds the source file too.
+    const file = join(packageRoot(import.meta.url), "testbench/src/bench/replication_party.ts");
+    return new Party(fork(file, ["--bench-party"], { execArgv: ["--import=tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] }));
+  }
+
+  send(command: PartyCommand): void {
+    this.child.send(command);
+  }
+
+  async next<K extends PartyEvent["kind"]>(kind: K): Promise<Extract<PartyEvent, { kind: K }>> {
+    for (;;) {
+      const i = this.events.findIndex((e) => e.kind === kind || e.kind === "failed");
+      if (i >= 0) {
+        const [event] = this.events.splice(i, 1);
+        if (event!.kind === "failed") throw new Error(`bench party failed: ${event!.message}`);
+        return event as Extract<PartyEvent, { kind: K }>;
+      }
+      await new Promise<void>((resolve) => (this.waiter = resolve));
     }
-  };
-  const ids = Array.from({ length: sessions }, () => randomBytes(8).readBigUInt64BE() as SessionId);
-  const loops = ids.map(loop);
-  await new Promise((r) => setTimeout(r, ms));
-  running = false;
-  const seconds = (performance.now() - started) / 1000;
-  const counted = updates;
-  for (const resolve of waiting.values()) resolve(0, 0 as Cookie);
-  await Promise.all(loops);
-  await client.close();
-  return { updates: counted, seconds, acked, answeredAt };
-}
+  }
 
-export async function replicationThroughput(mode: ReplicationMode, sessions = 64, ms = 2000): Promise<Measurement[]> {
-  const pair = await startPair(mode);
-  try {
-    const lags: number[] = [];
-    const answeredAt = new Map<string, number>();
-    if (mode === "async") {
-      // Time from the client's answer to the secondary applying that version: the window in
-      // which a primary crash loses an acknowledged update.
-      const put = pair.secondary.store.put.bind(pair.secondary.store);
-      pair.secondary.store.put = (record) => {
-        const outcome = put(record);
-        const at = answeredAt.get(`${record.id}:${record.version}`);
-        if (outcome.kind === "applied" && at !== undefined) lags.push(performance.now() - at);
-        return outcome;
-      };
+  /** Stops the party; its CPU time since the mark, when it could say. */
+  async stop(): Promise<number | undefined> {
+    if (this.child.exitCode !== null) return undefined;
+    const exited = once(this.child, "exit");
+    if (!this.child.connected) {
+      this.child.kill();
+      await exited;
+      return undefined;
     }
-    const driven = await drive(pair, sessions, ms, answeredAt);
-    const out: Measurement[] = [{ metric: `${mode} updates/s (one pair, ${sessions} sessions)`, value: driven.updates / driven.seconds, unit: "updates/s" }];
-    if (mode === "async" && lags.length > 0) {
-      out.push({ metric: "async loss window p50 (answer -> secondary applied)", value: percentile(lags, 50)!, unit: "ms", detail: { samples: lags.length } });
-      out.push({ metric: "async loss window p99", value: percentile(lags, 99)!, unit: "ms" });
-    }
-    return out;
-  } finally {
-    await Promise.all([pair.primary.close(), pair.secondary.close()]);
+    this.send({ kind: "stop" });
+    const timer = setTimeout(() => this.child.kill(), 5000);
+    const stopped = await Promise.race([this.next("stopped"), exited.then(() => undefined)]).catch(() => undefined);
+    await exited;
+    clearTimeout(timer);
+    this.lastStats = stopped?.stats;
+    return stopped?.cpuMs;
   }
 }
 
+function sizeLabel(stateBytes: number | undefined): string {
+  return stateBytes === undefined ? "" : `, ${stateBytes / 1024} KiB sessions`;
+}
+
+function metricName(mode: ReplicationMode, variant: Variant, sessions: number): string {
+  const transport = variant.transport === "stream" ? "" : ", old datagram transport";
+  return `${mode} updates/s (one pair, ${sessions} sessions${sizeLabel(variant.stateBytes)}${transport})`;
+}
+
+/** Primary, secondary and client as three processes; the client's answered updates per second. */
+export async function measureVariant(mode: ReplicationMode, variant: Variant, sessions: number, ms: number): Promise<Measurement> {
+  const security = await securityFor(variant.transport);
+  const parties = [Party.start(), Party.start(), Party.start()] as const;
+  const [primary, secondary, client] = parties;
+  try {
+    const specs: ServerSpec[] = [1, 2].map((id) => ({ id, mode, transport: variant.transport, security, stateBytes: variant.stateBytes }));
+    primary.send({ kind: "server", spec: specs[0]! });
+    secondary.send({ kind: "server", spec: specs[1]! });
+    const ready = await Promise.all([primary.next("ready"), secondary.next("ready")]);
+    const members: MemberServer[] = ready.map((r, i) => ({ id: i + 1, address: "127.0.0.1", dataPort: r.data.port, peerPort: r.peer.port, state: "up" }));
+    primary.send({ kind: "membership", servers: members });
+    secondary.send({ kind: "membership", servers: members });
+    for (const p of parties) p.send({ kind: "mark" });
+    client.send({ kind: "drive", target: ready[0]!.data, sessions, ms });
+    const driven = await client.next("driven");
+    const [primaryCpu, secondaryCpu, clientCpu] = await Promise.all(parties.map((p) => p.stop()));
+    const peer = primary.lastStats?.peer as { requestsSent: number; framesSent: number } | undefined;
+    // CPU per update is what the machine's load does not change: it bounds the rate on an idle core.
+    const perUpdate = (cpuMs: number | undefined): number | undefined => (cpuMs === undefined ? undefined : Math.round((cpuMs * 1000) / Math.max(1, driven.updates) * 10) / 10);
+    return {
+      metric: metricName(mode, variant, sessions),
+      value: driven.updates / driven.seconds,
+      unit: "updates/s",
+      detail: {
+        transport: variant.transport,
+        stateBytes: variant.stateBytes ?? "kv",
+        updates: driven.updates,
+        clientTimeouts: driven.timeouts,
+        requestsPerFrame: peer && peer.framesSent > 0 ? Math.round((peer.requestsSent / peer.framesSent) * 10) / 10 : undefined,
+        cpuMicrosPerUpdate: { primary: perUpdate(primaryCpu), secondary: perUpdate(secondaryCpu), client: perUpdate(clientCpu) },
+      },
+    };
+  } finally {
+    await Promise.all(parties.map((p) => p.stop()));
+  }
+}
+
+/** In one process, so answer and apply times share a clock: how long after its answer the secondary applies an update. */
+async function asyncLag(sessions: number, ms: number): Promise<Measurement[]> {
+  const security = await securityFor("stream");
+  const [primary, secondary] = await Promise.all([1, 2].map((id) => startBenchServer({ id, mode: "async", transport: "stream", security })));
+  try {
+    const members: MemberServer[] = [primary!, secondary!].map((s) => ({ id: s.id, address: "127.0.0.1", dataPort: s.dataEndpoint.port, peerPort: s.peerEndpoint.port, state: "up" }));
+    primary!.setMembership(1, members);
+    secondary!.setMembership(1, members);
+    const answeredAt = new Map<string, number>();
+    const lags: number[] = [];
+    const put = secondary!.store.put.bind(secondary!.store);
+    secondary!.store.put = (record) => {
+      const outcome = put(record);
+      const at = answeredAt.get(`${record.id}:${record.version}`);
+      if (outcome.kind === "applied" && at !== undefined) lags.push(performance.now() - at);
+      return outcome;
+    };
+    await drive(primary!.dataEndpoint, sessions, ms, (id, version) => answeredAt.set(`${id}:${version}`, performance.now()));
+    if (lags.length === 0) return [];
+    return [
+      { metric: "async loss window p50 (answer -> secondary applied)", value: percentile(lags, 50)!, unit: "ms", detail: { samples: lags.length } },
+      { metric: "async loss window p99", value: percentile(lags, 99)!, unit: "ms" },
+    ];
+  } finally {
+    await Promise.all([primary!.close(), secondary!.close()]);
+  }
+}
+
+/** Every size on the stream, and the sizes the datagram protocol carries on it, side by side. */
+export async function replicationThroughput(mode: ReplicationMode, sessions = 64, ms = 2000): Promise<Measurement[]> {
+  const out: Measurement[] = [];
+  for (const stateBytes of SIZES) {
+    out.push(await measureVariant(mode, { transport: "stream", stateBytes }, sessions, ms));
+    if (DATAGRAM_SIZES.includes(stateBytes)) out.push(await measureVariant(mode, { transport: "datagram", stateBytes }, sessions, ms));
+  }
+  if (mode === "async") out.push(...(await asyncLag(sessions, ms)));
+  return out;
+}
+
 /**
- * Crashes the primary (its sockets closed without waiting for background replication) while the
- * client is running and counts acknowledged updates the secondary never got.
+ * Crashes the primary (sockets closed at once, queued copies never sent) while the client is
+ * running and counts acknowledged updates the secondary never got.
  */
 export async function asyncLossWindow(sessions = 64, ms = 1000): Promise<Measurement[]> {
-  const pair = await startPair("async");
+  const security = await securityFor("stream");
+  const [primary, secondary] = await Promise.all([1, 2].map((id) => startBenchServer({ id, mode: "async", transport: "stream", security })));
+  const members: MemberServer[] = [primary!, secondary!].map((s) => ({ id: s.id, address: "127.0.0.1", dataPort: s.dataEndpoint.port, peerPort: s.peerEndpoint.port, state: "up" }));
+  primary!.setMembership(1, members);
+  secondary!.setMembership(1, members);
   const crashAfter = new Promise<void>((resolve) => setTimeout(resolve, ms));
-  const driving = drive(pair, sessions, ms + 50);
+  const driving = drive(primary!.dataEndpoint, sessions, ms + 50);
   await crashAfter;
-  await Promise.all(pair.primaryTransports.map((t) => t.close()));
+  await primary!.abort();
   const driven = await driving;
   let lostUpdates = 0;
   let sessionsBehind = 0;
   for (const [id, version] of driven.acked) {
-    const held = pair.secondary.store.get(id)?.record.version ?? 0;
+    const held = secondary!.store.get(id)?.record.version ?? 0;
     if (held < version) {
       lostUpdates += version - held;
       sessionsBehind++;
     }
   }
-  await Promise.all([pair.primary.close(), pair.secondary.close()]);
+  await Promise.all([primary!.close(), secondary!.close()]);
   const rate = driven.updates / driven.seconds;
   return [
-    // The crashed primary's last puts are already in the kernel when its sockets close, so an
-    // in-process crash loses little; the window above is what a machine crash would lose.
-    { metric: "async: acked updates lost, primary sockets closed under load", value: lostUpdates, unit: "updates", detail: { sessions, sessionsBehind, ratePerSec: Math.round(rate) } },
+    { metric: "async: acked updates lost, primary crashed under load", value: lostUpdates, unit: "updates", detail: { sessions, sessionsBehind, ratePerSec: Math.round(rate) } },
     { metric: "async: sessions behind after that crash", value: sessionsBehind, unit: `of ${driven.acked.size}` },
   ];
 }

@@ -32,6 +32,8 @@ export class HostProcess {
       pending = lines.pop()!;
       for (const line of lines) for (const listener of this.lineListeners) listener(line);
     });
+    // A write racing the process's death is answered by its exit, not by an EPIPE crash here.
+    child.stdin?.on("error", () => undefined);
     child.stderr?.on("data", (d: Buffer) => (this.stderrTail = (this.stderrTail + d.toString()).slice(-4000)));
     this.exited = new Promise((resolve) =>
       child.once("exit", (code, signal) => {
@@ -41,9 +43,22 @@ export class HostProcess {
     );
   }
 
-  static start(label: string, argv: readonly string[]): HostProcess {
+  /** `withInput` opens the process's stdin for `send`. */
+  static start(label: string, argv: readonly string[], withInput = false): HostProcess {
     const [file, ...args] = argv as [string, ...string[]];
-    return new HostProcess(label, spawn(file, args, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] }));
+    return new HostProcess(label, spawn(file, args, { cwd: REPO_ROOT, stdio: [withInput ? "pipe" : "ignore", "pipe", "pipe"] }));
+  }
+
+  /** Writes one line to the process's stdin (started with `withInput`); false once it has exited. */
+  send(line: string): boolean {
+    if (!this.running || !this.child.stdin || this.child.stdin.destroyed) return false;
+    this.child.stdin.write(`${line}\n`);
+    return true;
+  }
+
+  /** Sends a signal without waiting (SIGSTOP / SIGCONT pause and resume it). */
+  signal(signal: NodeJS.Signals): void {
+    if (this.running) this.child.kill(signal);
   }
 
   get running(): boolean {

@@ -15,7 +15,9 @@
  *   }
  *
  * `at` is the fraction of the run's updates acknowledged when the event fires (so the same file
- * works in long and short form); `afterMs` instead fires that long after the previous event.
+ * works in long and short form); `afterMs` instead fires that long after the previous event;
+ * `"afterFailover": true` fires once every session whose primary an earlier event killed or
+ * paused has been answered by a new primary (or the load is done).
  * A server is named by id, or by role relative to a tracked session: "primary:K" / "secondary:K"
  * is the server the client's cookie for its K-th session names when the event fires (resolved
  * once per event, then remembered so a later "restart" of "primary:0" brings back the same one).
@@ -49,7 +51,11 @@ export type FaultAction =
   | { readonly do: "switch-restart"; readonly switch: number }
   | { readonly do: "switch-kill" | "switch-start" | "switch-partition" | "switch-heal"; readonly switch: number };
 
-export type Trigger = { readonly kind: "progress"; readonly fraction: number } | { readonly kind: "after"; readonly ms: number };
+export type Trigger =
+  | { readonly kind: "progress"; readonly fraction: number }
+  | { readonly kind: "after"; readonly ms: number }
+  /** Once every session whose primary an earlier event killed or paused has an answer from a new primary. */
+  | { readonly kind: "failedOver" };
 
 export interface TimelineEntry {
   readonly trigger: Trigger;
@@ -188,10 +194,12 @@ function switchIndex(where: string, v: unknown): number {
 }
 
 function parseTrigger(where: string, o: Json): Trigger {
-  if (o.at !== undefined && o.afterMs !== undefined) throw new ScenarioError(`${where}: give either "at" or "afterMs", not both`);
+  const given = ["at", "afterMs", "afterFailover"].filter((k) => o[k] !== undefined);
+  if (given.length > 1) throw new ScenarioError(`${where}: give one of "at", "afterMs" or "afterFailover", not ${given.map((k) => `"${k}"`).join(" and ")}`);
   if (typeof o.at === "number" && o.at >= 0 && o.at <= 1) return { kind: "progress", fraction: o.at };
   if (typeof o.afterMs === "number" && Number.isInteger(o.afterMs) && o.afterMs >= 0) return { kind: "after", ms: o.afterMs };
-  throw new ScenarioError(`${where}: needs "at" (fraction 0..1 of updates) or "afterMs" (ms after the previous event)`);
+  if (o.afterFailover === true) return { kind: "failedOver" };
+  throw new ScenarioError(`${where}: needs "at" (fraction 0..1 of updates), "afterMs" (ms after the previous event) or "afterFailover": true`);
 }
 
 function parseLoad(where: string, v: unknown): LoadSpec {

@@ -220,12 +220,16 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       if (performance.now() - lastProgressAt > stallMs) run.stop();
     }, 250);
     const firer = new EventFirer(system, run);
+    /** Servers killed or paused by the timeline, for "afterFailover". */
+    const deadPrimaries = new Set<number>();
     try {
       let lastFiredAt = performance.now();
       for (const entry of scenario.timeline) {
         if (entry.trigger.kind === "progress") {
           const threshold = Math.ceil(entry.trigger.fraction * load.updates);
           await waitFor(() => acked >= threshold, done);
+        } else if (entry.trigger.kind === "failedOver") {
+          await waitFor(() => ![...ledger.sessions.values()].some((r) => r.cookie !== 0 && deadPrimaries.has(decodeCookie(r.cookie).primary)), done);
         } else {
           const due = lastFiredAt + entry.trigger.ms;
           await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
@@ -233,7 +237,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
         const fired = await firer.fire(entry.action);
         lastFiredAt = performance.now();
         metrics.event(fired.text);
-        if (fired.died !== undefined) awaitingFailover.set(fired.died, metrics.elapsedMs());
+        if (fired.died !== undefined) {
+          awaitingFailover.set(fired.died, metrics.elapsedMs());
+          deadPrimaries.add(fired.died);
+        }
         events.push({ tMs: Math.round(metrics.elapsedMs()), description: fired.text, afterLoad: loadDone });
         log(`${(metrics.elapsedMs() / 1000).toFixed(2)}s  ${fired.text}  (${acked}/${load.updates} acknowledged)`);
       }

@@ -5,9 +5,11 @@
  * clients likewise. Everything runs in this process, but every packet crosses a real UDP wire
  * and every fault is real: sockets closed, state dropped, frames dropped on the wire.
  */
+import { randomBytes } from "node:crypto";
 import { HostStack } from "../../../runtime/src/hoststack/stack.ts";
 import type { SwitchModel } from "../../../bmv2/src/dataplane/api.ts";
 import { Controller } from "../../../runtime/src/controller/controller.ts";
+import { udpProber, udpPusher } from "../../../runtime/src/controller/membership.ts";
 import type { SessionServer } from "../../../runtime/src/session/server.ts";
 import type { DatagramTransport } from "../../../runtime/src/transport/datagram.ts";
 import { DEFAULT_VIP_NAME, type ServerConfig, type ServerId as ControllerServerId, type TopologyConfig } from "../../../runtime/src/controller/config.ts";
@@ -69,6 +71,11 @@ export class EmbeddedSystem implements SystemHandle {
   /** Each backup gets a lower id than every controller before it, so it stays passive while they run. */
   private nextBackupElectionId = PRIMARY_ELECTION_ID - 1n;
   private readonly prng: Prng;
+  /**
+   * Seals probes and membership pushes between the controllers and the servers. Replication on
+   * the servers' host stacks stays the unauthenticated datagram protocol (the stack has no TCP).
+   */
+  private readonly clusterKey = randomBytes(32);
   private clientFault: WireFault | undefined;
   private closed = false;
 
@@ -97,7 +104,7 @@ export class EmbeddedSystem implements SystemHandle {
     await this.fabric.start();
     for (const id of this.serverIds) {
       const link = new FaultLink(this.fabric.hostLink(serverAddress(id).switchPort), () => this.prng.next());
-      const slot = new ServerSlot({ id, replication: this.options.replication, link, tuning: SERVER_TUNING });
+      const slot = new ServerSlot({ id, replication: this.options.replication, link, tuning: { ...SERVER_TUNING, mgmtKey: this.clusterKey } });
       this.slots.set(id, slot);
       await slot.start();
     }
@@ -215,7 +222,14 @@ export class EmbeddedSystem implements SystemHandle {
   }
 
   private newController(electionId: bigint, role: string): Controller {
-    const controller = new Controller({ topology: this.topology(), pipeline: this.program.pipeline, electionId, reconnect: { initialMs: 50, maxMs: 500 } });
+    const controller = new Controller({
+      topology: this.topology(),
+      pipeline: this.program.pipeline,
+      electionId,
+      reconnect: { initialMs: 50, maxMs: 500 },
+      prober: udpProber(this.clusterKey),
+      pusher: udpPusher(this.clusterKey),
+    });
     const log = this.options.log;
     if (log) controller.events.subscribe((e) => log(`controller (${role}): ${JSON.stringify(e, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))}`));
     return controller;

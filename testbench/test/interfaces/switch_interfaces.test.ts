@@ -44,7 +44,7 @@ async function lbBetweenNamespaces(t: import("ava").ExecutionContext, path: Atta
     const members = [1, 2].map((i) => `${i}=${serverAddress(serverId(i)).ip}:7700:7701`).join(",");
     for (const i of [1, 2]) {
       const host = topo.hosts.find((h) => h.name === `s${i}`)!;
-      const server = HostProcess.start(`server ${i}`, execArgv(topo, host.name, [process.execPath, SLB_BIN, "server", "--id", String(i), "--bind", serverAddress(serverId(i)).ip, "--members", members, "--version-check-ms", "0"]));
+      const server = HostProcess.start(`server ${i}`, execArgv(topo, host.name, [process.execPath, SLB_BIN, "server", "--id", String(i), "--insecure", "--bind", serverAddress(serverId(i)).ip, "--members", members, "--version-check-ms", "0"]));
       processes.push(server);
       await server.waitForLine(() => true, 30_000);
     }

@@ -40,6 +40,7 @@ test("parse errors name the field", (t) => {
   t.regex(bad({ timeline: [{ at: 0.5, do: "kill", server: "tertiary:1" }] }), /server id/);
   t.regex(bad({ timeline: [{ at: 0.5, do: "loss", port: "all", rate: 2 }] }), /rate/);
   t.regex(bad({ timeline: [{ at: 0.6, do: "kill", server: 1 }, { at: 0.5, do: "restart", server: 1 }] }), /backwards/);
+  t.regex(bad({ timeline: [{ at: 0.5, afterFailover: true, do: "kill", server: 1 }] }), /not "at" and "afterFailover"/);
   t.throws(() => parseScenario("{ not json"), { instanceOf: ScenarioError });
 });
 
@@ -49,6 +50,8 @@ test("comments and defaults", (t) => {
   t.is(s.topology.replication, "sync");
   t.is(s.load.clients, 2);
   t.deepEqual(s.timeline[0]!.trigger, { kind: "after", ms: 10 });
+  const f = parseScenario(`{"name":"f","load":{"updates":5},"timeline":[{"at":0.1,"do":"kill","server":1},{"afterFailover":true,"do":"kill","server":2}]}`);
+  t.deepEqual(f.timeline[1]!.trigger, { kind: "failedOver" });
   t.is(describeAction(s.timeline[0]!.action), "controller-kill");
 });
 

@@ -7,7 +7,7 @@ import { type Command, UsageError, optionInt, optionString, parseArgs } from "..
 const help = `usage: slb net up --topology FILE [--wire-base-port N --bridge-base-port M | --no-bridge]
        slb net down (--topology FILE | --prefix NAME)
        slb net exec --topology FILE HOST -- COMMAND [ARGS...]
-       slb net scenario [--target model|bmv2] [--servers N] [--sessions N] [--duration-ms N] [--kill ID]
+       slb net scenario [NAME] [--target model|bmv2] [--compiler builtin|p4c|auto] [--short] [--seed N]
                         [--prefix NAME] [--mgmt-subnet A.B.C]
        slb net bench [--duration-ms N] [--size BYTES]
        slb net diff [--packets N] [--seed N] [--json ours|p4c|both]
@@ -25,11 +25,12 @@ ethtool, and socat for the bridges). Like mininet, without mininet.
   down   removes every namespace, veth, bridge and namespace process of the prefix, also after
          a crashed run.
   exec   runs a command inside a host's namespace.
-  scenario  the failover scenario on real hosts: servers and a client as processes in
-         namespaces (kernel UDP), the switch and the controller here; one primary is SIGKILLed
-         part-way; checks no session lost and no failover to a secondary while others live,
-         then removes everything (also on failure). --target bmv2 runs the real
-         simple_switch_grpc on the veths (when installed).
+  scenario  a bundled scenario (default primary-death) on real hosts: servers and client
+         agents as processes in namespaces (kernel UDP), the switch and the controller here;
+         the scenario's faults done for real; checks no session lost and no failover to a
+         secondary while others live, then removes everything (also on failure). --target bmv2
+         runs the real simple_switch_grpc on the veths (when installed); the same as
+         \`slb scenario NAME --net namespaces\` with a chosen prefix and management subnet.
   bench  packets per second of our switch model through veths and the frame bridges.
   diff   generated packets (default 10000: sessions, failovers, data-plane marking, malformed,
          truncated, plain and non-IPv4) and the controller's table states through our model and
@@ -76,8 +77,8 @@ async function runNet(args: readonly string[]): Promise<number> {
   const own = dashDash >= 0 ? args.slice(0, dashDash) : args;
   const command = dashDash >= 0 ? args.slice(dashDash + 1) : [];
   const parsed = parseArgs(own, {
-    values: ["topology", "prefix", "wire-base-port", "bridge-base-port", "target", "servers", "sessions", "duration-ms", "kill", "size", "mgmt-subnet", "packets", "seed", "json"],
-    flags: ["no-bridge"],
+    values: ["topology", "prefix", "wire-base-port", "bridge-base-port", "target", "compiler", "seed", "duration-ms", "size", "mgmt-subnet", "packets", "json"],
+    flags: ["no-bridge", "short"],
   });
   const [verb, host] = parsed.positional;
   const topologyPath = parsed.options.get("topology");
@@ -110,21 +111,39 @@ async function runNet(args: readonly string[]): Promise<number> {
     case "scenario": {
       const target = optionString(parsed, "target", "model");
       if (target !== "model" && target !== "bmv2") throw new UsageError(`--target must be model or bmv2, got '${target}'`);
-      const { runNamespaceScenario } = await import("../../../../testbench/src/realnet/scenario.ts");
-      const result = await runNamespaceScenario({
-        target,
-        servers: optionInt(parsed, "servers", 3),
-        sessions: optionInt(parsed, "sessions", 8),
-        durationMs: optionInt(parsed, "duration-ms", 4000),
-        killServer: optionInt(parsed, "kill", 1),
-        prefix: optionString(parsed, "prefix", "slbrn"),
-        mgmtSubnet: optionString(parsed, "mgmt-subnet", "192.168.77"),
-        log: (line) => console.log(line),
-      });
-      console.log(`${result.sessions} sessions, ${result.acked} increments acknowledged, ${result.failovers} failovers, ${result.lostSessions} sessions lost`);
-      for (const v of result.violations) console.log(`  violation: ${v}`);
-      console.log(result.passed ? "PASS" : "FAIL");
-      return result.passed ? 0 : 1;
+      const compilerText = optionString(parsed, "compiler", "auto");
+      if (!["builtin", "p4c", "auto"].includes(compilerText)) throw new UsageError(`--compiler must be builtin, p4c or auto, got '${compilerText}'`);
+      const { resolveCompiler } = await import("../../../../testbench/src/realnet/system.ts");
+      const compiler = resolveCompiler(compilerText);
+      const name = host ?? "primary-death";
+      const { bundledScenario } = await import("../../../../testbench/src/scenario/bundled.ts");
+      const { namespaceScenarioBlocked, runScenarioOnNamespaces } = await import("../../../../testbench/src/realnet/scenario.ts");
+      const { formatResult } = await import("../../../../testbench/src/scenario/runner.ts");
+      let scenario: ReturnType<typeof bundledScenario>;
+      try {
+        scenario = bundledScenario(name);
+      } catch (err) {
+        throw new NetError((err as Error).message);
+      }
+      const blocked = namespaceScenarioBlocked(scenario, target, compiler);
+      if (blocked) throw new NetError(blocked);
+      const prefix = optionString(parsed, "prefix", "");
+      const mgmtSubnet = optionString(parsed, "mgmt-subnet", "");
+      try {
+        const result = await runScenarioOnNamespaces(scenario, parsed.options.has("short"), {
+          target,
+          compiler,
+          seed: optionInt(parsed, "seed", 1),
+          ...(prefix ? { prefix } : {}),
+          ...(mgmtSubnet ? { mgmtSubnet } : {}),
+          log: (line) => console.log(line),
+        });
+        console.log(formatResult(result));
+        return result.failures.length === 0 ? 0 : 1;
+      } catch (err) {
+        console.log(`scenario ${scenario.name}: FAIL\n  ${(err as Error).message}\nsessions lost: 0`);
+        return 1;
+      }
     }
     case "bench": {
       const { benchVethPps } = await import("../../../../testbench/src/realnet/bench.ts");

@@ -1,7 +1,10 @@
 import { once } from "node:events";
 import { type Command, optionInt, optionString, parseArgs, UsageError } from "../command.ts";
 import { parseMac } from "../../hoststack/ethernet.ts";
-import { DEFAULT_MGMT_PORT, DEFAULT_PEER_PORT, createServer } from "../../session/create.ts";
+import { CredentialsError } from "../../auth/cluster_files.ts";
+import { DEFAULT_MGMT_PORT, DEFAULT_PEER_PORT, type ServerSecurity, ServerSecurityError, createServer } from "../../session/create.ts";
+import { DATAGRAM_MAX_STATE_BYTES } from "../../session/peer_rpc.ts";
+import { STREAM_MAX_STATE_BYTES } from "../../session/peer_stream.ts";
 import { parseEndpoint, parseIpv4 } from "../../transport/endpoint.ts";
 import type { MemberServer } from "../../wire/control.ts";
 import { DEFAULT_VIP_PORT, isServerId, serverId } from "../../wire/session_header.ts";
@@ -27,10 +30,20 @@ export const serverCommand: Command = {
     "pushes on the management port (always kernel UDP). The default app is a per-session key-value",
     "store: 'incr KEY [N]', 'get KEY', 'put KEY VALUE', 'del KEY', 'keys'. Runs until SIGINT/SIGTERM.",
     "",
+    "Security (one of the two is required):",
+    "  --tls-dir DIR          credentials from `slb certs`: replication is a mutual-TLS stream (TCP,",
+    "                         peer port) with this server's certificate; management datagrams must be",
+    "                         sealed with the cluster key. Unauthenticated or forged traffic is refused,",
+    "                         counted and logged.",
+    "  --insecure             no authentication at all: anyone reaching the ports can read and change",
+    "                         sessions. Required for --wire (the host stack has no TCP, so replication",
+    "                         there is the legacy datagram protocol) and --peer-transport datagram.",
+    "",
     "options:",
     "  --id N                 server id, 1..65534 (required)",
     `  --data-port P          session requests (default ${DEFAULT_VIP_PORT})`,
-    `  --peer-port P          server-to-server replication (default ${DEFAULT_PEER_PORT})`,
+    `  --peer-port P          server-to-server replication, TCP (UDP for datagrams) (default ${DEFAULT_PEER_PORT})`,
+    "  --peer-transport T     stream (default) or datagram (the legacy JSON-in-UDP protocol; --insecure)",
     `  --mgmt-port P          controller management protocol (default ${DEFAULT_MGMT_PORT})`,
     "  --bind IP              kernel-UDP address of data and peer ports (default 127.0.0.1)",
     "  --mgmt-ip IP           address of the management port (default 127.0.0.1)",
@@ -38,11 +51,12 @@ export const serverCommand: Command = {
     "  --max-sessions N       session bound (default 100000)",
     "  --max-bytes N          memory bound for session state, bytes (default 67108864)",
     "  --max-payload N        larger requests get a too-large error (default 8192)",
-    "  --max-state N          largest session state, bytes (default 12288)",
+    `  --max-state N          largest session state, bytes (default and ceiling ${STREAM_MAX_STATE_BYTES} on the stream, ${DATAGRAM_MAX_STATE_BYTES} in datagrams)`,
     "  --idle-timeout-ms N    idle sessions expire (default 300000)",
     "  --version-check-ms N   period of the batched version check (default 1000, 0 = off)",
     "  --peer-timeout-ms N    wait per peer request attempt (default 100)",
-    "  --peer-retries N       retransmissions per peer request (default 2)",
+    "  --peer-retries N       retransmissions per peer request (default 2); the stream waits",
+    "                         timeout x (retries + 1) for a reply, it does not retransmit",
     "  --members LIST         static membership until a controller pushes one: ID=IP:DATAPORT:PEERPORT,...",
     "",
     "host stack (attach to a switch port's UDP wire instead of kernel UDP, no root needed):",
@@ -53,17 +67,19 @@ export const serverCommand: Command = {
     `  --gateway-mac MAC      the switch's MAC (default ${DEFAULT_GATEWAY_MAC})`,
     "",
     "examples:",
-    "  slb server --id 1 --data-port 7710 --peer-port 7711 --mgmt-port 7712 \\",
+    "  slb certs --dir ./cluster --servers 1-2",
+    "  slb server --id 1 --tls-dir ./cluster --data-port 7710 --peer-port 7711 --mgmt-port 7712 \\",
     "    --members 1=127.0.0.1:7710:7711,2=127.0.0.1:7720:7721",
-    "  slb server --id 3 --wire 127.0.0.1:40003 --ip 10.0.1.3 --mac 02:00:00:00:01:03",
+    "  slb server --id 3 --insecure --wire 127.0.0.1:40003 --ip 10.0.1.3 --mac 02:00:00:00:01:03",
   ].join("\n"),
   async run(args) {
     const parsed = parseArgs(args, {
       values: [
         "id", "data-port", "peer-port", "mgmt-port", "bind", "mgmt-ip", "max-sessions", "max-bytes", "max-payload", "max-state",
         "idle-timeout-ms", "version-check-ms", "peer-timeout-ms", "peer-retries", "members", "wire", "wire-local-port", "ip", "mac", "gateway-mac",
+        "tls-dir", "peer-transport",
       ],
-      flags: ["async"],
+      flags: ["async", "insecure"],
     });
     if (parsed.positional.length > 0) throw new UsageError(`unexpected argument '${parsed.positional[0]}'`);
     const id = optionInt(parsed, "id", 0);
@@ -81,8 +97,18 @@ export const serverCommand: Command = {
       if (gatewayMac === undefined) throw new UsageError("--gateway-mac wants a MAC");
       attach = { wire, ip, mac, gatewayMac, wireLocalPort: optionInt(parsed, "wire-local-port", 0) };
     }
+    const tlsDir = optionString(parsed, "tls-dir", "");
+    const insecure = parsed.options.has("insecure");
+    if ((tlsDir === "") === !insecure) throw new UsageError("give exactly one of --tls-dir DIR (mutual TLS, sealed management) and --insecure");
+    const security: ServerSecurity = insecure ? { kind: "insecure" } : { kind: "mtls", dir: tlsDir };
+    const peerTransport = optionString(parsed, "peer-transport", "stream");
+    if (peerTransport !== "stream" && peerTransport !== "datagram") throw new UsageError(`--peer-transport is stream or datagram, got '${peerTransport}'`);
+    if ((attach !== undefined || peerTransport === "datagram") && !insecure) throw new UsageError("--wire and --peer-transport datagram carry replication unauthenticated: they need --insecure");
+    const maxStateDefault = attach !== undefined || peerTransport === "datagram" ? DATAGRAM_MAX_STATE_BYTES : STREAM_MAX_STATE_BYTES;
     const membersText = parsed.options.get("members");
     const server = await createServer({
+      security,
+      peerTransport,
       id: serverId(id),
       dataPort: optionInt(parsed, "data-port", DEFAULT_VIP_PORT),
       peerPort: optionInt(parsed, "peer-port", DEFAULT_PEER_PORT),
@@ -94,7 +120,7 @@ export const serverCommand: Command = {
       maxSessions: optionInt(parsed, "max-sessions", 100_000),
       maxBytes: optionInt(parsed, "max-bytes", 64 * 1024 * 1024),
       maxPayloadBytes: optionInt(parsed, "max-payload", 8192),
-      maxStateBytes: optionInt(parsed, "max-state", 12288),
+      maxStateBytes: optionInt(parsed, "max-state", maxStateDefault),
       idleTimeoutMs: optionInt(parsed, "idle-timeout-ms", 300_000),
       versionCheckIntervalMs: optionInt(parsed, "version-check-ms", 1000),
       peerTimeoutMs: optionInt(parsed, "peer-timeout-ms", 100),
@@ -102,9 +128,12 @@ export const serverCommand: Command = {
       // Epoch 0: the controller's first membership push (epoch 1 or more) replaces it.
       membership: typeof membersText === "string" ? { epoch: 0, servers: parseMembers(membersText) } : undefined,
       log: (line) => console.error(line),
+    }).catch((err: unknown) => {
+      if (err instanceof CredentialsError || err instanceof ServerSecurityError) throw new UsageError(err.message);
+      throw err;
     });
     const where = (e: { ip: string; port: number } | undefined): string => (e ? `${e.ip}:${e.port}` : "-");
-    console.log(`slb server ${id}: data ${where(server.dataEndpoint)}, peer ${where(server.peerEndpoint)}, mgmt ${where(server.mgmtEndpoint)}, ${parsed.options.has("async") ? "async" : "sync"} replication`);
+    console.log(`slb server ${id}: data ${where(server.dataEndpoint)}, peer ${where(server.peerEndpoint)}, mgmt ${where(server.mgmtEndpoint)}, ${parsed.options.has("async") ? "async" : "sync"} replication on the ${server.peerLink.kind}${server.peerLink.authenticated ? " (mutual TLS)" : " (unauthenticated)"}`);
     await Promise.race([once(process, "SIGINT"), once(process, "SIGTERM")]);
     await server.close();
     console.log(`slb server ${id}: stopped; ${JSON.stringify(server.stats)}`);

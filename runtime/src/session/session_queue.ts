@@ -1,0 +1,28 @@
+/**
+ * Per-session ordering: work for one session runs after the work queued before it for the same
+ * session, so fetches, replication and version-check repairs never interleave within a session.
+ */
+import type { SessionId } from "../wire/session_header.ts";
+
+export class SessionQueue {
+  private readonly tails = new Map<SessionId, Promise<void>>();
+
+  run<T>(sessionId: SessionId, work: () => Promise<T>): Promise<T> {
+    // Always a later turn, never inline: work queued from inside running work must see this tail.
+    const run = (this.tails.get(sessionId) ?? Promise.resolve()).then(work);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.tails.set(sessionId, tail);
+    void tail.then(() => {
+      if (this.tails.get(sessionId) === tail) this.tails.delete(sessionId);
+    });
+    return run;
+  }
+
+  /** Resolves when everything queued so far has finished. */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.tails.values()]);
+  }
+}

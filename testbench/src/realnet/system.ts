@@ -1,0 +1,416 @@
+/**
+ * The whole system on real hosts, behind the same SystemHandle as the embedded one, so the
+ * scenario runner and the demo drive it unchanged: servers and client agents are processes in
+ * network namespaces on kernel UDP, the switch is our model behind socat frame bridges or the
+ * real simple_switch_grpc on the veths, and the controller runs in this process over
+ * P4Runtime. Every fault is done to the real thing: SIGKILL, SIGSTOP/SIGCONT, a fresh server
+ * process, the controller's drain, loss and partitions in each host's nftables, delay as netem,
+ * the controller stopped and started, the switch process killed and launched again.
+ */
+import { realCompilerAvailable } from "../../../compiler/src/index.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadClusterKey } from "../../../runtime/src/auth/cluster_files.ts";
+import { generateDevCluster } from "../../../runtime/src/auth/dev_ca.ts";
+import { Controller } from "../../../runtime/src/controller/controller.ts";
+import { udpProber, udpPusher } from "../../../runtime/src/controller/membership.ts";
+import { NetError, bridgePids, execArgv, missingPrerequisites, namespacePids, netDown, netUp } from "../../../runtime/src/netns/lifecycle.ts";
+import { type HostFault, NO_HOST_FAULT, missingFaultTools, setHostFault } from "../../../runtime/src/netns/faults.ts";
+import { type NetTopology, namespaceName } from "../../../runtime/src/netns/topology.ts";
+import { type LaunchResult, findSimpleSwitchGrpc, launchSimpleSwitchGrpc } from "../../../bmv2/src/real/simple_switch.ts";
+import { type ServerId, serverId } from "../../../runtime/src/wire/session_header.ts";
+import { Prng } from "../scenario/prng.ts";
+import type { Scenario } from "../scenario/format.ts";
+import { VIP, serverAddress } from "../system/addressing.ts";
+import type { WireFault } from "../system/fault_link.ts";
+import type { LoadClient, PortSelector, ServerRunState, SystemHandle } from "../system/handle.ts";
+import { type CompiledProgram, type CompilerChoice, compileLbProgram } from "../system/program.ts";
+import { type SwitchRuntime, startSwitchRuntime } from "../system/switch_runtime.ts";
+import { AgentLoadClient } from "./agent_client.ts";
+import { ControllerWatch } from "./controller_watch.ts";
+import { freeTcpPort, freeUdpPort } from "./ports.ts";
+import { HostProcess, SLB_BIN, nodeScriptArgv, processAlive } from "./processes.ts";
+import { type Leftovers, leftovers } from "./leftovers.ts";
+import { type LbNetPlan, clientHostName, lbControllerTopology, lbNetTopology, lbSwitchPorts, serverHostName, serverMgmtIp } from "./topology.ts";
+
+export type SwitchTarget = "model" | "bmv2";
+
+export interface NamespaceSystemOptions {
+  readonly target: SwitchTarget;
+  /** Whose BMv2 JSON and P4Info the switch runs: our compiler's or the real p4c's. */
+  readonly compiler: CompilerChoice;
+  readonly servers: number;
+  readonly replication: "sync" | "async";
+  readonly seed: number;
+  /** Client hosts made up front (the switch's ports are fixed at start); default 2. */
+  readonly clients?: number;
+  /** Namespace and link prefix, 1-8 lowercase letters/digits; default unique to this process. */
+  readonly prefix?: string;
+  /** First three octets of the management /24; default unique to this process. */
+  readonly mgmtSubnet?: string;
+  readonly log?: (line: string) => void;
+}
+
+/** Timing for a few-second run: a dead server is noticed well within a second. */
+const HEALTH = { intervalMs: 100, timeoutMs: 300, rise: 2, fall: 3 } as const;
+const DATA_PLANE_TIMEOUT_US = 500_000;
+const STARTUP_TIMEOUT_MS = 20_000;
+const SERVER_ARGS = ["--version-check-ms", "500", "--peer-timeout-ms", "150", "--peer-retries", "3"] as const;
+
+/** Why a namespace system cannot run here (root, tools, the real switch), or undefined when it can. */
+export function namespaceSystemUnavailable(target: SwitchTarget, compiler: CompilerChoice = "builtin"): string | undefined {
+  const missing = missingPrerequisites(target === "model");
+  if (missing.length > 0) return `namespace hosts need: ${missing.join(", ")}`;
+  if (target === "bmv2" && findSimpleSwitchGrpc() === undefined) return "simple_switch_grpc is not installed (not found on PATH): --target bmv2 needs the real bmv2";
+  if (compiler === "p4c" && !realCompilerAvailable("bmv2")) return "p4c-bm2-ss is not installed (not found on PATH): --compiler p4c needs the real p4c";
+  return undefined;
+}
+
+/** `auto` is p4c's JSON where p4c-bm2-ss is installed and ours elsewhere, as `slb compile` chooses. */
+export function resolveCompiler(choice: string): CompilerChoice {
+  if (choice === "builtin" || choice === "p4c") return choice;
+  if (choice === "auto") return realCompilerAvailable("bmv2") ? "p4c" : "builtin";
+  throw new RangeError(`--compiler must be builtin, p4c or auto, got '${choice}'`);
+}
+
+/** What a scenario's faults need beyond the hosts themselves (nft, netem); empty when it can run. */
+export function scenarioFaultsUnavailable(scenario: Scenario): string[] {
+  const kinds = new Set(scenario.timeline.map((e) => e.action.do));
+  return missingFaultTools({ lossOrPartition: kinds.has("loss") || kinds.has("partition"), delay: kinds.has("delay") });
+}
+
+/** A per-process default, so that runs of different processes never share names, subnets or ports. */
+function processUnique(): { readonly prefix: string; readonly mgmtSubnet: string } {
+  return { prefix: `slb${process.pid % 10_000}`, mgmtSubnet: `192.168.${100 + (process.pid % 100)}` };
+}
+
+type SwitchProcess =
+  | { readonly kind: "model"; runtime: SwitchRuntime }
+  | { readonly kind: "bmv2"; launched: Extract<LaunchResult, { kind: "running" }> };
+
+export class NamespaceSystem implements SystemHandle {
+  readonly serverIds: ServerId[];
+  readonly replication: "sync" | "async";
+  readonly plan: LbNetPlan;
+  private readonly topo: NetTopology;
+  /** The model's frame bridges: each port's bridge end, a free loopback UDP port. */
+  private bridgePorts: ReadonlyMap<number, number> | undefined;
+  private readonly servers = new Map<ServerId, { process: HostProcess | undefined; state: ServerRunState }>();
+  private readonly agents: HostProcess[] = [];
+  private readonly faults = new Map<string, HostFault>();
+  private readonly prng: Prng;
+  private readonly otherPids: number[] = [];
+  private sw: SwitchProcess | undefined;
+  private modelPorts: { readonly grpcPort: number; readonly wirePorts: ReadonlyMap<number, number> } | undefined;
+  private grpcAddress = "";
+  private thriftPort = 0;
+  private controller: Controller | undefined;
+  private watch: ControllerWatch | undefined;
+  private closed = false;
+  private teardownReport: Leftovers | undefined;
+  /** The run's own cluster CA, certificates and key: servers on real hosts replicate over mutual TLS as deployed. */
+  private readonly tlsDir = mkdtempSync(join(tmpdir(), "slb-netns-tls-"));
+
+  constructor(
+    private readonly options: NamespaceSystemOptions,
+    private readonly program: CompiledProgram,
+  ) {
+    const unique = processUnique();
+    this.plan = { prefix: options.prefix ?? unique.prefix, servers: options.servers, clients: options.clients ?? 2, mgmtSubnet: options.mgmtSubnet ?? unique.mgmtSubnet };
+    this.topo = lbNetTopology(this.plan);
+    this.replication = options.replication;
+    this.prng = new Prng(options.seed);
+    this.serverIds = Array.from({ length: options.servers }, (_, i) => serverId(i + 1));
+  }
+
+  private log(line: string): void {
+    this.options.log?.(line);
+  }
+
+  async start(): Promise<void> {
+    await generateDevCluster({ dir: this.tlsDir, servers: this.serverIds });
+    await this.launchSwitch(true);
+    this.log(`switch (${this.describeSwitch()}) at ${this.grpcAddress}; ${this.topo.hosts.length} namespace hosts up`);
+    for (const id of this.serverIds) this.servers.set(id, { process: undefined, state: "killed" });
+    await Promise.all(this.serverIds.map((id) => this.startServer(id)));
+    this.log(`servers up: pids ${this.serverIds.map((id) => this.servers.get(id)!.process!.pid).join(", ")}`);
+    await this.startController();
+  }
+
+  describeSwitch(): string {
+    const json = this.program.compiler === "p4c" ? "p4c's JSON" : "our compiler's JSON";
+    return this.options.target === "model" ? `our switch model on veths, ${json}` : `simple_switch_grpc on veths, ${json}`;
+  }
+
+  /** The switch; `first` also makes the hosts (the model's bridges need its wires, bmv2 needs the veths). */
+  private async launchSwitch(first: boolean): Promise<void> {
+    const ports = lbSwitchPorts(this.plan);
+    if (this.options.target === "model") {
+      this.bridgePorts ??= new Map(await Promise.all(ports.map(async (p) => [p, await freeUdpPort()] as const)));
+      const bridgePorts = this.bridgePorts;
+      const hosts = new Map(ports.map((p) => [p, { ip: "127.0.0.1", port: bridgePorts.get(p)! }]));
+      const runtime = await startSwitchRuntime({ ports, hosts, ...(this.modelPorts ?? {}) });
+      // A restarted model takes the same gRPC port and wire ports, where the controller and the bridges look for it.
+      this.modelPorts = { grpcPort: Number(runtime.grpcAddress.split(":").pop()), wirePorts: new Map(ports.map((p) => [p, runtime.wire(p).port])) };
+      this.sw = { kind: "model", runtime };
+      this.grpcAddress = runtime.grpcAddress;
+      if (first) {
+        await netUp(this.topo, { bridge: (p) => ({ wireAddress: { host: "127.0.0.1", port: runtime.wire(p).port }, bridgePort: bridgePorts.get(p)! }) });
+        this.otherPids.push(...bridgePids(this.plan.prefix));
+      }
+      return;
+    }
+    if (first) {
+      await netUp(this.topo);
+      this.grpcAddress = `127.0.0.1:${await freeTcpPort()}`;
+      this.thriftPort = await freeTcpPort();
+    }
+    const launched = await launchSimpleSwitchGrpc({
+      interfaces: this.topo.hosts.map((h) => ({ port: h.switchPort, iface: `${this.plan.prefix}p${h.switchPort}` })),
+      grpcAddress: this.grpcAddress,
+      thriftPort: this.thriftPort,
+    });
+    if (launched.kind !== "running") throw new NetError(launched.message);
+    if (launched.process.pid !== undefined) this.otherPids.push(launched.process.pid);
+    this.sw = { kind: "bmv2", launched };
+  }
+
+  private async stopSwitch(signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+    const sw = this.sw;
+    this.sw = undefined;
+    if (sw?.kind === "model") await sw.runtime.stop();
+    if (sw?.kind === "bmv2") await sw.launched.stop(signal);
+  }
+
+  private async startServer(id: ServerId): Promise<void> {
+    const args = ["server", "--id", String(id), "--tls-dir", this.tlsDir, "--bind", serverAddress(id).ip, "--mgmt-ip", serverMgmtIp(this.plan, id), ...SERVER_ARGS, ...(this.replication === "async" ? ["--async"] : [])];
+    const server = HostProcess.start(`server ${id}`, execArgv(this.topo, serverHostName(id), [process.execPath, SLB_BIN, ...args]));
+    this.servers.set(id, { process: server, state: "running" });
+    await server.waitForLine((l) => l.startsWith(`slb server ${id}:`), STARTUP_TIMEOUT_MS);
+  }
+
+  private slot(id: ServerId): { process: HostProcess | undefined; state: ServerRunState } {
+    const slot = this.servers.get(id);
+    if (!slot) throw new RangeError(`no server ${id} in this system (servers ${this.serverIds.join(", ")})`);
+    return slot;
+  }
+
+  serverState(id: ServerId): ServerRunState {
+    return this.slot(id).state;
+  }
+
+  liveServers(): ServerId[] {
+    return this.serverIds.filter((id) => {
+      const s = this.slot(id).state;
+      return s === "running" || s === "draining";
+    });
+  }
+
+  /** A server's store lives in another process; only whether it is up is known here. */
+  serverSessions(): number | undefined {
+    return undefined;
+  }
+
+  async killServer(id: ServerId): Promise<void> {
+    const slot = this.slot(id);
+    await slot.process?.kill("SIGKILL");
+    slot.state = "killed";
+  }
+
+  async pauseServer(id: ServerId): Promise<void> {
+    const slot = this.slot(id);
+    slot.process?.signal("SIGSTOP");
+    slot.state = "paused";
+  }
+
+  async resumeServer(id: ServerId): Promise<void> {
+    const slot = this.slot(id);
+    slot.process?.signal("SIGCONT");
+    slot.state = "running";
+  }
+
+  async restartServer(id: ServerId): Promise<void> {
+    await this.slot(id).process?.kill("SIGKILL");
+    await this.startServer(id);
+  }
+
+  async drainServer(id: ServerId): Promise<void> {
+    if (!this.controller) throw new Error("cannot drain: the controller is not running");
+    this.slot(id).state = "draining";
+    await this.controller.drain(id);
+  }
+
+  private hostNamespace(name: string): string {
+    return namespaceName(this.topo, this.topo.hosts.find((h) => h.name === name)!);
+  }
+
+  private updateFault(host: string, change: (f: HostFault) => HostFault): void {
+    const next = change(this.faults.get(host) ?? NO_HOST_FAULT);
+    setHostFault(this.hostNamespace(host), next);
+    this.faults.set(host, next);
+  }
+
+  private hostsOf(port: PortSelector): string[] {
+    const servers = this.serverIds.map((id) => serverHostName(id));
+    const clients = Array.from({ length: this.plan.clients }, (_, c) => clientHostName(c));
+    if (port.kind === "all") return [...servers, ...clients];
+    if (port.kind === "clients") return clients;
+    return [serverHostName(port.id)];
+  }
+
+  /** A blackhole is a loss of every frame. */
+  setWireFault(port: PortSelector, fault: WireFault): void {
+    for (const host of this.hostsOf(port)) this.updateFault(host, (f) => ({ ...f, lossRate: fault.blackhole ? 1 : fault.lossRate, delayMs: fault.delayMs }));
+  }
+
+  partition(a: ServerId, b: ServerId): void {
+    this.updateFault(serverHostName(a), (f) => ({ ...f, partitionedFrom: [...new Set([...f.partitionedFrom, serverAddress(b).ip])] }));
+    this.updateFault(serverHostName(b), (f) => ({ ...f, partitionedFrom: [...new Set([...f.partitionedFrom, serverAddress(a).ip])] }));
+  }
+
+  unpartition(a: ServerId, b: ServerId): void {
+    this.updateFault(serverHostName(a), (f) => ({ ...f, partitionedFrom: f.partitionedFrom.filter((ip) => ip !== serverAddress(b).ip) }));
+    this.updateFault(serverHostName(b), (f) => ({ ...f, partitionedFrom: f.partitionedFrom.filter((ip) => ip !== serverAddress(a).ip) }));
+  }
+
+  healNetwork(): void {
+    for (const host of [...this.faults.keys()]) this.updateFault(host, () => NO_HOST_FAULT);
+    this.faults.clear();
+  }
+
+  async killController(): Promise<void> {
+    this.controller?.stop();
+    this.watch?.close();
+    this.controller = undefined;
+    this.watch = undefined;
+  }
+
+  /** Starts the controller and waits until it has every running server up and the switch programmed without an error. */
+  async startController(): Promise<void> {
+    if (this.controller) return;
+    const topology = lbControllerTopology(this.plan, { grpcAddress: this.grpcAddress }, { health: HEALTH, responseTimeoutUs: DATA_PLANE_TIMEOUT_US });
+    const clusterKey = loadClusterKey(this.tlsDir);
+    const controller = new Controller({
+      topology,
+      pipeline: this.program.pipeline,
+      reconnect: { initialMs: 50, maxMs: 500 },
+      prober: udpProber(clusterKey),
+      pusher: udpPusher(clusterKey),
+    });
+    this.controller = controller;
+    this.watch = new ControllerWatch(controller, this.options.log);
+    await controller.start(STARTUP_TIMEOUT_MS);
+    const expected = this.serverIds.filter((id) => this.slot(id).state === "running").length;
+    await this.watch.untilProgrammed(expected, STARTUP_TIMEOUT_MS);
+    await controller.idle();
+    this.log(`controller has programmed the switch with ${expected} servers up`);
+  }
+
+  controllerRunning(): boolean {
+    return this.controller !== undefined;
+  }
+
+  /** The switch process dies and a new, empty one takes its place on the same veths and gRPC address; the controller must reconcile. */
+  async restartSwitch(index = 0): Promise<void> {
+    await this.killSwitch(index);
+    await this.startSwitch(index);
+  }
+
+  /** The namespace topology has one switch (index 0). */
+  readonly switchCount = 1;
+
+  private onlySwitch(index: number): void {
+    if (index !== 0) throw new RangeError(`no switch ${index}: the namespace topology has one switch`);
+  }
+
+  async killSwitch(index: number): Promise<void> {
+    this.onlySwitch(index);
+    await this.stopSwitch("SIGKILL");
+  }
+
+  async startSwitch(index: number): Promise<void> {
+    this.onlySwitch(index);
+    if (!this.sw) await this.launchSwitch(false);
+  }
+
+  /** The controller reaches the one switch over loopback: there is no management network of its own to cut. */
+  partitionSwitch(index: number): void {
+    this.onlySwitch(index);
+    throw new Error("switch partitions need several switches with their own management network (the embedded multi-switch system)");
+  }
+
+  healSwitch(index: number): void {
+    this.partitionSwitch(index);
+  }
+
+  async newClient(): Promise<LoadClient> {
+    const index = this.agents.length;
+    if (index >= this.plan.clients) throw new RangeError(`no client host left: this system was started with ${this.plan.clients}`);
+    const argv = execArgv(this.topo, clientHostName(index), nodeScriptArgv("testbench/src/realnet/client_agent.ts", ["--vip", `${VIP.ip}:${VIP.port}`]));
+    const agent = HostProcess.start(`client agent ${index}`, argv, true);
+    this.agents.push(agent);
+    await agent.waitForLine((l) => l.includes('"t":"ready"'), STARTUP_TIMEOUT_MS);
+    return new AgentLoadClient(index, agent, () => this.prng.bigint64() || 1n);
+  }
+
+  controllerObject(): Controller | undefined {
+    return this.controller;
+  }
+
+  /** The controller's last refused switch write since its last good reconcile, if any. */
+  controllerError(): string | undefined {
+    return this.watch?.lastError;
+  }
+
+  stats(): Record<string, number> {
+    const out: Record<string, number> = {};
+    const status = this.controller?.status();
+    if (status) {
+      out["controller.epoch"] = status.epoch;
+      out["controller.reconciles"] = status.reconciles;
+      out["controller.serversUp"] = status.servers.up;
+    }
+    if (this.watch) out["controller.errors"] = this.watch.errors;
+    if (this.sw?.kind === "model") for (const [k, v] of Object.entries(this.sw.runtime.model.stats())) out[`switch.${k}`] = v;
+    return out;
+  }
+
+  /** What the teardown left behind (namespaces, links, processes); undefined before close. */
+  teardown(): Leftovers | undefined {
+    return this.teardownReport;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.controller?.stop();
+    this.watch?.close();
+    this.controller = undefined;
+    const processes = [...this.agents, ...[...this.servers.values()].flatMap((s) => (s.process ? [s.process] : []))];
+    for (const p of processes) await p.kill("SIGKILL");
+    const namespaceProcesses = (await Promise.all(this.topo.hosts.map((h) => namespacePids(namespaceName(this.topo, h))))).flat();
+    await netDown(this.plan.prefix);
+    await this.stopSwitch();
+    const pids = [...processes.map((p) => p.pid), ...this.otherPids, ...namespaceProcesses];
+    // The bridges get SIGTERM from netDown; give them a moment to go.
+    const deadline = performance.now() + 2000;
+    while (this.otherPids.some(processAlive) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    this.teardownReport = await leftovers(this.plan.prefix, pids);
+    rmSync(this.tlsDir, { recursive: true, force: true });
+  }
+}
+
+export async function startNamespaceSystem(options: NamespaceSystemOptions): Promise<NamespaceSystem> {
+  const unavailable = namespaceSystemUnavailable(options.target, options.compiler);
+  if (unavailable) throw new NetError(unavailable);
+  const program = await compileLbProgram(options.compiler);
+  const system = new NamespaceSystem(options, program);
+  try {
+    await system.start();
+  } catch (err) {
+    await system.close();
+    throw err;
+  }
+  return system;
+}
