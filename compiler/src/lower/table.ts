@@ -118,8 +118,8 @@ export function buildTable(lowerer: Lowerer, decl: TableDecl, name: string, env:
       keys: matchKeys,
       type: profile ? (profile.selector ? "indirect_ws" : "indirect") : "simple",
       actionProfile: implementation,
-      // p4c sizes a table with constant entries and no `size` to exactly those entries.
-      maxSize: typeof sizeValue === "bigint" ? Number(sizeValue) : entriesProp?.isConst ? entries.length : DEFAULT_SIZE,
+      // p4c sizes a table with entries and no `size` to exactly those entries (P4Info keeps the default).
+      maxSize: typeof sizeValue === "bigint" ? Number(sizeValue) : entriesProp ? entries.length : DEFAULT_SIZE,
       p4infoSize: typeof sizeValue === "bigint" ? Number(sizeValue) : DEFAULT_SIZE,
       withCounters: directCounter !== null,
       directCounter,

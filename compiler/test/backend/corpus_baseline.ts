@@ -12,20 +12,9 @@ export const knownBackEndRejects: ReadonlyMap<string, string> = new Map([
 
 /** Rejected by the front end (parser, type checker, call resolution): helper fe's side. */
 export const knownFrontEndRejects: ReadonlyMap<string, string> = new Map([
-  ["action-two-params", "a key set given as a one-element list"],
-  ["init-entries-bmv2", "table entries with `const` priorities syntax"],
-  ["issue1291-bmv2", "syntax the parser does not accept"],
-  ["issue1470-bmv2", "call not resolved by the front end"],
   ["issue1538", "return statement in a parser"],
   ["issue1937-1-bmv2", "action argument given by default"],
-  ["issue1937-2-bmv2", "call not resolved by the front end"],
-  ["issue1937-3-bmv2", "call not resolved by the front end"],
-  ["issue2735-bmv2", "register with a don't-care type argument"],
-  ["issue3650", "call not resolved by the front end"],
-  ["issue496", "call not resolved by the front end"],
-  ["pvs-struct-1-bmv2", "value_set of a struct matched against one field"],
   ["pvs-struct-3-bmv2", "value_set of a struct in a select with several keys"],
-  ["use-priority-as-name", "call not resolved by the front end"],
 ]);
 
 /** Where our output for a corpus program differs in structure from p4c's, with the reason. */
