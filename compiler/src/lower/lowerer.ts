@@ -925,7 +925,7 @@ export class Lowerer {
     const callEnv = env.child();
     const pre: NStmt[] = [];
     for (const p of directional) {
-      const arg = bound.find((b) => b.param === p)?.value;
+      const arg = bound.find((b) => b.param === p)?.value ?? p.defaultValue;
       if (!arg) throw new LowerError(at, `no argument for parameter '${p.name}' of action '${decl.name}'`);
       if (arg.kind === "SliceExpr" && copyBack && p.direction !== "in") {
         // A slice is no storage of its own: the action works on a copy that is written back.
@@ -957,7 +957,7 @@ export class Lowerer {
       this.buildAction(decl, callEnv, directional, name, hasAnnotation(decl.annotations, "hidden") ? null : qualified, runtime);
     }
     const data = runtime.map((p) => {
-      const arg = bound.find((b) => b.param === p)?.value;
+      const arg = bound.find((b) => b.param === p)?.value ?? p.defaultValue;
       const w = scalarWidth(resolved(p.type), p.loc);
       const v = arg?.constValue;
       if (arg && v === undefined) throw new LowerError(arg.loc, "action data must be a compile-time constant here");

@@ -213,3 +213,12 @@ test("a bit slice passed to an action's inout parameter is updated in place, the
   );
   t.deepEqual(run(r, [1, 0x25, 0x3f]), [2, [1, 0x35, 0x30]]);
 });
+
+test("an omitted optional action argument takes the parameter's default value", (t) => {
+  const r = compileText(
+    skeleton(`
+  action shift(out bit<8> x, in bit<8> y = 20) { x = y >> 2; }
+  apply { sm.egress_spec = 1; shift(hdr.h.b, hdr.h.a); shift(hdr.h.c); }`),
+  );
+  t.deepEqual(run(r, [8, 0, 0]), [1, [8, 2, 5]]);
+});
