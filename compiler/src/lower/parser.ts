@@ -109,17 +109,18 @@ function lowerTransition(lowerer: Lowerer, state: ParserState, env: Env, body: N
   const transitions: IrTransition[] = [];
   for (const c of t.cases) {
     const next = stateName(c.next, naming);
-    const keysets = t.exprs.length === 1 ? [c.keyset] : c.keyset.kind === "TupleKeyset" ? c.keyset.elements : null;
     if (c.keyset.kind === "DefaultKeyset" || c.keyset.kind === "DontCareKeyset") {
       transitions.push({ type: "default", next });
       continue;
     }
-    if (!keysets) throw new LowerError(c.loc, "select case does not match the number of keys");
-    const vset = keysets.length === 1 && keysets[0]!.kind === "ExprKeyset" ? valueSetName(keysets[0]!.expr, env) : null;
+    // A value set of structs matches all the keys at once, one struct field per key.
+    const vset = c.keyset.kind === "ExprKeyset" ? valueSetName(c.keyset.expr, env) : null;
     if (vset) {
       transitions.push({ type: "parse_vset", vset, next });
       continue;
     }
+    const keysets = t.exprs.length === 1 ? [c.keyset] : c.keyset.kind === "TupleKeyset" ? c.keyset.elements : null;
+    if (!keysets) throw new LowerError(c.loc, "select case does not match the number of keys");
     // Ranges become several value/mask pairs; a tuple of keysets is their cross product.
     let combos: { value: bigint; mask: bigint; exact: boolean }[] = [{ value: 0n, mask: 0n, exact: true }];
     let totalBits = 0;

@@ -222,3 +222,19 @@ test("an omitted optional action argument takes the parameter's default value", 
   );
   t.deepEqual(run(r, [8, 0, 0]), [1, [8, 2, 5]]);
 });
+
+test("a value set of structs matches a select on several keys as one parse_vset transition", (t) => {
+  const r = compileText(
+    skeleton("apply { }").replace(
+      "state start { pkt.extract(hdr.h); transition accept; }",
+      `value_set<pair_t>(4) pvs;
+  state start { pkt.extract(hdr.h); transition select(hdr.h.a, hdr.h.b[3:0]) { pvs: accept; (1, 2): next; default: reject; } }
+  state next { transition accept; }`,
+    ).replace("struct meta_t", "struct pair_t { bit<8> x; bit<4> y; }\nstruct meta_t"),
+  );
+  if (!r.ok) return t.fail(r.diagnostics.map((d) => d.message).join("; "));
+  const json = (r as J).bmv2Json;
+  t.deepEqual(json.parse_vsets.map((v: J) => [v.name, v.compressed_bitwidth]), [["P.pvs", 12]]);
+  const transitions = json.parsers[0].parse_states[0].transitions.map((tr: J) => [tr.type, tr.value]);
+  t.deepEqual(transitions, [["parse_vset", "P.pvs"], ["hexstr", "0x0102"], ["default", null]]);
+});
