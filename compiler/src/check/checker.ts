@@ -16,6 +16,7 @@ import { ACCEPT, ExprChecker, REJECT, isCompileTimeKnown, isOptional, notWritabl
 import { Scope } from "./scope.ts";
 import { unusedWarnings } from "./unused.ts";
 import { v1modelTargetProblems } from "./v1model_rules.ts";
+import { entryPriorityProblems } from "./entry_priorities.ts";
 import { BOOL, DONTCARE, INFINT, VOID, isFixedInt, isInteger, typeEquals, typeToString, underlyingOf } from "./types.ts";
 
 /**
@@ -574,6 +575,7 @@ class Checker extends ExprChecker {
       }
     }
     if (!seen.has("actions")) this.error(t.loc, `table '${t.name}' has no actions property`);
+    for (const problem of entryPriorityProblems(t)) this.error(problem.loc, problem.message);
   }
 
   /**
