@@ -17,6 +17,7 @@ import { Scope } from "./scope.ts";
 import { unusedWarnings } from "./unused.ts";
 import { v1modelTargetProblems } from "./v1model_rules.ts";
 import { entryPriorityProblems } from "./entry_priorities.ts";
+import { actionNameClashes } from "./action_names.ts";
 import { BOOL, DONTCARE, INFINT, VOID, isFixedInt, isInteger, typeEquals, typeToString, underlyingOf } from "./types.ts";
 
 /**
@@ -32,6 +33,7 @@ export function checkProgram(program: Program, sink: DiagnosticSink, isLibraryFi
   const mine = sink.items.splice(before).filter((d) => !(d.severity === "warning" && isLibraryFile(d.loc.file)));
   sink.items.push(...mine.filter(isNameResolution), ...mine.filter((d) => !isNameResolution(d)));
   if (checked === undefined) return undefined;
+  for (const e of actionNameClashes(checked.program)) sink.error(e.loc, e.message);
   if (sink.errorCount === 0) for (const w of unusedWarnings(checked, isLibraryFile)) sink.warning(w.loc, w.message);
   for (const e of [...checker.lateErrors, ...v1modelTargetProblems(checked)]) sink.error(e.loc, e.message);
   const pkg = checked.main.type.resolved;

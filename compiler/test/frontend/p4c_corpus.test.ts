@@ -10,13 +10,14 @@ import { measure } from "./corpus/measure.ts";
 import { formatSummary, summarize, type Pair } from "./corpus/summary.ts";
 
 /**
- * Floors that must not regress. The issue's goal is 98% verdict agreement; what still stands
- * between here and there are programs whose front end passes and whose lowering to bmv2 does not
- * yet (extern method results as values, run-time stack indices, union stacks, ...), logged by
- * the verdict test. The error-line goal (90%) is met and asserted as such.
+ * Floors that must not regress. The issue's goal of 98% verdict agreement is met and asserted;
+ * what still disagrees are programs whose lowering to bmv2 does not yet exist (union stacks,
+ * run-time stack indices in parsers, a whole `stack.last` header as a value, `return` in a
+ * function inlined into a parser), logged by the verdict test. The error-line goal (90%) is met
+ * and asserted as such.
  */
-const VERDICT_FLOOR = 0.93;
-const HELD_OUT_VERDICT_FLOOR = 0.9;
+const VERDICT_FLOOR = 0.98;
+const HELD_OUT_VERDICT_FLOOR = 0.98;
 const ERROR_LINE_GOAL = 0.9;
 const HELD_OUT_ERROR_LINE_FLOOR = 0.8;
 
