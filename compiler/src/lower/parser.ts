@@ -53,9 +53,9 @@ function lowerStates(lowerer: Lowerer, decl: ParserDecl, env: Env, naming: State
     const stateEnv = env.child();
     for (const stmt of state.stmts) lowerer.stmt(stmt, stateEnv, body, null);
     const transition = lowerTransition(lowerer, state, stateEnv, body, naming);
-    splitState(naming.name(state.name), body, transition.key, transition.transitions, out, fresh, lowerer, state.loc);
+    splitState(naming.name(state.name), withoutReturns(body), transition.key, transition.transitions, out, fresh, lowerer, state.loc);
   }
-  return setup;
+  return withoutReturns(setup);
 }
 
 /**
@@ -202,6 +202,36 @@ function selectKey(lowerer: Lowerer, e: Expr, env: Env, body: NStmt[]): IrExpr {
   const dest = field(temp.header, temp.field);
   body.push(lowerer.prim("assign", [dest, isBool(t) ? boolToData(v) : v], e.loc));
   return dest;
+}
+
+/**
+ * A parser state has no jumps, so the `return` of a function inlined into it becomes structure:
+ * its scope is spliced into the state, what follows an `if` that may return is copied into
+ * both branches, and what follows a `return` is dropped.
+ */
+function withoutReturns(stmts: readonly NStmt[]): NStmt[] {
+  const out: NStmt[] = [];
+  for (let i = 0; i < stmts.length; i++) {
+    const s = stmts[i]!;
+    if (s.k === "return") return out;
+    if (s.k === "scope") {
+      out.push(...withoutReturns(s.body));
+      continue;
+    }
+    if (s.k === "if") {
+      const rest = returnsHere(s.then) || returnsHere(s.else) ? stmts.slice(i + 1) : null;
+      out.push({ ...s, then: withoutReturns([...s.then, ...(rest ?? [])]), else: withoutReturns([...s.else, ...(rest ?? [])]) });
+      if (rest) return out;
+      continue;
+    }
+    out.push(s);
+  }
+  return out;
+}
+
+/** Whether a `return` in these statements leaves their own scope (not a nested one). */
+function returnsHere(stmts: readonly NStmt[]): boolean {
+  return stmts.some((s) => s.k === "return" || (s.k === "if" && (returnsHere(s.then) || returnsHere(s.else))));
 }
 
 /**

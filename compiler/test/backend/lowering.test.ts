@@ -238,3 +238,14 @@ test("a value set of structs matches a select on several keys as one parse_vset 
   const transitions = json.parsers[0].parse_states[0].transitions.map((tr: J) => [tr.type, tr.value]);
   t.deepEqual(transitions, [["parse_vset", "P.pvs"], ["hexstr", "0x0102"], ["default", null]]);
 });
+
+test("a function with an early return, called in a parser state, returns the right value", (t) => {
+  const r = compileText(
+    skeleton("apply { sm.egress_spec = 1; }").replace(
+      "state start { pkt.extract(hdr.h); transition accept; }",
+      `state start { pkt.extract(hdr.h); hdr.h.b = clamp(hdr.h.a); hdr.h.c = clamp(hdr.h.c) + 1; transition accept; }`,
+    ).replace("parser P(", "bit<8> clamp(in bit<8> x) { if (x > 10) { return 10; } return x; }\nparser P("),
+  );
+  t.deepEqual(run(r, [20, 0, 3]), [1, [20, 10, 4]]);
+  t.deepEqual(run(r, [7, 0, 30]), [1, [7, 7, 11]]);
+});
