@@ -257,7 +257,8 @@ function parserOp(op: IrParserOp, source: SourceInfo | null): Json {
     case "extract_VL":
       return { parameters: [extractTarget(op.target), { type: "expression", value: exprNode(op.lengthBits) }], op: "extract_VL" };
     case "set":
-      return { parameters: [exprNode(op.dest), argNode(op.value)], op: "set" };
+      // bmv2's parser `set` takes a last-element field only inside an expression.
+      return { parameters: [exprNode(op.dest), op.value.kind === "stackField" ? { type: "expression", value: exprNode(op.value) } : argNode(op.value)], op: "set" };
     case "verify":
       return { parameters: [exprNode(op.condition), exprNode(op.error)], op: "verify" };
     case "advance":

@@ -722,8 +722,24 @@ export class Lowerer {
       return;
     }
     if (value.kind === "DontCareExpr") return;
+    if (dest.k === "header" && value.kind === "MemberExpr" && value.member === "last") {
+      const stack = this.lv(value.target, env, out);
+      if (stack.k === "stack") return this.copyLastElement(dest, stack.name, out, at);
+    }
     const src = this.lv(value, env, out);
     this.copy(dest, src, out, at);
+  }
+
+  /**
+   * `h = stack.last` in a parser: which element is last is known only at run time, and bmv2
+   * reads it only field by field (`stack_field`), so the header is made valid and filled so.
+   */
+  private copyLastElement(dest: Loc & { k: "header" }, stack: string, out: NStmt[], at: Stmt["loc"]): void {
+    out.push(this.prim("add_header", [{ kind: "header", name: dest.name }], at));
+    for (const [name, member] of dest.fields) {
+      if (member.k !== "field") throw new LowerError(at, `header field '${name}' cannot be copied from a stack's last element`);
+      out.push(this.prim("assign", [field(member.header, member.field), { kind: "stackField", stack, field: name }], at));
+    }
   }
 
   private assignList(dest: Loc, value: Expr & { kind: "ListExpr" | "StructInitExpr" }, env: Env, out: NStmt[], at: Stmt["loc"]): void {

@@ -249,3 +249,33 @@ test("a function with an early return, called in a parser state, returns the rig
   t.deepEqual(run(r, [20, 0, 3]), [1, [20, 10, 4]]);
   t.deepEqual(run(r, [7, 0, 30]), [1, [7, 7, 11]]);
 });
+
+test("a parser copies a whole header from stack.last, field by field", (t) => {
+  const r = compileText(`
+#include <core.p4>
+#include <v1model.p4>
+header e_t { bit<8> v; bit<8> w; }
+struct headers_t { e_t[3] s; }
+struct meta_t { e_t last; }
+parser P(packet_in pkt, out headers_t hdr, inout meta_t meta, inout standard_metadata_t sm) {
+  state start { pkt.extract(hdr.s.next); pkt.extract(hdr.s.next); meta.last = hdr.s.last; transition accept; }
+}
+control VC(inout headers_t hdr, inout meta_t meta) { apply { } }
+control I(inout headers_t hdr, inout meta_t meta, inout standard_metadata_t sm) {
+  apply { sm.egress_spec = 2; if (meta.last.isValid()) { hdr.s[0].v = meta.last.w; hdr.s[0].w = meta.last.v; } }
+}
+control E(inout headers_t hdr, inout meta_t meta, inout standard_metadata_t sm) { apply { } }
+control C(inout headers_t hdr, inout meta_t meta) { apply { } }
+control D(packet_out pkt, in headers_t hdr) { apply { pkt.emit(hdr.s); } }
+V1Switch(P(), VC(), I(), E(), C(), D()) main;
+`);
+  if (!r.ok) return t.fail(r.diagnostics.map((d) => d.message).join("; "));
+  const sw = createSwitch();
+  sw.loadPipeline(JSON.parse(JSON.stringify((r as J).bmv2Json)) as unknown);
+  let out: number[] | null = null;
+  sw.onEgress((_p, frame) => {
+    out = [...frame];
+  });
+  sw.inject(port(1), new Uint8Array([1, 2, 3, 4]));
+  t.deepEqual(out, [4, 3, 3, 4]);
+});
