@@ -30,9 +30,8 @@ export function namespaceScenarioUnavailable(target: SwitchTarget = "model", com
 
 /** Why this scenario cannot run on namespaces here, or undefined. */
 export function namespaceScenarioBlocked(scenario: Scenario, target: SwitchTarget, compiler: CompilerChoice): string | undefined {
-  const unavailable = namespaceSystemUnavailable(target, compiler);
+  const unavailable = namespaceSystemUnavailable(target, compiler, scenario.topology.switches);
   if (unavailable) return unavailable;
-  if (scenario.topology.switches > 1) return `${scenario.name} needs ${scenario.topology.switches} switches; the namespace topology has one`;
   const missing = scenarioFaultsUnavailable(scenario);
   return missing.length > 0 ? `${scenario.name} needs ${missing.join(", ")}` : undefined;
 }
@@ -41,7 +40,7 @@ export function namespaceScenarioBlocked(scenario: Scenario, target: SwitchTarge
 export type Teardown = { readonly teardown: Leftovers | undefined; readonly clean: boolean };
 
 function systemStarter(options: NamespaceRunOptions, keep: (s: NamespaceSystem) => void, clients = 2) {
-  return async (servers: number, replication: "sync" | "async"): Promise<NamespaceSystem> => {
+  return async (servers: number, replication: "sync" | "async", switches = 1): Promise<NamespaceSystem> => {
     const systemOptions: NamespaceSystemOptions = {
       target: options.target,
       compiler: options.compiler,
@@ -49,6 +48,7 @@ function systemStarter(options: NamespaceRunOptions, keep: (s: NamespaceSystem) 
       replication,
       seed: options.seed,
       clients,
+      switches,
       ...(options.prefix ? { prefix: options.prefix } : {}),
       ...(options.mgmtSubnet ? { mgmtSubnet: options.mgmtSubnet } : {}),
       ...(options.log ? { log: options.log } : {}),
@@ -66,7 +66,7 @@ export async function runScenarioOnNamespaces(scenario: Scenario, short: boolean
   const result = await runScenario(scenario, {
     short,
     seed: options.seed,
-    startSystem: (o) => start(o.servers, o.replication),
+    startSystem: (o) => start(o.servers, o.replication, o.switches),
     ...(options.log ? { log: options.log } : {}),
   });
   const teardown = (system as NamespaceSystem | undefined)?.teardown();
