@@ -99,17 +99,32 @@ export function startSwitchBridges(topo: NetTopology, sw: number, bridge: (switc
   return topo.hosts.map((host) => startBridge(topo.prefix, switchInterfaceName(topo, host, sw), bridge(host.switchPort, sw)));
 }
 
-/** Stops switch `sw`'s frame bridges (a dead switch's ports carry nothing; a restarted one gets new bridges). */
-export function stopSwitchBridges(topo: NetTopology, sw: number): void {
+/**
+ * Stops switch `sw`'s frame bridges (a dead switch's ports carry nothing; a restarted one gets
+ * new bridges) and waits until they are gone, so that the new ones can bind the same ports.
+ */
+export async function stopSwitchBridges(topo: NetTopology, sw: number): Promise<void> {
+  const pids: number[] = [];
   for (const host of topo.hosts) {
     const file = join(RUN_DIR, topo.prefix, `${switchInterfaceName(topo, host, sw)}.pid`);
     try {
-      process.kill(Number(readFileSync(file, "utf8").trim()), "SIGTERM");
+      const pid = Number(readFileSync(file, "utf8").trim());
+      process.kill(pid, "SIGKILL");
+      pids.push(pid);
     } catch {
       // no bridge or already gone
     }
     rmSync(file, { force: true });
   }
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (let i = 0; i < 100 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 20));
 }
 
 /** The host's second veth (`mgmt0` inside), its outer end enslaved to the management bridge. */

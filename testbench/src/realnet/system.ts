@@ -378,7 +378,7 @@ export class NamespaceSystem implements SystemHandle {
     const sw = this.switchAt(index);
     await this.stopSwitch(sw, "SIGKILL");
     if (this.switches.length === 1) return;
-    if (this.options.target === "model") stopSwitchBridges(this.topo, index);
+    if (this.options.target === "model") await stopSwitchBridges(this.topo, index);
     await setSwitchLinks(this.switchLinks(index), false);
   }
 
@@ -386,10 +386,10 @@ export class NamespaceSystem implements SystemHandle {
   async startSwitch(index: number): Promise<void> {
     const sw = this.switchAt(index);
     if (sw.process) return;
+    // Links first: simple_switch_grpc receives nothing on a port that was down when it opened it.
+    if (this.switches.length > 1) await setSwitchLinks(this.switchLinks(index), true);
     await this.launchSwitch(sw);
-    if (this.switches.length === 1) return;
-    await setSwitchLinks(this.switchLinks(index), true);
-    if (this.options.target === "model") this.otherPids.push(...startSwitchBridges(this.topo, index, (p) => this.bridgeOf(sw, p)));
+    if (this.switches.length > 1 && this.options.target === "model") this.otherPids.push(...startSwitchBridges(this.topo, index, (p) => this.bridgeOf(sw, p)));
   }
 
   private proxyOf(index: number): ControlProxy {
