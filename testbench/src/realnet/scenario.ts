@@ -24,8 +24,8 @@ export interface NamespaceRunOptions {
 }
 
 /** Why namespace runs cannot happen here (root, tools, real switch or compiler), or undefined. */
-export function namespaceScenarioUnavailable(target: SwitchTarget = "model", compiler: CompilerChoice = "builtin"): string | undefined {
-  return namespaceSystemUnavailable(target, compiler);
+export function namespaceScenarioUnavailable(target: SwitchTarget = "model", compiler: CompilerChoice = "builtin", switches = 1): string | undefined {
+  return namespaceSystemUnavailable(target, compiler, switches);
 }
 
 /** Why this scenario cannot run on namespaces here, or undefined. */
@@ -77,6 +77,8 @@ export async function runScenarioOnNamespaces(scenario: Scenario, short: boolean
 
 export interface NamespaceDemoOptions extends NamespaceRunOptions {
   readonly servers: number;
+  /** LB switches side by side (default 1); from 2 on the demo also fails switches. */
+  readonly switches?: number;
   readonly durationS: number;
   readonly out: { write(text: string): unknown; readonly isTTY?: boolean };
 }
@@ -85,7 +87,8 @@ export interface NamespaceDemoOptions extends NamespaceRunOptions {
 export async function runDemoOnNamespaces(options: NamespaceDemoOptions): Promise<DemoSummary & Teardown> {
   let system: NamespaceSystem | undefined;
   const start = systemStarter(options, (s) => (system = s));
-  const summary = await runDemo({ servers: options.servers, durationS: options.durationS, startSystem: (n) => start(n, "sync"), out: options.out });
+  const switches = options.switches ?? 1;
+  const summary = await runDemo({ servers: options.servers, durationS: options.durationS, switches, startSystem: (n) => start(n, "sync", switches), out: options.out });
   const teardown = (system as NamespaceSystem | undefined)?.teardown();
   return { ...summary, teardown, clean: teardown !== undefined && isClean(teardown) };
 }
