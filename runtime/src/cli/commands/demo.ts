@@ -40,6 +40,7 @@ export const demoCommand: Command = {
     "",
     "example: slb demo --servers 5 --duration 20",
     "         slb demo --switches 2 --duration 20",
+    "         slb demo --switches 2 --net namespaces --target bmv2",
   ].join("\n"),
   async run(args) {
     const parsed = parseArgs(args, { values: ["servers", "switches", "duration", "plot", "net", "target", "compiler"], flags: ["real"] });
