@@ -58,7 +58,7 @@ export function lbNetTopology(plan: LbNetPlan): NetTopology {
     const a = clientAddress(c);
     hosts.push({ name: clientHostName(c), switchPort: a.switchPort, address: `${a.ip}/32`, mac: formatMac(a.mac), gateway, ...spread(c) });
   }
-  return { prefix: plan.prefix, hosts, switches, ...(withMgmt ? { mgmt: { bridgeAddress: `${serverMgmtIp(plan, 254)}/24` } } : {}) };
+  return { prefix: plan.prefix, hosts, ...(switches > 1 ? { switches } : {}), ...(withMgmt ? { mgmt: { bridgeAddress: `${serverMgmtIp(plan, 254)}/24` } } : {}) };
 }
 
 /** Switch ports the plan uses (servers 1..N, clients 100..). */
