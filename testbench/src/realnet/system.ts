@@ -1,8 +1,8 @@
 /**
  * The whole system on real hosts, behind the same SystemHandle as the embedded one, so the
  * scenario runner and the demo drive it unchanged: servers and client agents are processes in
- * network namespaces on kernel UDP, the switch is our model behind socat frame bridges or the
- * real simple_switch_grpc on the veths, and the controller runs in this process over
+ * network namespaces on kernel UDP, the switch is our model (packet rings on the veths, socat
+ * bridges where the addon cannot load) or the real simple_switch_grpc on the veths, and the controller runs in this process over
  * P4Runtime. Every fault is done to the real thing: SIGKILL, SIGSTOP/SIGCONT, a fresh server
  * process, the controller's drain, loss and partitions in each host's nftables, delay as netem,
  * the controller stopped and started, the switch process killed and launched again.
@@ -15,7 +15,7 @@ import { loadClusterKey } from "../../../runtime/src/auth/cluster_files.ts";
 import { generateDevCluster } from "../../../runtime/src/auth/dev_ca.ts";
 import { Controller } from "../../../runtime/src/controller/controller.ts";
 import { udpProber, udpPusher } from "../../../runtime/src/controller/membership.ts";
-import { type Bridge, NetError, bridgePids, execArgv, missingPrerequisites, namespacePids, netDown, netUp, startSwitchBridges, stopSwitchBridges } from "../../../runtime/src/netns/lifecycle.ts";
+import { NetError, execArgv, missingPrerequisites, namespacePids, netDown, netUp } from "../../../runtime/src/netns/lifecycle.ts";
 import { setSwitchLinks } from "../../../runtime/src/netns/multihome.ts";
 import { type HostFault, NO_HOST_FAULT, missingFaultTools, nftBinary, setHostFault } from "../../../runtime/src/netns/faults.ts";
 import { MAX_SWITCHES, type NetTopology, namespaceName, switchInterfaceName } from "../../../runtime/src/netns/topology.ts";
@@ -29,12 +29,13 @@ import type { WireFault } from "../system/fault_link.ts";
 import type { LoadClient, PortSelector, ServerRunState, SystemHandle } from "../system/handle.ts";
 import { type CompiledProgram, type CompilerChoice, compileLbProgram } from "../system/program.ts";
 import { type SwitchRuntime, startSwitchRuntime } from "../system/switch_runtime.ts";
+import { port as portNumber } from "../../../bmv2/src/dataplane/index.ts";
 import { AgentLoadClient } from "./agent_client.ts";
 import { ControllerWatch } from "./controller_watch.ts";
-import { freeTcpPort, freeUdpPort } from "./ports.ts";
+import { freeTcpPort } from "./ports.ts";
 import { HostProcess, SLB_BIN, nodeScriptArgv, processAlive } from "./processes.ts";
 import { type Leftovers, leftovers } from "./leftovers.ts";
-import { type LbNetPlan, clientHostName, lbControllerTopology, lbNetTopology, lbSwitchPorts, serverHostName, serverMgmtIp } from "./topology.ts";
+import { type LbNetPlan, clientHostName, lbControllerTopology, lbNetTopology, serverHostName, serverMgmtIp } from "./topology.ts";
 
 export type SwitchTarget = "model" | "bmv2";
 
@@ -99,9 +100,8 @@ type SwitchProcess =
 interface NamespaceSwitch {
   readonly index: number;
   process: SwitchProcess | undefined;
-  /** The model's frame bridges: each port's bridge end, a free loopback UDP port. */
-  bridgePorts: ReadonlyMap<number, number> | undefined;
-  modelPorts: { readonly grpcPort: number; readonly wirePorts: ReadonlyMap<number, number> } | undefined;
+  /** Our model's gRPC port, kept across a restart where the controller looks for it. */
+  modelGrpcPort: number | undefined;
   grpcAddress: string;
   thriftPort: number;
   /** With several switches, the controller reaches each through a relay that can be cut (its management network). */
@@ -133,7 +133,7 @@ export class NamespaceSystem implements SystemHandle {
     const unique = processUnique();
     const switches = options.switches ?? 1;
     this.plan = { prefix: options.prefix ?? unique.prefix, servers: options.servers, clients: options.clients ?? 2, mgmtSubnet: options.mgmtSubnet ?? unique.mgmtSubnet, switches };
-    this.switches = Array.from({ length: switches }, (_, index) => ({ index, process: undefined, bridgePorts: undefined, modelPorts: undefined, grpcAddress: "", thriftPort: 0, proxy: undefined }));
+    this.switches = Array.from({ length: switches }, (_, index) => ({ index, process: undefined, modelGrpcPort: undefined, grpcAddress: "", thriftPort: 0, proxy: undefined }));
     this.topo = lbNetTopology(this.plan);
     this.replication = options.replication;
     this.prng = new Prng(options.seed);
@@ -160,19 +160,15 @@ export class NamespaceSystem implements SystemHandle {
     return this.options.target === "model" ? `our switch model on veths, ${json}` : `simple_switch_grpc on veths, ${json}`;
   }
 
-  /** Every switch and the hosts (the model's bridges need its wires, bmv2 needs the veths). */
+  /** The hosts and their veths, then every switch attached to its ends of them. */
   private async launchSwitches(): Promise<void> {
-    if (this.options.target === "model") {
-      for (const sw of this.switches) await this.launchSwitch(sw);
-      await netUp(this.topo, { bridge: (p, i) => this.bridgeOf(this.switches[i]!, p) });
-      this.otherPids.push(...bridgePids(this.plan.prefix));
-    } else {
-      await netUp(this.topo);
-      for (const sw of this.switches) {
+    await netUp(this.topo);
+    for (const sw of this.switches) {
+      if (this.options.target === "bmv2") {
         sw.grpcAddress = `127.0.0.1:${await freeTcpPort()}`;
         sw.thriftPort = await freeTcpPort();
-        await this.launchSwitch(sw);
       }
+      await this.launchSwitch(sw);
     }
     if (this.switches.length > 1) for (const sw of this.switches) sw.proxy = await ControlProxy.start(sw.grpcAddress);
   }
@@ -182,28 +178,24 @@ export class NamespaceSystem implements SystemHandle {
     return this.options.target === "bmv2" ? sw.index : 0;
   }
 
-  private bridgeOf(sw: NamespaceSwitch, port: number): Bridge {
-    const runtime = sw.process?.kind === "model" ? sw.process.runtime : undefined;
-    if (!runtime || !sw.bridgePorts) throw new Error(`switch ${sw.index} (model) is not running`);
-    return { wireAddress: { host: "127.0.0.1", port: runtime.wire(port).port }, bridgePort: sw.bridgePorts.get(port)! };
-  }
-
-  /** Starts one switch process (empty tables); the veths must exist for bmv2. */
+  /** Starts one switch process (empty tables) on its veths, which must exist. */
   private async launchSwitch(sw: NamespaceSwitch): Promise<void> {
-    const ports = lbSwitchPorts(this.plan);
+    const interfaces = this.topo.hosts.map((h) => ({ port: h.switchPort, iface: switchInterfaceName(this.topo, h, sw.index) }));
     if (this.options.target === "model") {
-      sw.bridgePorts ??= new Map(await Promise.all(ports.map(async (p) => [p, await freeUdpPort()] as const)));
-      const bridgePorts = sw.bridgePorts;
-      const hosts = new Map(ports.map((p) => [p, { ip: "127.0.0.1", port: bridgePorts.get(p)! }]));
-      const runtime = await startSwitchRuntime({ ports, hosts, ...(sw.modelPorts ?? {}) });
-      // A restarted model takes the same gRPC port and wire ports, where the controller and the bridges look for it.
-      sw.modelPorts = { grpcPort: Number(runtime.grpcAddress.split(":").pop()), wirePorts: new Map(ports.map((p) => [p, runtime.wire(p).port])) };
+      // Packet rings on the veths, as simple_switch's -i; the runtime falls back to socat bridges and logs why.
+      const runtime = await startSwitchRuntime({
+        ports: [],
+        interfaces: interfaces.map((i) => ({ port: portNumber(i.port), ifname: i.iface })),
+        ...(sw.modelGrpcPort !== undefined ? { grpcPort: sw.modelGrpcPort } : {}),
+        log: (line) => this.log(`switch ${sw.index}: ${line}`),
+      });
+      sw.modelGrpcPort = Number(runtime.grpcAddress.split(":").pop());
       sw.process = { kind: "model", runtime };
       sw.grpcAddress = runtime.grpcAddress;
       return;
     }
     const launched = await launchSimpleSwitchGrpc({
-      interfaces: this.topo.hosts.map((h) => ({ port: h.switchPort, iface: switchInterfaceName(this.topo, h, sw.index) })),
+      interfaces,
       deviceId: this.deviceId(sw),
       grpcAddress: sw.grpcAddress,
       thriftPort: sw.thriftPort,
@@ -378,7 +370,6 @@ export class NamespaceSystem implements SystemHandle {
     const sw = this.switchAt(index);
     await this.stopSwitch(sw, "SIGKILL");
     if (this.switches.length === 1) return;
-    if (this.options.target === "model") await stopSwitchBridges(this.topo, index);
     await setSwitchLinks(this.switchLinks(index), false);
   }
 
@@ -389,7 +380,6 @@ export class NamespaceSystem implements SystemHandle {
     // Links first: simple_switch_grpc receives nothing on a port that was down when it opened it.
     if (this.switches.length > 1) await setSwitchLinks(this.switchLinks(index), true);
     await this.launchSwitch(sw);
-    if (this.switches.length > 1 && this.options.target === "model") this.otherPids.push(...startSwitchBridges(this.topo, index, (p) => this.bridgeOf(sw, p)));
   }
 
   private proxyOf(index: number): ControlProxy {
