@@ -4,6 +4,8 @@
  * over P4Runtime, N session servers each on a userspace host stack behind a switch port, and
  * clients likewise. Everything runs in this process, but every packet crosses a real UDP wire
  * and every fault is real: sockets closed, state dropped, frames dropped on the wire.
+ * With `switchTarget: "bmv2"` the one switch is the real simple_switch_grpc instead (bmv2_fabric.ts),
+ * still with no root: everything else stays in this process, so tests look inside it alike.
  */
 import { randomBytes } from "node:crypto";
 import { HostStack } from "../../../runtime/src/hoststack/stack.ts";
