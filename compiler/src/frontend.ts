@@ -21,10 +21,10 @@
  */
 import type { CheckedProgram } from "./ast/nodes.ts";
 import { checkProgram } from "./check/checker.ts";
-import { DiagnosticSink, type Diagnostic } from "./diagnostics/diagnostic.ts";
+import { DiagnosticSink, crashMessage, type Diagnostic } from "./diagnostics/diagnostic.ts";
 import { formatDiagnostics } from "./diagnostics/format.ts";
 import { parseProgram } from "./parser/parse.ts";
-import { preprocess, preprocessText, type PreprocessOptions, type PreprocessResult } from "./preprocess/preprocess.ts";
+import { BUNDLED_INCLUDE_DIR, preprocess, preprocessText, type PreprocessOptions, type PreprocessResult } from "./preprocess/preprocess.ts";
 
 export type { CheckedProgram } from "./ast/nodes.ts";
 export type { Diagnostic } from "./diagnostics/diagnostic.ts";
@@ -60,7 +60,7 @@ function guard(file: string, sink: DiagnosticSink, run: () => PreprocessResult):
     return run();
   } catch (err) {
     const where = sink.items[sink.items.length - 1]?.loc ?? { file, line: 1, col: 1 };
-    sink.error(where, `internal compiler error: ${err instanceof Error ? err.message : String(err)}`);
+    sink.error(where, crashMessage(err));
     return undefined;
   }
 }
@@ -84,12 +84,12 @@ function finish(pp: PreprocessResult, sink: DiagnosticSink): FrontendResult {
   try {
     const ast = parseProgram(pp.text, pp.map, sink);
     if (ast === undefined || sink.errorCount > 0) return result();
-    const checked = checkProgram(ast, sink);
+    const checked = checkProgram(ast, sink, (file) => file.startsWith(BUNDLED_INCLUDE_DIR));
     return sink.errorCount > 0 ? result() : result(checked);
   } catch (err) {
     // A bug in the front end must still come out as a diagnostic, not a stack trace.
     const where = sink.items[sink.items.length - 1]?.loc ?? { file: [...pp.sources.keys()][0] ?? "<input>", line: 1, col: 1 };
-    sink.error(where, `internal compiler error: ${err instanceof Error ? err.message : String(err)}`);
+    sink.error(where, crashMessage(err));
     return result();
   }
 }

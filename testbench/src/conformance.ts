@@ -49,3 +49,37 @@ export function v1modelCases(): readonly V1modelCase[] {
       };
     });
 }
+
+export interface P4cCorpusCase {
+  readonly kind: "v1model" | "errors";
+  readonly name: string;
+  readonly p4File: string;
+  /** Verdict of the real p4c-bm2-ss on the program. */
+  readonly verdict: "accept" | "reject";
+  /** Line of p4c's first error, for rejected error programs whose first message names one. */
+  readonly firstErrorLine?: number;
+}
+
+/** The programs of p4c-corpus/index.tsv (verdicts of the real p4c), or [] when the corpus is absent. */
+export function p4cCorpusCases(): readonly P4cCorpusCase[] {
+  const dir = conformanceDir();
+  if (!dir || !existsSync(join(dir, "p4c-corpus", "index.tsv"))) return [];
+  const root = join(dir, "p4c-corpus");
+  return readFileSync(join(root, "index.tsv"), "utf8")
+    .split("\n")
+    .filter((line) => line.trim() !== "" && !line.startsWith("#"))
+    .map((line) => {
+      const [kind, name, verdict, errorLine] = line.split("\t") as [string, string, string, string | undefined];
+      if ((kind !== "v1model" && kind !== "errors") || (verdict !== "accept" && verdict !== "reject")) {
+        throw new Error(`p4c-corpus/index.tsv: malformed line ${JSON.stringify(line)}`);
+      }
+      const lineNo = errorLine?.trim() ? Number(errorLine.trim()) : undefined;
+      return {
+        kind,
+        name,
+        p4File: join(root, kind, `${name}.p4`),
+        verdict,
+        ...(lineNo !== undefined ? { firstErrorLine: lineNo } : {}),
+      };
+    });
+}

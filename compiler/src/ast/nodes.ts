@@ -305,8 +305,9 @@ export type CallTarget =
   /** `instance.method(...)`; `instance` is the callee's target expression. */
   | { kind: "externMethod"; extern: ExternObjectDecl; method: MethodDecl; instance: Expr }
   | { kind: "tableApply"; table: TableDecl }
-  | { kind: "parserApply"; decl: ParserDecl; instance: Expr }
-  | { kind: "controlApply"; decl: ControlDecl; instance: Expr }
+  /** `decl` is a type declaration when the instance is a constructor parameter of that type. */
+  | { kind: "parserApply"; decl: ParserDecl | ParserTypeDecl; instance: Expr }
+  | { kind: "controlApply"; decl: ControlDecl | ControlTypeDecl; instance: Expr }
   | { kind: "builtin"; name: BuiltinMethod; receiver: Expr }
   /** `T(args)` as an expression: constructs an extern/parser/control instance in place
    * (package arguments like `MyParser()`, table properties like `action_profile(4)`). */

@@ -15,7 +15,7 @@ export function callSiteError(e: CallExpr, site: CallSite): string | undefined {
   if (target === undefined) return undefined;
   switch (target.kind) {
     case "action":
-      return site === "parser" ? `action '${target.decl.name}' cannot be called from a parser` : undefined;
+      return site === "parser" || site === "function" ? `action '${target.decl.name}' cannot be called from ${article(site)}` : undefined;
     case "tableApply":
       return site === "parser" || site === "action" || site === "function" ? `table '${target.table.name}' cannot be applied in ${article(site)}` : undefined;
     case "controlApply":
@@ -27,8 +27,13 @@ export function callSiteError(e: CallExpr, site: CallSite): string | undefined {
     case "externMethod": {
       const t = e.boundArgs?.[0]?.value?.type;
       if (t === undefined || t.kind === "dontcare") return undefined;
-      if (target.extern.name === "packet_in" && target.method.name === "extract" && t.kind !== "header") {
-        return `extract: argument must be a header, not '${typeToString(t)}'`;
+      if (target.extern.name === "packet_in" && target.method.name === "extract") {
+        if (t.kind !== "header") return `extract: argument must be a header, not '${typeToString(t)}'`;
+        // The two-argument form reads the header's varbit field with the given length; the
+        // one-argument form has no length for one.
+        const hasVarbit = t.decl.fields.some((f) => f.type.resolved?.kind === "varbit");
+        if (target.method.params.length === 2 && !hasVarbit) return "extract: with a length argument the header must contain a varbit field";
+        if (target.method.params.length === 1 && hasVarbit) return "extract: a header with a varbit field needs the length argument";
       }
       if (target.extern.name === "packet_out" && target.method.name === "emit" && !emittable(t)) {
         return `emit: argument must be a header, header stack, header union or a struct of those, not '${typeToString(t)}'`;

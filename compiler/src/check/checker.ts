@@ -7,17 +7,41 @@
  * visible from their declaration on and shadow outer ones; parser states see each other.
  */
 import type {
-  ActionDecl, ActionRef, BlockStmt, CheckedProgram, ControlDecl, DeclaredId, ExternFunctionDecl, FunctionDecl,
+  ActionDecl, ActionRef, BlockStmt, CheckedProgram, ControlDecl, DeclaredId, ExternFunctionDecl, ExternObjectDecl, FunctionDecl,
   Instantiation, Keyset, Param, ParserDecl, Program, Stmt, TableDecl, TopLevelDecl, Type, TypeParam, SrcLoc,
   ParserState, Expr, Declaration,
 } from "../ast/nodes.ts";
-import type { DiagnosticSink } from "../diagnostics/diagnostic.ts";
-import { ACCEPT, ExprChecker, REJECT, isOptional, notWritableReason } from "./expressions.ts";
+import type { Diagnostic, DiagnosticSink } from "../diagnostics/diagnostic.ts";
+import { ACCEPT, ExprChecker, REJECT, isCompileTimeKnown, isOptional, notWritableReason } from "./expressions.ts";
 import { Scope } from "./scope.ts";
+import { unusedWarnings } from "./unused.ts";
+import { v1modelTargetProblems } from "./v1model_rules.ts";
 import { BOOL, DONTCARE, INFINT, VOID, isFixedInt, isInteger, typeEquals, typeToString, underlyingOf } from "./types.ts";
 
-export function checkProgram(program: Program, sink: DiagnosticSink): CheckedProgram | undefined {
-  return new Checker(sink).run(program);
+/**
+ * Checks the program and reports in p4c's pass order, so that the first message is where
+ * p4c's is: name resolution (undeclared names, shadowing) first, then type checking; when
+ * those found no error, the unused-declaration warnings; then what p4c finds in later passes
+ * (run-time division, the bmv2 target's restrictions).
+ */
+export function checkProgram(program: Program, sink: DiagnosticSink, isLibraryFile: (file: string) => boolean = () => false): CheckedProgram | undefined {
+  const before = sink.items.length;
+  const checker = new Checker(sink);
+  const checked = checker.run(program);
+  const mine = sink.items.splice(before).filter((d) => !(d.severity === "warning" && isLibraryFile(d.loc.file)));
+  sink.items.push(...mine.filter(isNameResolution), ...mine.filter((d) => !isNameResolution(d)));
+  if (checked === undefined) return undefined;
+  if (sink.errorCount === 0) for (const w of unusedWarnings(checked, isLibraryFile)) sink.warning(w.loc, w.message);
+  for (const e of [...checker.lateErrors, ...v1modelTargetProblems(checked)]) sink.error(e.loc, e.message);
+  const pkg = checked.main.type.resolved;
+  if (pkg?.kind === "package" && pkg.decl.name !== "V1Switch" && !isLibraryFile(pkg.decl.loc.file)) {
+    sink.warning(pkg.decl.loc, `${pkg.decl.name}: the main package should be called V1Switch; are you using the wrong architecture?`);
+  }
+  return checked;
+}
+
+function isNameResolution(d: Diagnostic): boolean {
+  return d.severity === "error" ? /^undeclared /.test(d.message) : / shadows /.test(d.message);
 }
 
 /** What the statements being checked belong to (for return/exit rules). */
@@ -40,10 +64,22 @@ class Checker extends ExprChecker {
     const byName = new Map<string, TopLevelDecl>();
     const overloads = new Map<string, (ExternFunctionDecl | FunctionDecl | ActionDecl)[]>();
     for (const d of program.decls) this.declareTopLevel(d, byName, overloads);
-    for (const d of program.decls) this.checkTopLevel(d);
+    // As in p4c, a top-level name is visible after its declaration (a parser or control also
+    // inside itself, a function or action not, so neither can recurse).
+    const order = new Map<Declaration, number>(program.decls.map((d, i) => [d as Declaration, i]));
+    let current = 0;
+    this.globals.setVisibility((d) => {
+      const at = order.get(d);
+      return at === undefined || at < current || (at === current && d.kind !== "FunctionDecl" && d.kind !== "ActionDecl");
+    });
+    program.decls.forEach((d, i) => {
+      current = i;
+      this.checkTopLevel(d);
+    });
+    current = program.decls.length;
     const main = byName.get("main");
     if (main?.kind !== "Instantiation") {
-      this.error(program.loc, "program has no 'main' package instantiation");
+      this.error(main?.loc ?? program.loc, main === undefined ? "program has no 'main' package instantiation" : "'main' must be a package instantiation");
       return undefined;
     }
     return { program, errors: this.errorList, matchKinds: this.matchKinds, main, globals: byName, overloads };
@@ -65,7 +101,8 @@ class Checker extends ExprChecker {
     }
     const existing = this.globals.own(d.name);
     const overloadable = d.kind === "ExternFunctionDecl" || d.kind === "FunctionDecl" || d.kind === "ActionDecl";
-    if (existing !== undefined && !(overloadable && existing.every((x) => x.kind === d.kind))) {
+    // Functions and extern functions overload by parameters; p4c keeps one action per name.
+    if (existing !== undefined && !(overloadable && d.kind !== "ActionDecl" && existing.every((x) => x.kind === d.kind))) {
       this.error(d.loc, `'${d.name}' is already declared`);
       return;
     }
@@ -84,11 +121,18 @@ class Checker extends ExprChecker {
     return s;
   }
 
-  private declareParams(scope: Scope, params: Param[]): void {
+  /** `hasBody`: the parameters of a declaration with a body, where p4c warns about shadowing. */
+  private declareParams(scope: Scope, params: Param[], hasBody = true): void {
     for (const p of params) {
-      this.resolveType(p.type, scope);
-      if (p.defaultValue !== undefined) p.defaultValue = this.checkAgainst(p.defaultValue, scope, p.type.resolved ?? DONTCARE, `default value of '${p.name}'`);
+      const t = this.resolveType(p.type, scope);
+      const problem = paramTypeProblem(p, t);
+      if (problem !== undefined) this.error(p.loc, `'${p.name}': ${problem}`);
+      if (p.defaultValue !== undefined) {
+        p.defaultValue = this.checkAgainst(p.defaultValue, scope, p.type.resolved ?? DONTCARE, `default value of '${p.name}'`);
+        if (p.defaultValue.constValue === undefined && (isInteger(t) || t.kind === "bool")) this.error(p.defaultValue.loc, `default value of '${p.name}' must be a compile-time constant`);
+      }
       if (scope.own(p.name) !== undefined) this.error(p.loc, `duplicate parameter '${p.name}'`);
+      else if (hasBody) this.warnShadowing(scope, p.name, p.loc);
       scope.declare(p.name, p);
     }
   }
@@ -100,9 +144,15 @@ class Checker extends ExprChecker {
         this.checkConst(d, g);
         return;
       case "TypedefDecl":
-      case "NewTypeDecl":
         this.resolveType(d.type, g);
         return;
+      case "NewTypeDecl": {
+        const t = this.resolveType(d.type, g);
+        if (!["bit", "int", "bool", "varbit", "newtype", "string", "error", "dontcare"].includes(t.kind)) {
+          this.error(d.loc, `'${d.name}': 'type' can only be applied to base types, not '${typeToString(t)}'`);
+        }
+        return;
+      }
       case "EnumDecl":
         this.checkEnum(d);
         return;
@@ -122,6 +172,10 @@ class Checker extends ExprChecker {
             this.error(f.type.loc, `${d.kind === "StructDecl" ? "struct" : d.kind === "HeaderDecl" ? "header" : "header union"} '${d.name}' cannot contain itself (field '${f.name}')`);
             continue;
           }
+          if (t.kind === "string" || t.kind === "extern" || t.kind === "parser" || t.kind === "control" || t.kind === "package" || t.kind === "table") {
+            this.error(f.type.loc, `field '${f.name}' of '${d.name}' cannot have type '${typeToString(t)}'`);
+            continue;
+          }
           if (d.kind === "HeaderDecl" && !isHeaderFieldType(t)) this.error(f.type.loc, `header field '${f.name}' cannot have type '${typeToString(t)}'`);
           if (d.kind === "HeaderUnionDecl" && t.kind !== "header" && t.kind !== "dontcare") this.error(f.type.loc, `header union field '${f.name}' must be a header`);
         }
@@ -130,7 +184,7 @@ class Checker extends ExprChecker {
       case "ExternFunctionDecl": {
         const s = this.typeParamScope(g, d.typeParams);
         this.resolveType(d.returnType, s);
-        this.declareParams(s.child(), d.params);
+        this.declareParams(s.child(), d.params, false);
         return;
       }
       case "ExternObjectDecl":
@@ -138,7 +192,7 @@ class Checker extends ExprChecker {
           const s = this.methodScope(d, m);
           if (m.returnType !== undefined) this.resolveType(m.returnType, s);
           if (m.isConstructor && m.name !== d.name) this.error(m.loc, `method '${m.name}' needs a return type`);
-          this.declareParams(s.child(), m.params);
+          this.declareParams(s.child(), m.params, false);
         }
         return;
       case "FunctionDecl":
@@ -150,7 +204,7 @@ class Checker extends ExprChecker {
       case "ParserTypeDecl":
       case "ControlTypeDecl":
       case "PackageTypeDecl":
-        this.declareParams(this.typeParamScope(g, d.typeParams), d.params);
+        this.declareParams(this.typeParamScope(g, d.typeParams), d.params, false);
         return;
       case "ParserDecl":
         this.checkParser(d);
@@ -158,9 +212,12 @@ class Checker extends ExprChecker {
       case "ControlDecl":
         this.checkControl(d);
         return;
-      case "Instantiation":
+      case "Instantiation": {
         this.checkInstantiation(d, g);
+        const t = d.type.resolved;
+        if (t?.kind === "parser" || t?.kind === "control") this.error(d.loc, `'${d.name}': a ${t.kind} cannot be instantiated at top level`);
         return;
+      }
       case "ValueSetDecl":
         this.error(d.loc, "value_set may only be declared inside a parser");
         return;
@@ -169,6 +226,10 @@ class Checker extends ExprChecker {
 
   private checkConst(d: Extract<Stmt, { kind: "ConstDecl" }>, scope: Scope): void {
     const t = this.resolveType(d.type, scope);
+    if (t.kind === "extern" || t.kind === "parser" || t.kind === "control" || t.kind === "package") {
+      this.error(d.loc, `'${d.name}': cannot declare constants of type '${typeToString(t)}'`);
+      return;
+    }
     d.value = this.checkAgainst(d.value, scope, t, `constant '${d.name}'`);
     if (d.value.constValue === undefined && (isInteger(t) || t.kind === "bool")) {
       this.error(d.value.loc, `initializer of constant '${d.name}' is not a compile-time constant`);
@@ -186,6 +247,10 @@ class Checker extends ExprChecker {
       return;
     }
     const u = this.resolveType(d.underlying, this.globals);
+    if (u.kind === "newtype") {
+      this.error(d.loc, `'${d.name}': a serializable enum needs bit<N> or int<N>; a 'type'-declared type is not allowed even when it is one`);
+      return;
+    }
     if (!isFixedInt(u)) this.error(d.underlying.loc, `serializable enum needs a bit<N> or int<N> type, not '${typeToString(u)}'`);
     for (const m of d.members) {
       if (m.value === undefined) {
@@ -209,6 +274,12 @@ class Checker extends ExprChecker {
   private checkAction(d: ActionDecl, outer: Scope): void {
     const s = outer.child();
     this.declareParams(s, d.params);
+    for (const p of d.params) {
+      const t = p.type.resolved;
+      if (t !== undefined && (t.kind === "extern" || t.kind === "parser" || t.kind === "control" || t.kind === "package" || t.kind === "infint")) {
+        this.error(p.loc, `'${p.name}': action parameters cannot have type '${typeToString(t)}'`);
+      }
+    }
     let seenDirectionless = false;
     for (const p of d.params) {
       if (p.direction === "none") seenDirectionless = true;
@@ -217,7 +288,11 @@ class Checker extends ExprChecker {
     this.checkBlock(d.body, s, { kind: "action", returnType: VOID });
   }
 
+  /** The parser or control whose body is being checked. */
+  private enclosingBlock: ParserDecl | ControlDecl | undefined;
+
   private checkParser(d: ParserDecl): void {
+    this.enclosingBlock = d;
     const s = this.typeParamScope(this.globals, d.typeParams);
     this.declareParams(s, d.params);
     this.declareParams(s, d.ctorParams);
@@ -246,7 +321,9 @@ class Checker extends ExprChecker {
       states.declare(st.name, st);
     }
     if (!d.states.some((st) => st.name === "start")) this.error(d.loc, `parser '${d.name}' has no 'start' state`);
+    this.instanceHost = d.locals;
     for (const st of d.states) this.checkState(st, states, body);
+    this.instanceHost = undefined;
     this.callSite = undefined;
   }
 
@@ -265,7 +342,15 @@ class Checker extends ExprChecker {
       if (t.kind === "infint") this.error(tr.exprs[i]!.loc, "select expression needs a fixed-width type");
     });
     for (const c of tr.cases) {
-      this.checkKeysetList(c.keyset, types, s);
+      const before = this.sink.items.length;
+      c.keyset = this.checkKeysetList(c.keyset, types, s);
+      // p4c types a select as one expression and reports a mismatching case at the select.
+      for (const d of this.sink.items.slice(before)) {
+        if (d.severity === "error" && d.message.startsWith("type mismatch in key set")) {
+          d.message = `${d.message} (case at line ${d.loc.line})`;
+          d.loc = tr.loc;
+        }
+      }
       this.checkStateRef(c.next, s);
     }
   }
@@ -281,21 +366,36 @@ class Checker extends ExprChecker {
   }
 
   /** Key set against the list of select/key types. */
-  private checkKeysetList(k: Keyset, types: Type[], scope: Scope): void {
+  /** Returns the key set to keep: `{a, b}` written as one expression becomes the tuple `(a, b)`. */
+  private checkKeysetList(given: Keyset, types: Type[], scope: Scope): Keyset {
+    let k = given;
+    if (k.kind === "ExprKeyset" && k.expr.kind === "ListExpr" && k.expr.elements.length === types.length) {
+      const elements: Keyset[] = k.expr.elements.map((e) => ({ kind: "ExprKeyset", loc: e.loc, expr: e }));
+      k = types.length === 1 ? elements[0]! : { kind: "TupleKeyset", loc: k.loc, elements };
+    }
     if (k.kind === "DefaultKeyset" || k.kind === "DontCareKeyset") {
       k.type = types.length === 1 ? types[0]! : { kind: "tuple", elements: types };
-      return;
+      return k;
     }
     if (types.length === 1) {
       this.checkKeyset(k, types[0]!, scope);
-      return;
+      return k;
+    }
+    if (k.kind === "ExprKeyset") {
+      // A value_set of structs matches a select on as many expressions as the struct has fields.
+      const et = this.check(k.expr, scope);
+      if (et.kind === "valueSet" && et.element.kind === "struct" && et.element.decl.fields.length === types.length) {
+        k.type = { kind: "tuple", elements: types };
+        return k;
+      }
     }
     if (k.kind !== "TupleKeyset" || k.elements.length !== types.length) {
       this.error(k.loc, `key set has ${k.kind === "TupleKeyset" ? k.elements.length : 1} component(s), expected ${types.length}`);
-      return;
+      return k;
     }
     k.elements.forEach((e, i) => this.checkKeyset(e, types[i]!, scope));
     k.type = { kind: "tuple", elements: types };
+    return k;
   }
 
   private checkKeyset(k: Keyset, t: Type, scope: Scope): void {
@@ -307,7 +407,9 @@ class Checker extends ExprChecker {
       case "ExprKeyset": {
         const et = this.check(k.expr, scope);
         if (et.kind === "valueSet") {
-          if (!typeEquals(et.element, t) && t.kind !== "dontcare") this.error(k.loc, `value_set of '${typeToString(et.element)}' cannot match '${typeToString(t)}'`);
+          // A value_set of a one-field struct matches the field's type.
+          const element = et.element.kind === "struct" && et.element.decl.fields.length === 1 ? et.element.decl.fields[0]!.type.resolved ?? et.element : et.element;
+          if (!typeEquals(element, t) && !typeEquals(et.element, t) && t.kind !== "dontcare") this.error(k.loc, `value_set of '${typeToString(et.element)}' cannot match '${typeToString(t)}'`);
           return;
         }
         k.expr = this.convert(k.expr, t, "key set");
@@ -340,6 +442,7 @@ class Checker extends ExprChecker {
   }
 
   private checkControl(d: ControlDecl): void {
+    this.enclosingBlock = d;
     const s = this.typeParamScope(this.globals, d.typeParams);
     this.declareParams(s, d.params);
     this.declareParams(s, d.ctorParams);
@@ -354,10 +457,40 @@ class Checker extends ExprChecker {
       }
       this.declareLocal(s, l.name, l);
     }
+    this.instanceHost = d.locals;
     this.checkBlock(d.apply, s, body);
+    this.instanceHost = undefined;
+  }
+
+  protected override checkImplicitInstance(inst: Instantiation, scope: Scope): void {
+    this.checkInstantiation(inst, scope);
+  }
+
+  /** p4c warns when a declaration hides one of an enclosing scope (a parameter: see below). */
+  private warnShadowing(scope: Scope, name: string, loc: SrcLoc): void {
+    if (scope.own(name) !== undefined) return;
+    const outer = scope.parent?.lookup(name)?.[0];
+    if (outer === undefined || outer.kind === "BuiltinDecl" || outer.kind === "DeclaredId") return;
+    if (this.shadowingReported) {
+      this.shadowingReported = false;
+      return;
+    }
+    this.sink.warning(loc, `'${name}' shadows '${name}'`);
+  }
+
+  /** Set when the declaration being made was already reported as hiding a parameter. */
+  private shadowingReported = false;
+
+  /** p4c makes a statement-level declaration that hides a parameter an error (elsewhere shadowing only warns). */
+  private noParameterShadowing(scope: Scope, name: string, loc: SrcLoc): void {
+    if (scope.own(name) === undefined && scope.lookup(name)?.[0]?.kind === "Param") {
+      this.error(loc, `declaration of '${name}' shadows a parameter '${name}'`);
+      this.shadowingReported = true;
+    }
   }
 
   private declareLocal(scope: Scope, name: string, d: Declaration): void {
+    this.warnShadowing(scope, name, d.loc);
     const own = scope.own(name);
     if (own !== undefined && own.some((x) => x.kind !== "Param" || d.kind === "Param")) {
       this.error(d.loc, `'${name}' is already declared in this scope`);
@@ -367,7 +500,8 @@ class Checker extends ExprChecker {
 
   private checkTable(t: TableDecl, scope: Scope): void {
     let keyTypes: Type[] = [];
-    const listed = new Set<ActionDecl>();
+    let matchKinds: string[] = [];
+    const listed = new Map<ActionDecl, ActionRef>();
     const seen = new Set<string>();
     for (const p of t.properties) {
       const name = p.kind === "KeyProperty" ? "key" : p.kind === "ActionsProperty" ? "actions" : p.kind === "DefaultActionProperty" ? "default_action" : p.kind === "EntriesProperty" ? "entries" : p.name;
@@ -375,6 +509,7 @@ class Checker extends ExprChecker {
       seen.add(name);
       switch (p.kind) {
         case "KeyProperty":
+          matchKinds = p.elements.map((k) => k.matchKind.name);
           keyTypes = p.elements.map((k) => {
             const kt = this.check(k.expr, scope);
             if (kt.kind === "infint" || kt.kind === "list") this.error(k.expr.loc, "table key needs a fixed-width type");
@@ -396,21 +531,39 @@ class Checker extends ExprChecker {
         case "ActionsProperty":
           for (const a of p.actions) {
             const decl = this.resolveActionRef(a, scope, false);
-            if (decl !== undefined) listed.add(decl);
+            if (decl !== undefined) listed.set(decl, a);
           }
           break;
         case "DefaultActionProperty": {
+          const actionsLater = !seen.has("actions") && t.properties.some((q) => q.kind === "ActionsProperty");
+          if (actionsLater) {
+            this.error(t.loc, `table '${t.name}' has no actions list before its default_action, so it cannot invoke '${p.action.name.name}'`);
+            break;
+          }
           const decl = this.resolveActionRef(p.action, scope, true);
           if (decl !== undefined && seen.has("actions") && !listed.has(decl)) {
             this.error(p.action.loc, `default action '${decl.name}' is not in the table's actions list`);
           }
+          if (decl !== undefined) this.matchListedArgs(p.action, decl, listed);
+          if (decl !== undefined && listed.get(decl)?.annotations.some((x) => x.name === "tableonly")) {
+            this.error(p.loc, `action '${decl.name}' is marked @tableonly and cannot be the default action`);
+          }
           break;
         }
         case "EntriesProperty":
+          if (!seen.has("key") && t.properties.some((q) => q.kind === "KeyProperty")) {
+            this.error(p.loc, `table '${t.name}': the entries list must come after the key`);
+            break;
+          }
           for (const e of p.entries) {
-            this.checkKeysetList(e.keyset, keyTypes, scope);
+            e.keyset = this.checkKeysetList(e.keyset, keyTypes, scope);
+            this.checkEntryMatchKinds(e.keyset, matchKinds, keyTypes);
             const decl = this.resolveActionRef(e.action, scope, true);
             if (decl !== undefined && !listed.has(decl)) this.error(e.action.loc, `action '${decl.name}' is not in the table's actions list`);
+            if (decl !== undefined) this.matchListedArgs(e.action, decl, listed);
+            if (decl !== undefined && listed.get(decl)?.annotations.some((x) => x.name === "defaultonly")) {
+              this.error(e.loc, `action '${decl.name}' is marked @defaultonly and cannot be used in an entry`);
+            }
             if (e.priority !== undefined) e.priority = this.checkAgainst(e.priority, scope, INFINT, "entry priority");
           }
           break;
@@ -421,6 +574,41 @@ class Checker extends ExprChecker {
       }
     }
     if (!seen.has("actions")) this.error(t.loc, `table '${t.name}' has no actions property`);
+  }
+
+  /**
+   * A default action or entry repeats the arguments the actions list binds to the action's
+   * directional parameters, and gives compile-time constants for the others (the control plane's).
+   */
+  private matchListedArgs(a: ActionRef, decl: ActionDecl, listed: ReadonlyMap<ActionDecl, ActionRef>): void {
+    (listed.get(decl)?.args ?? []).forEach((bound, i) => {
+      const given = a.args?.[i];
+      if (given !== undefined && !sameExpression(given.value, bound.value)) {
+        this.error(given.value.loc, `argument ${i + 1} of action '${decl.name}' does not match the one bound in the actions list`);
+      }
+    });
+    for (const b of a.boundArgs ?? []) {
+      if (b.param.direction === "none" && b.value !== undefined && !isCompileTimeKnown(b.value)) {
+        this.error(b.value.loc, `argument for '${b.param.name}' of action '${decl.name}' must be a compile-time constant`);
+      }
+    }
+  }
+
+  /** What each match kind accepts in a constant entry, as p4c's bmv2 back end checks it (so late). */
+  private checkEntryMatchKinds(keyset: Keyset, matchKinds: string[], keyTypes: Type[]): void {
+    const parts = matchKinds.length === 1 ? [keyset] : keyset.kind === "TupleKeyset" ? keyset.elements : [];
+    parts.forEach((k, i) => {
+      const kind = matchKinds[i];
+      const t = keyTypes[i];
+      if (kind === "optional" && (k.kind === "MaskKeyset" || k.kind === "RangeKeyset")) {
+        this.lateError(k.loc, "unsupported optional key expression: an optional key matches one value or anything");
+      }
+      if (kind === "lpm" && k.kind === "MaskKeyset" && typeof k.mask.constValue === "bigint" && t !== undefined && isFixedInt(t)) {
+        const all = (1n << BigInt(t.width)) - 1n;
+        const zeros = all & ~k.mask.constValue;
+        if ((zeros & (zeros + 1n)) !== 0n) this.lateError(k.loc, "invalid mask for LPM key: it must be a prefix (ones, then zeros)");
+      }
+    });
   }
 
   private resolveActionRef(a: ActionRef, scope: Scope, allArgs: boolean): ActionDecl | undefined {
@@ -447,16 +635,24 @@ class Checker extends ExprChecker {
 
   private checkInstantiation(d: Instantiation, scope: Scope): void {
     const t = this.resolveType(d.type, scope);
-    const decl = d.type.kind === "NamedTypeRef" ? d.type.ref : undefined;
+    const named = d.type.kind === "NamedTypeRef" ? d.type.ref : undefined;
+    // `typedef register<bit<8>> R; R(4) r;` instantiates the type the typedef names.
+    const viaTypedef = named?.kind === "TypedefDecl" && (t.kind === "extern" || t.kind === "parser" || t.kind === "control" || t.kind === "package");
+    const decl = viaTypedef ? t.decl : named;
     // The constructor is checked as the call `Type(args)` would be.
     const call: Extract<Expr, { kind: "CallExpr" }> = {
       kind: "CallExpr", loc: d.loc, callee: { kind: "PathExpr", loc: d.type.loc, name: d.type.kind === "NamedTypeRef" ? d.type.name : "?", global: false },
       typeArgs: d.type.kind === "NamedTypeRef" ? d.type.typeArgs : [], args: d.args,
     };
     if (decl?.kind === "ExternObjectDecl") {
+      const selfArg = d.type.kind === "NamedTypeRef" ? d.type.typeArgs.find((a) => mentionsExtern(a.resolved, decl)) : undefined;
+      if (selfArg !== undefined) {
+        this.error(d.loc, `'${decl.name}': contains itself as a type argument (through '${typeToString(selfArg.resolved!)}')`);
+        return;
+      }
       const ctors = decl.methods.filter((m) => m.isConstructor);
       if (ctors.length === 0) this.error(d.loc, `extern '${decl.name}' has no constructor`);
-      const typeArgs = d.type.kind === "NamedTypeRef" ? d.type.typeArgs.map((a) => this.resolveType(a, scope)) : [];
+      const typeArgs = viaTypedef && t.kind === "extern" ? t.typeArgs : d.type.kind === "NamedTypeRef" ? d.type.typeArgs.map((a) => this.resolveType(a, scope)) : [];
       const typed = this.checkConstructorCall(call, decl, typeArgs, scope, true);
       call.type = typed;
       if (call.target?.kind === "constructor") {
@@ -468,6 +664,10 @@ class Checker extends ExprChecker {
         }
       }
       this.checkAbstractMethods(d, decl, scope);
+      return;
+    }
+    if ((decl?.kind === "ParserDecl" || decl?.kind === "ControlDecl") && decl === this.enclosingBlock) {
+      this.error(d.loc, `self-referencing types are not supported: '${decl.name}' within ${decl.kind === "ParserDecl" ? "parser" : "control"} '${decl.name}'`);
       return;
     }
     if (decl?.kind === "ParserDecl" || decl?.kind === "ControlDecl") {
@@ -484,17 +684,17 @@ class Checker extends ExprChecker {
 
   private checkAbstractMethods(d: Instantiation, decl: Extract<TopLevelDecl, { kind: "ExternObjectDecl" }>, scope: Scope): void {
     const abstract = decl.methods.filter((m) => m.isAbstract);
-    for (const m of abstract) {
-      if (!d.initializer?.some((f) => f.kind === "FunctionDecl" && f.name === m.name)) {
-        this.error(d.loc, `instance '${d.name}' must implement abstract method '${m.name}'`);
-      }
-    }
     for (const f of d.initializer ?? []) {
       if (f.kind === "FunctionDecl") {
         if (!abstract.some((m) => m.name === f.name)) this.error(f.loc, `'${f.name}' is not an abstract method of '${decl.name}'`);
         this.checkFunction(f, scope);
       } else {
         this.checkInstantiation(f, scope);
+      }
+    }
+    for (const m of abstract) {
+      if (!d.initializer?.some((f) => f.kind === "FunctionDecl" && f.name === m.name)) {
+        this.error(d.loc, `instance '${d.name}' must implement abstract method '${m.name}'`);
       }
     }
   }
@@ -601,6 +801,10 @@ class Checker extends ExprChecker {
 
   private checkVar(d: Extract<Stmt, { kind: "VarDecl" }>, scope: Scope): void {
     const t = this.resolveType(d.type, scope);
+    if (t.kind === "parser" || t.kind === "control" || t.kind === "package" || t.kind === "extern") {
+      this.error(d.loc, `'${d.name}': cannot declare variables of type '${typeToString(t)}' (declare an instance instead)`);
+      return;
+    }
     if (d.init !== undefined) d.init = this.checkAgainst(d.init, scope, t, `initializer of '${d.name}'`);
     if (t.kind === "infint") this.error(d.loc, `variable '${d.name}' cannot have type 'int'; give it a width`);
   }
@@ -647,10 +851,12 @@ class Checker extends ExprChecker {
         return;
       case "VarDecl":
         this.checkVar(st, scope);
+        this.noParameterShadowing(scope, st.name, st.loc);
         this.declareLocal(scope, st.name, st);
         return;
       case "ConstDecl":
         this.checkConst(st, scope);
+        this.noParameterShadowing(scope, st.name, st.loc);
         this.declareLocal(scope, st.name, st);
         return;
       case "Instantiation":
@@ -675,7 +881,8 @@ class Checker extends ExprChecker {
     const seen = new Set<string>();
     st.cases.forEach((c, i) => {
       if (c.label.kind === "DefaultLabel") {
-        if (i !== st.cases.length - 1) this.error(c.loc, "'default' must be the last switch label");
+        if (st.cases.slice(0, i).some((x) => x.label.kind === "DefaultLabel")) this.error(st.loc, "switch has more than one 'default' label");
+        else if (i !== st.cases.length - 1) this.error(st.loc, `switch label after 'default' (line ${c.loc.line}): 'default' must be the last label`);
       } else if (table !== undefined) {
         const e = c.label.expr;
         if (e.kind !== "PathExpr") {
@@ -740,4 +947,30 @@ function alwaysReturns(st: Stmt): boolean {
     default:
       return false;
   }
+}
+
+/** What p4c forbids in a parameter declaration, whatever the block. */
+function paramTypeProblem(p: Param, t: Type): string | undefined {
+  if (p.direction !== "none" && (t.kind === "extern" || t.kind === "parser" || t.kind === "control" || t.kind === "package")) {
+    return `a parameter of type '${typeToString(t)}' cannot have a direction`;
+  }
+  if (p.direction !== "none" && (t.kind === "infint" || t.kind === "string")) return `parameters of type ${t.kind === "infint" ? "int" : "string"} must be directionless`;
+  // A parser or control declaration is one implementation, not an interface a parameter can name.
+  if ((t.kind === "parser" || t.kind === "control") && (t.decl.kind === "ParserDecl" || t.decl.kind === "ControlDecl")) {
+    return `a parameter cannot have type '${t.kind} ${t.decl.name}' (use its type declaration)`;
+  }
+  return undefined;
+}
+
+/** Whether two expressions are written the same (names, members, indices and constants). */
+function sameExpression(a: Expr, b: Expr): boolean {
+  const shape = (e: Expr): string =>
+    JSON.stringify(e, (k, v: unknown) => (k === "loc" || k === "memberLoc" || k === "nameLoc" || k === "type" || k === "ref" || k === "text" ? undefined : typeof v === "bigint" ? v.toString() : v));
+  return shape(a) === shape(b);
+}
+
+/** Whether a parser or control type takes a parameter of the given extern's type. */
+function mentionsExtern(t: Type | undefined, ext: ExternObjectDecl): boolean {
+  if (t?.kind !== "parser" && t?.kind !== "control") return false;
+  return t.decl.params.some((p) => p.type.resolved?.kind === "extern" && p.type.resolved.decl === ext);
 }

@@ -13,6 +13,20 @@ export function wrapToType(value: bigint, t: Type): bigint {
 
 export type ConstValue = bigint | boolean;
 
+/** Widest type (and largest shift) p4c supports. */
+export const MAX_WIDTH = 2048n;
+/**
+ * Largest unsized constant kept: products of wide constants can double their size at every
+ * step, so without a cap a short expression could take unbounded time and memory.
+ */
+export const MAX_CONSTANT_BITS = 1 << 16;
+/** Every stack element becomes a header instance in the output, so the size bounds its length. */
+export const MAX_STACK_SIZE = 1n << 16n;
+
+export function bitLength(v: bigint): number {
+  return (v < 0n ? -v : v).toString(16).length * 4;
+}
+
 export function foldUnary(op: UnaryOp, v: ConstValue, t: Type): ConstValue | undefined {
   if (typeof v === "boolean") return op === "!" ? !v : undefined;
   switch (op) {

@@ -7,11 +7,11 @@
  */
 import type {
   ActionDecl, Argument, BoundArg, BuiltinDecl, CallExpr, ControlDecl, DeclaredId, Declaration,
-  Expr, ExternObjectDecl, Field, MethodDecl, Param, ParserDecl, SrcLoc, Type, TypeParam, TypeRef,
+  ControlLocal, Expr, ExternObjectDecl, Field, Instantiation, MethodDecl, Param, ParserDecl, ParserLocal, SrcLoc, Type, TypeParam, TypeRef,
 } from "../ast/nodes.ts";
 import type { DiagnosticSink } from "../diagnostics/diagnostic.ts";
 import { callSiteError, type CallSite } from "./call_sites.ts";
-import { foldBinary, foldUnary, wrapToType } from "./const_fold.ts";
+import { MAX_CONSTANT_BITS, MAX_STACK_SIZE, MAX_WIDTH, bitLength, foldBinary, foldUnary, wrapToType } from "./const_fold.ts";
 import { Scope } from "./scope.ts";
 import {
   BOOL, DONTCARE, ERROR, INFINT, MATCH_KIND, STRING, VOID, bit, isFixedInt, isInteger, substitute, typeEquals,
@@ -32,17 +32,28 @@ type Callable = {
   bindings: Map<TypeParam, Type>;
 };
 
+const NOT_A_TYPE_ARGUMENT: ReadonlySet<Type["kind"]> = new Set(["infint", "table", "applyResult", "action", "state"]);
+
 export class ExprChecker {
   /** Members of the merged `error` type, by name. */
   protected readonly errorMembers = new Map<string, DeclaredId>();
   private readonly resolving = new Set<Declaration>();
   /** The kind of body whose statements are being checked; undefined outside bodies. */
   protected callSite: CallSite | undefined;
+  /** Locals of the parser or control whose body is being checked (where direct invocations add their instance). */
+  protected instanceHost: (ParserLocal | ControlLocal)[] | undefined;
 
   constructor(protected readonly sink: DiagnosticSink) {}
 
   protected error(loc: SrcLoc, message: string): void {
     this.sink.error(loc, message);
+  }
+
+  /** Errors p4c finds only after its front end (so after its unused-declaration warnings). */
+  readonly lateErrors: { loc: SrcLoc; message: string }[] = [];
+
+  protected lateError(loc: SrcLoc, message: string): void {
+    this.lateErrors.push({ loc, message });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -64,6 +75,11 @@ export class ExprChecker {
     }
     if (v < 0n) {
       this.error(e.loc, `${what} must not be negative`);
+      return 1;
+    }
+    const max = what === "stack size" ? MAX_STACK_SIZE : MAX_WIDTH;
+    if (v > max) {
+      this.error(e.loc, `${what} ${v}: the compiler only supports up to ${max}`);
       return 1;
     }
     return Number(v);
@@ -213,7 +229,9 @@ export class ExprChecker {
 
   /** Whether `from` converts implicitly to `to`; retypes literals/lists in `e` when it does. */
   private assignable(e: Expr, from: Type, to: Type): boolean {
-    if (to.kind === "dontcare" || from.kind === "dontcare" || to.kind === "typeVar" || from.kind === "typeVar") return true;
+    if (to.kind === "dontcare" || from.kind === "dontcare" || to.kind === "typeVar") return true;
+    // A value of a type parameter of the enclosing generic declaration is of an unknown type.
+    if (from.kind === "typeVar") return false;
     if (typeEquals(from, to)) return true;
     if (from.kind === "infint" && isFixedInt(to)) {
       this.retypeConstant(e, to);
@@ -458,6 +476,7 @@ export class ExprChecker {
     if (t.kind === "stack") {
       if (e.member === "next" || e.member === "last") return t.element;
       if (e.member === "lastIndex" || e.member === "size" || e.member === "nextIndex") {
+        if (e.member !== "size" && this.callSite !== "parser") this.error(e.loc, `'${e.member}' of a header stack can only be used in a parser`);
         if (e.member === "size") e.constValue = BigInt(t.size);
         return bit(32);
       }
@@ -503,6 +522,7 @@ export class ExprChecker {
       this.error(e.loc, msg);
       return DONTCARE;
     };
+    if ((op === "==" || op === "!=") && (lt.kind === "applyResult" || rt.kind === "applyResult")) return fail("table application results cannot be compared");
     if (lt.kind === "dontcare" || rt.kind === "dontcare") return op === "==" || op === "!=" || op === "<" || op === ">" || op === "<=" || op === ">=" || op === "&&" || op === "||" ? BOOL : DONTCARE;
     let result: Type;
     let operandType: Type = lt;
@@ -515,6 +535,8 @@ export class ExprChecker {
         if (!isInteger(underlyingOf(lt))) return fail(`operator '${op}' cannot be applied to '${typeToString(lt)}'`);
         if (!(rt.kind === "bit" || rt.kind === "infint")) return fail(`shift amount must be an unsigned integer, not '${typeToString(rt)}'`);
         if (rt.kind === "infint" && typeof e.right.constValue === "bigint" && e.right.constValue < 0n) return fail("shift amount must not be negative");
+        // p4c's limit: it is also what keeps `1 << 903012108` from building a gigabit constant.
+        if (typeof e.right.constValue === "bigint" && e.right.constValue > MAX_WIDTH) return fail(`shift by ${e.right.constValue}: the compiler only supports widths up to ${MAX_WIDTH}`);
         if (lt.kind === "infint" && e.left.constValue !== undefined && e.right.constValue === undefined) {
           return fail("shifting an unsized integer by a run-time amount: give the integer a width");
         }
@@ -572,7 +594,14 @@ export class ExprChecker {
     const b = e.right.constValue;
     if (a !== undefined && b !== undefined) {
       const v = foldBinary(op, a, b, operandType, result);
+      if (typeof v === "bigint" && bitLength(v) > MAX_CONSTANT_BITS) return fail(`constant value too large: more than ${MAX_CONSTANT_BITS} bits`);
       if (v !== undefined) e.constValue = v;
+    }
+    // p4c (for bmv2) turns division and modulo by a power of two into shifts and masks, and of
+    // zero into zero, and rejects every other one it cannot evaluate while compiling.
+    if ((op === "/" || op === "%") && e.constValue === undefined && isFixedInt(result) && e.left.constValue !== 0n) {
+      const d = e.right.constValue;
+      if (typeof d !== "bigint" || d <= 0n || (d & (d - 1n)) !== 0n) this.lateError(e.loc, `'${op}' could not be evaluated at compile time (only division and modulo by a power of two are computed at run time)`);
     }
     return result;
   }
@@ -588,7 +617,7 @@ export class ExprChecker {
     const t = underlyingOf(to);
     const ok =
       typeEquals(from, to) || from.kind === "dontcare" || to.kind === "dontcare" ||
-      (isInteger(f) && isFixedInt(t)) ||
+      (isInteger(f) && isFixedInt(t) && (to.kind !== "newtype" || from.kind === "infint" || typeEquals(f, t)) && (from.kind !== "newtype" || typeEquals(f, t) || isFixedInt(to))) ||
       (f.kind === "bool" && t.kind === "bit" && t.width === 1) ||
       (t.kind === "bool" && ((f.kind === "bit" && f.width === 1) || f.kind === "infint")) ||
       (typeEquals(f, t) && (from.kind === "newtype" || to.kind === "newtype" || from.kind === "serenum" || to.kind === "serenum")) ||
@@ -598,6 +627,10 @@ export class ExprChecker {
       return to;
     }
     const v = e.expr.constValue;
+    if (t.kind === "bool" && f.kind === "infint" && v !== 0n && v !== 1n) {
+      this.error(e.loc, "only the constants 0 and 1 can be cast to bool");
+      return to;
+    }
     if (v !== undefined) {
       if (typeof v === "bigint" && t.kind === "bool") e.constValue = v !== 0n;
       else if (typeof v === "boolean" && isFixedInt(t)) e.constValue = v ? 1n : 0n;
@@ -674,6 +707,9 @@ export class ExprChecker {
   }
 
   /** `T(args)`; `typeArgsChecked` when the caller already resolved (and reported on) the type. */
+  /** Checks an instance the checker itself declares (see directInvocation). */
+  protected checkImplicitInstance(_inst: Instantiation, _scope: Scope): void {}
+
   protected checkConstructorCall(e: CallExpr, decl: ExternObjectDecl | ParserDecl | ControlDecl, typeArgs: Type[], scope: Scope, typeArgsChecked = false): Type {
     const t = typeArgsChecked ? this.typeOfTypeDecl(decl, typeArgs.slice(0, decl.typeParams.length), e.loc) : this.typeOfTypeDecl(decl, typeArgs, e.loc);
     if (e.callee.kind === "PathExpr") e.callee.type = t;
@@ -719,6 +755,7 @@ export class ExprChecker {
         return this.sizeMethod(e, callee, receiverType);
       }
     }
+    if (name === "apply" && callee.target.kind === "PathExpr") this.directInvocation(callee.target, scope);
     const t = this.check(callee.target, scope);
     callee.type = DONTCARE;
     const receiver = callee.target;
@@ -749,8 +786,7 @@ export class ExprChecker {
     }
     if ((t.kind === "parser" || t.kind === "control") && name === "apply") {
       const decl = t.decl;
-      if (decl.kind === "ParserDecl") e.target = { kind: "parserApply", decl, instance: receiver };
-      else if (decl.kind === "ControlDecl") e.target = { kind: "controlApply", decl, instance: receiver };
+      e.target = decl.kind === "ParserDecl" || decl.kind === "ParserTypeDecl" ? { kind: "parserApply", decl, instance: receiver } : { kind: "controlApply", decl, instance: receiver };
       const bindings = new Map<TypeParam, Type>();
       decl.typeParams.forEach((p, i) => {
         const a = t.typeArgs[i];
@@ -782,6 +818,38 @@ export class ExprChecker {
     else if (t.kind !== "dontcare") this.error(callee.memberLoc, `no method '${name}' on type '${typeToString(t)}'`);
     this.checkArgsLoosely(e, scope);
     return DONTCARE;
+  }
+
+  /**
+   * `P.apply(...)` on a parser or control type (no constructor parameters) is a direct
+   * invocation: as in p4c it stands for an instance declared in the enclosing block, so the
+   * receiver is rewritten to name that implicit instance (one per call site, the first named
+   * after the type) and everything after sees an ordinary instance apply.
+   */
+  private directInvocation(target: Extract<Expr, { kind: "PathExpr" }>, scope: Scope): void {
+    const d = (target.global ? scope.root() : scope).lookup(target.name)?.[0];
+    if (d?.kind !== "ParserDecl" && d?.kind !== "ControlDecl") return;
+    const host = this.instanceHost;
+    if (host === undefined) {
+      this.error(target.loc, `'${d.name}' can only be invoked directly inside a parser or control`);
+      return;
+    }
+    if (d.ctorParams.length > 0) {
+      this.error(target.loc, `'${d.name}' has constructor parameters: instantiate it to apply it`);
+      return;
+    }
+    const taken = (n: string): boolean => host.some((l) => l.name === n);
+    let instName = d.name;
+    for (let i = 0; taken(instName); i++) instName = `${d.name}_${i}`;
+    const inst: Instantiation = {
+      kind: "Instantiation", loc: target.loc, annotations: [], args: [], name: instName,
+      type: { kind: "NamedTypeRef", loc: target.loc, name: d.name, global: target.global, typeArgs: [] },
+    };
+    this.checkImplicitInstance(inst, scope);
+    host.push(inst);
+    scope.declare(instName, inst);
+    target.name = instName;
+    target.global = false;
   }
 
   private sizeMethod(e: CallExpr, callee: Extract<Expr, { kind: "MemberExpr" }>, t: Type): Type {
@@ -872,10 +940,21 @@ export class ExprChecker {
     const sigScope = new Scope(this.globalScope());
     for (const p of c.typeParams) sigScope.declare(p.name, p);
     const paramTypes = c.params.map((p) => this.resolveType(p.type, sigScope));
+    const unboundBefore = c.typeParams.filter((p) => !c.bindings.has(p));
     for (const { arg, index } of pairs) {
       if (arg === undefined) continue;
       const at = this.check(arg.value, scope);
       unify(paramTypes[index]!, at, c.typeParams, c.bindings);
+    }
+    // A type variable cannot stand for a table; the callee's own type variables cannot stand for
+    // an unsized integer either: p4c rejects the call. (An extern instance's open type argument
+    // may take one, as `register<bit<32>>` with v1model's two-parameter register does here.)
+    for (const p of unboundBefore) {
+      const b = c.bindings.get(p);
+      if (b === undefined || !NOT_A_TYPE_ARGUMENT.has(b.kind) || (b.kind === "infint" && !paramsForExplicit.includes(p))) continue;
+      const at = pairs.find(({ arg, index }) => arg !== undefined && paramTypes[index]!.kind === "typeVar" && (paramTypes[index] as { param: TypeParam }).param === p);
+      this.error(at?.arg?.value.loc ?? e.loc, `could not infer a type for parameter '${at !== undefined ? c.params[at.index]!.name : p.name}' (type variable '${p.name}' would be '${typeToString(b)}')`);
+      c.bindings.set(p, DONTCARE);
     }
     const bound: BoundArg[] = [];
     c.params.forEach((p, index) => {

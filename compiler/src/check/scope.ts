@@ -20,9 +20,18 @@ export class Scope {
     return this.names.get(name);
   }
 
-  /** Declarations of `name` in the nearest scope that has any. */
+  /** Hides declarations of this scope that are not visible yet (top-level ones declared later). */
+  private visible: ((d: Declaration) => boolean) | undefined;
+
+  setVisibility(visible: (d: Declaration) => boolean): void {
+    this.visible = visible;
+  }
+
+  /** Declarations of `name` in the nearest scope that has any visible. */
   lookup(name: string): Declaration[] | undefined {
-    return this.names.get(name) ?? this.parent?.lookup(name);
+    const own = this.names.get(name);
+    const shown = own === undefined || this.visible === undefined ? own : own.filter(this.visible);
+    return shown !== undefined && shown.length > 0 ? shown : this.parent?.lookup(name);
   }
 
   root(): Scope {

@@ -28,3 +28,14 @@ export class DiagnosticSink {
     return this.items.filter((d) => d.severity === "error").length;
   }
 }
+
+/**
+ * The message for an exception that escaped a compiler phase. Running out of stack is a limit
+ * of this compiler on a deeply nested program (e.g. a very long `else if` chain), not a bug.
+ */
+export function crashMessage(err: unknown): string {
+  if (err instanceof RangeError && /call stack/i.test(err.message)) {
+    return "program nested too deeply for this compiler (its stack ran out); split the deepest expression or statement chain";
+  }
+  return `internal compiler error: ${err instanceof Error ? err.message : String(err)}`;
+}

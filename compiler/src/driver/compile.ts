@@ -3,6 +3,7 @@ import { emitP4Info } from "../emit/p4info.ts";
 import { printP4InfoText } from "../emit/p4info_text.ts";
 import { runFrontend } from "../frontend.ts";
 import type { IrProgram } from "../ir/program.ts";
+import { crashMessage } from "../diagnostics/diagnostic.ts";
 import { lowerProgram } from "../lower/program.ts";
 import { LowerError } from "../lower/types.ts";
 import { compileWithRealP4c } from "../real/p4c.ts";
@@ -27,7 +28,7 @@ export function compileFile(path: string, opts: CompileOptions = {}): CompileRes
     ir = lowerProgram(frontend.program, path);
   } catch (err) {
     if (err instanceof LowerError) return { ok: false, diagnostics: [...frontend.diagnostics, { severity: "error", message: err.message, loc: err.loc }] };
-    return { ok: false, diagnostics: [...frontend.diagnostics, internal(path, `internal compiler error: ${(err as Error).stack ?? String(err)}`)] };
+    return { ok: false, diagnostics: [...frontend.diagnostics, internal(path, err instanceof RangeError ? crashMessage(err) : `internal compiler error: ${(err as Error).stack ?? String(err)}`)] };
   }
   return emitAll(ir, frontend.diagnostics);
 }

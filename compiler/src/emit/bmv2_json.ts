@@ -21,6 +21,7 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 
 export function emitBmv2Json(program: IrProgram): { [key: string]: Json } {
   const ids = new IdTables(program);
+  const tableSizes = new Map(program.pipelines.flatMap((p) => p.tables.map((t) => [t.name, t.maxSize] as const)));
   return {
     header_types: program.headerTypes.map((t, id) => ({
       name: t.name,
@@ -85,7 +86,10 @@ export function emitBmv2Json(program: IrProgram): { [key: string]: Json } {
       is_direct: m.directTable !== null,
       rate_count: m.rateCount,
       type: m.unit,
-      ...(m.directTable !== null ? { binding: m.directTable, result_target: m.resultTarget ? fieldPath(m.resultTarget) : null } : { size: m.size }),
+      // bmv2 sizes a direct meter array like its table and refuses to start when they differ.
+      ...(m.directTable !== null
+        ? { size: tableSizes.get(m.directTable) ?? m.size, binding: m.directTable, result_target: m.resultTarget ? fieldPath(m.resultTarget) : null }
+        : { size: m.size }),
     })),
     counter_arrays: program.counterArrays.map((c, id) => ({
       name: c.name,
@@ -376,7 +380,9 @@ function table(t: IrTable, id: number, ids: IdTables): Json {
           })),
         }
       : {}),
-    ...(t.defaultEntry
+    // bmv2 refuses a default entry on a table with an action profile (simple_switch calls such
+    // a JSON bad); p4c leaves it out with a warning, and P4Info still names it.
+    ...(t.defaultEntry && t.type === "simple"
       ? {
           default_entry: {
             action_id: ids.action(t.defaultEntry.action.action),

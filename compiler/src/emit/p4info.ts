@@ -69,8 +69,9 @@ export function emitP4Info(program: IrProgram): P4InfoObject {
               match_fields: t.keys.map((k, i) => ({
                 id: k.idAnnotation ?? i + 1,
                 name: k.name,
-                ...(k.p4infoBitwidth !== null ? { bitwidth: k.p4infoBitwidth } : {}),
+                ...(k.p4info.bitwidth !== null ? { bitwidth: k.p4info.bitwidth } : {}),
                 match_type: k.matchType.toUpperCase(),
+                ...(k.p4info.typeName !== null ? { type_name: { name: k.p4info.typeName } } : {}),
               })),
             }
           : {}),
@@ -110,7 +111,14 @@ export function emitP4Info(program: IrProgram): P4InfoObject {
     out["actions"] = actions.map((a) => ({
       preamble: preamble("action", a.controlName!, a.annotations),
       ...(a.params.length > 0
-        ? { params: a.params.map((p, i) => ({ id: p.idAnnotation ?? i + 1, name: p.name, bitwidth: p.bitwidth })) }
+        ? {
+            params: a.params.map((p, i) => ({
+              id: p.idAnnotation ?? i + 1,
+              name: p.name,
+              ...(p.p4info.bitwidth !== null ? { bitwidth: p.p4info.bitwidth } : {}),
+              ...(p.p4info.typeName !== null ? { type_name: { name: p.p4info.typeName } } : {}),
+            })),
+          }
         : {}),
     }));
   }
@@ -120,6 +128,11 @@ export function emitP4Info(program: IrProgram): P4InfoObject {
       table_ids: p.tables.map((t) => id("table", controlNameOfTable(t))),
       ...(p.selector ? { with_selector: true } : {}),
       size: p.maxSize,
+      ...(p.groupLimits.maxGroupSize !== null ? { max_group_size: p.groupLimits.maxGroupSize } : {}),
+      ...(p.groupLimits.sizeSemantics?.kind === "sum_of_weights" ? { sum_of_weights: {} } : {}),
+      ...(p.groupLimits.sizeSemantics?.kind === "sum_of_members"
+        ? { sum_of_members: p.groupLimits.sizeSemantics.maxMemberWeight !== null ? { max_member_weight: p.groupLimits.sizeSemantics.maxMemberWeight } : {} }
+        : {}),
     }));
   }
   const indirectCounters = counters.filter((c) => !c.directTable);
@@ -187,6 +200,21 @@ export function emitP4Info(program: IrProgram): P4InfoObject {
       program.typeInfo.serializableEnums.map((e) => [
         e.name,
         { underlying_type: { bitwidth: e.width }, members: e.members.map(([name, value]) => ({ name, value: Buffer.from(toBytes(value, e.width)) })) },
+      ]),
+    );
+  }
+  if (program.typeInfo.newTypes.length > 0) {
+    typeInfo["new_types"] = Object.fromEntries(
+      program.typeInfo.newTypes.map((n) => [
+        n.name,
+        n.representation.kind === "original"
+          ? { original_type: { bitstring: { bit: { bitwidth: n.representation.bitwidth } } } }
+          : {
+              translated_type: {
+                uri: n.representation.uri,
+                ...(n.representation.sdn.kind === "bitwidth" ? { sdn_bitwidth: n.representation.sdn.bitwidth } : { sdn_string: {} }),
+              },
+            },
       ]),
     );
   }

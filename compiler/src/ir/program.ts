@@ -197,6 +197,25 @@ export interface IrRuntimeParam {
   readonly name: string;
   readonly bitwidth: number;
   readonly idAnnotation: number | null;
+  /** How P4Info shows the parameter (a `type` may be translated for the controller). */
+  readonly p4info: IrControlPlaneType;
+}
+
+/**
+ * A key, parameter or field as the controller sees it: its P4Info bitwidth (none for values
+ * sent as strings or matched by name) and, for a declared `type`, that type's name.
+ */
+export interface IrControlPlaneType {
+  readonly bitwidth: number | null;
+  readonly typeName: string | null;
+}
+
+/** A `type` declaration seen by the controller: P4Info's type_info.new_types entry. */
+export interface IrNewType {
+  readonly name: string;
+  readonly representation:
+    | { readonly kind: "original"; readonly bitwidth: number }
+    | { readonly kind: "translated"; readonly uri: string; readonly sdn: { readonly kind: "bitwidth"; readonly bitwidth: number } | { readonly kind: "string" } };
 }
 
 export interface IrAction {
@@ -220,7 +239,7 @@ export interface IrTableKey {
   readonly mask: bigint | null;
   readonly bitwidth: number;
   /** P4Info gives no bitwidth for keys of type error (they are matched by name there). */
-  readonly p4infoBitwidth: number | null;
+  readonly p4info: IrControlPlaneType;
   readonly idAnnotation: number | null;
 }
 
@@ -289,6 +308,13 @@ export interface IrActionProfile {
   readonly selector: { readonly algo: string; readonly input: readonly IrExpr[] } | null;
   readonly tables: readonly string[];
   readonly idAnnotation: number | null;
+  /** P4Info's group limits, from the selector's @max_group_size / @selector_size_semantics / @max_member_weight. */
+  readonly groupLimits: IrGroupLimits;
+}
+
+export interface IrGroupLimits {
+  readonly maxGroupSize: number | null;
+  readonly sizeSemantics: { readonly kind: "sum_of_weights" } | { readonly kind: "sum_of_members"; readonly maxMemberWeight: number | null } | null;
 }
 
 export interface IrConditional {
@@ -337,6 +363,7 @@ export interface IrTypeInfo {
   readonly serializableEnums: readonly { readonly name: string; readonly width: number; readonly members: readonly (readonly [string, bigint])[] }[];
   /** All error names, when an error value is matched on; null otherwise. */
   readonly errors: readonly string[] | null;
+  readonly newTypes: readonly IrNewType[];
 }
 
 export interface IrProgram {

@@ -20,6 +20,8 @@ export function decodeIntLiteral(text: string): DecodedInt | string {
   else return `invalid integer literal '${text}'`;
   if (m[1] === undefined) return { value };
   const width = Number(m[1]);
+  // p4c's limit; a wider literal would also make every later width computation arbitrarily large.
+  if (width > 2048) return `integer literal '${text}': width ${width} is too large (at most 2048)`;
   const signed = m[2] === "s" || m[2] === "S";
   if (width === 0 && !signed) return { value, width, signed };
   if (signed && width < 1) return `signed integer literal '${text}' needs a width of at least 1`;

@@ -1,17 +1,29 @@
-import type { CallExpr, Expr, Instantiation } from "../ast/nodes.ts";
-import type { IrExpr } from "../ir/program.ts";
+import type { Annotation, BoundArg, CallExpr, Expr, SrcLoc, Type } from "../ast/nodes.ts";
+import type { IrExpr, IrGroupLimits } from "../ir/program.ts";
 import type { Env } from "./env.ts";
 import { boolToData, field, konst } from "./ir_build.ts";
 import type { Lowerer } from "./lowerer.ts";
 import type { NStmt } from "./nstmt.ts";
 import type { Loc } from "./storage.ts";
-import { LowerError, annotationNumber, isBool, representation, resolved, scalarWidth, typeOf } from "./types.ts";
+import { LowerError, annotationNumber, annotationString, isBool, representation, resolved, scalarWidth, typeOf } from "./types.ts";
+
+/**
+ * One extern object: declared (`register<bit<8>>(4) r;`) or constructed in place where a
+ * table property names it (`implementation = action_profile(128)`).
+ */
+export interface ExternInstance {
+  readonly loc: SrcLoc;
+  readonly name: string;
+  readonly annotations: readonly Annotation[];
+  readonly boundArgs: readonly BoundArg[] | undefined;
+  readonly type: Type;
+}
 
 /**
  * v1model externs -> bmv2: stateful objects become register/counter/meter arrays and action
  * profiles, extern calls become the primitives simple_switch implements.
  */
-export function declareExtern(lowerer: Lowerer, inst: Instantiation, externName: string, name: string): void {
+export function declareExtern(lowerer: Lowerer, inst: ExternInstance, externName: string, name: string): void {
   const ctx = lowerer.ctx;
   const arg = (param: string): Expr | undefined => inst.boundArgs?.find((b) => b.param.name === param)?.value;
   const argNumber = (param: string): number => {
@@ -24,10 +36,7 @@ export function declareExtern(lowerer: Lowerer, inst: Instantiation, externName:
   };
   const source = ctx.src.info(inst.loc, inst.name);
   const idAnnotation = annotationNumber(inst.annotations, "id");
-  const typeArgs = (() => {
-    const t = resolved(inst.type);
-    return t.kind === "extern" ? t.typeArgs : [];
-  })();
+  const typeArgs = inst.type.kind === "extern" ? inst.type.typeArgs : [];
   switch (externName) {
     case "register":
       ctx.registers.push({ kind: "register", name, controlName: name, size: argNumber("size"), bitwidth: scalarWidth(typeArgs[0]!, inst.loc), source, idAnnotation });
@@ -36,16 +45,19 @@ export function declareExtern(lowerer: Lowerer, inst: Instantiation, externName:
       ctx.counters.push({ kind: "counter", name, controlName: name, size: argNumber("size"), unit: unitOf(argMember("type")), directTable: null, source, idAnnotation });
       return;
     case "direct_counter":
+      ctx.directInstances.add(name);
       ctx.counters.push({ kind: "counter", name, controlName: name, size: 0, unit: unitOf(argMember("type")), directTable: null, source, idAnnotation });
       return;
     case "meter":
       ctx.meters.push({ kind: "meter", name, controlName: name, size: argNumber("size"), unit: argMember("type") === "bytes" ? "bytes" : "packets", rateCount: 2, directTable: null, resultTarget: null, source, idAnnotation });
       return;
     case "direct_meter":
+      ctx.directInstances.add(name);
       ctx.meters.push({ kind: "meter", name, controlName: name, size: 0, unit: argMember("type") === "bytes" ? "bytes" : "packets", rateCount: 2, directTable: null, resultTarget: null, source, idAnnotation });
       return;
     case "action_profile":
-      ctx.profiles.set(name, { name, controlName: name, source, maxSize: argNumber("size"), selector: null, tables: [], idAnnotation });
+      // Group limits mean nothing without a selector; p4c ignores them (with a warning).
+      ctx.profiles.set(name, { name, controlName: name, source, maxSize: argNumber("size"), selector: null, tables: [], idAnnotation, groupLimits: { maxGroupSize: null, sizeSemantics: null } });
       return;
     case "action_selector":
       ctx.profiles.set(name, {
@@ -57,11 +69,34 @@ export function declareExtern(lowerer: Lowerer, inst: Instantiation, externName:
         selector: { algo: argMember("algorithm"), input: [] },
         tables: [],
         idAnnotation,
+        groupLimits: groupLimits(inst.annotations),
       });
       return;
     default:
       throw new LowerError(inst.loc, `extern '${externName}' is not supported by the bmv2 back end`);
   }
+}
+
+function groupLimits(annotations: readonly Annotation[]): IrGroupLimits {
+  const semantics = annotationString(annotations, "selector_size_semantics");
+  return {
+    maxGroupSize: annotationNumber(annotations, "max_group_size"),
+    sizeSemantics:
+      semantics === "sum_of_weights"
+        ? { kind: "sum_of_weights" }
+        : semantics === "sum_of_members"
+          ? { kind: "sum_of_members", maxMemberWeight: annotationNumber(annotations, "max_member_weight") }
+          : null,
+  };
+}
+
+/** Whether `static_assert(cond, ...)` holds; its condition may itself be a static_assert. */
+export function staticAssertHolds(call: CallExpr): boolean {
+  const cond = call.boundArgs?.[0]?.value;
+  if (!cond) return false;
+  if (typeof cond.constValue === "boolean") return cond.constValue;
+  if (cond.kind === "CallExpr" && cond.target?.kind === "externFunction" && cond.target.decl.name === "static_assert") return staticAssertHolds(cond);
+  throw new LowerError(cond.loc, "static_assert needs a condition known at compile time");
 }
 
 function unitOf(member: string): "packets" | "bytes" | "packets_and_bytes" {
@@ -157,6 +192,10 @@ export function externCall(lowerer: Lowerer, call: CallExpr, env: Env, out: NStm
         prim("verify", [lowerer.rv(arg(0), env, out), value(1)]);
         return;
       }
+      case "static_assert":
+        // Checked while compiling; nothing is left for the switch to do.
+        if (!staticAssertHolds(call)) throw new LowerError(call.loc, `static assertion failed${args[1]?.kind === "StringLiteral" ? `: ${args[1].value}` : ""}`);
+        return;
       default:
         throw new LowerError(call.loc, `extern function '${target.decl.name}' is not supported by the bmv2 back end`);
     }

@@ -97,7 +97,7 @@ export class GraphBuilder {
         case "applyHit": {
           const hit = this.build(s.hit, cur, returnTo);
           const miss = this.build(s.miss, cur, returnTo);
-          cur = this.placeTable(s.table, { baseDefaultNext: cur, nextTables: { kind: "hitMiss", hit, miss } }, this.stmtRank.get(s));
+          cur = this.placeTable(s.table, { baseDefaultNext: null, nextTables: { kind: "hitMiss", hit, miss } }, this.stmtRank.get(s));
           break;
         }
         case "callAction": {
@@ -147,7 +147,7 @@ export class GraphBuilder {
     const actionName = this.ctx.uniqueName(hint);
     this.ctx.addAction(
       { name: actionName, controlName: null, params: [], primitives: prims, source: null, idAnnotation: null, annotations: [] },
-      { category: 2, position: first ? first.line * 100000 + first.column : 0 },
+      { category: 2, position: first ? this.ctx.sourcePosition(first.filename, first.line, first.column) : 0 },
     );
     const tableName = this.ctx.uniqueName(`tbl_${actionName}`);
     this.tables.push(singleActionTable(tableName, actionName, [], next, first ?? null));

@@ -21,7 +21,7 @@ import { Env, type Binding } from "./env.ts";
 import { declareExtern, externCall } from "./externs.ts";
 import { bool, boolToData, dataToBool, field, konst, op, truncate, twoComp, validOf } from "./ir_build.ts";
 import type { NStmt } from "./nstmt.ts";
-import type { Loc } from "./storage.ts";
+import type { FieldLoc, Loc } from "./storage.ts";
 import { buildTable } from "./table.ts";
 import {
   LowerError,
@@ -179,8 +179,13 @@ export class Lowerer {
       }
       case "IndexExpr": {
         const base = this.lv(e.target, env, out);
-        if (base.k !== "stack") throw new LowerError(e.loc, "only header stacks can be indexed");
         const index = e.index.constValue;
+        if (base.k === "struct" && representation(base.type).kind === "tuple" && typeof index === "bigint") {
+          const element = base.fields.get(String(index));
+          if (!element) throw new LowerError(e.loc, `index ${index} is out of the tuple's bounds`);
+          return element;
+        }
+        if (base.k !== "stack") throw new LowerError(e.loc, "only header stacks can be indexed");
         if (typeof index !== "bigint") throw new LowerError(e.loc, "header stack indices must be compile-time constants for the bmv2 back end");
         const element = base.elements[Number(index)];
         if (!element) throw new LowerError(e.loc, `index ${index} is out of the stack's bounds`);
@@ -373,7 +378,55 @@ export class Lowerer {
       this.inlineFunction(target.decl, e, env, out, dest);
       return;
     }
+    if (target?.kind === "externMethod" && target.method.name === "lookahead") {
+      this.lookaheadInto(dest, e, out);
+      return;
+    }
     throw new LowerError(e.loc, `a call of ${target?.kind ?? "this"} cannot produce a value for the bmv2 back end`);
+  }
+
+  /**
+   * `lookahead<T>()` of a header, struct or stack, as p4c lowers it: the next bits of the
+   * packet into one wide temporary, then each field sliced out of it in declaration order,
+   * every header on the way made valid.
+   */
+  private lookaheadInto(dest: Loc, e: CallExpr, out: NStmt[]): void {
+    const leaves: ({ k: "valid"; header: string } | { k: "field"; loc: FieldLoc; width: number })[] = [];
+    const walk = (loc: Loc): void => {
+      switch (loc.k) {
+        case "field":
+          leaves.push({ k: "field", loc, width: scalarWidth(loc.type, e.loc) });
+          return;
+        case "header":
+          leaves.push({ k: "valid", header: loc.name });
+          for (const f of loc.fields.values()) walk(f);
+          return;
+        case "struct":
+          for (const f of loc.fields.values()) walk(f);
+          return;
+        case "stack":
+          for (const element of loc.elements) walk(element);
+          return;
+        case "union":
+          throw new LowerError(e.loc, "lookahead of a header union is not supported by the bmv2 back end");
+      }
+    };
+    walk(dest);
+    const total = leaves.reduce((n, l) => n + (l.k === "field" ? l.width : 0), 0);
+    if (total === 0) return;
+    const bits = this.ctx.storage.scalar("tmp", { kind: "bit", width: total }, e.loc);
+    out.push(this.prim("assign", [field(bits.header, bits.field), { kind: "lookahead", offset: 0, width: total }], e.loc));
+    let consumed = 0;
+    for (const leaf of leaves) {
+      if (leaf.k === "valid") {
+        out.push(this.prim("add_header", [{ kind: "header", name: leaf.header }], e.loc));
+        continue;
+      }
+      consumed += leaf.width;
+      const shifted = total - consumed > 0 ? op(">>", field(bits.header, bits.field), konst(BigInt(total - consumed), null)) : field(bits.header, bits.field);
+      const value = truncate(shifted, leaf.width);
+      out.push(this.prim("assign", [field(leaf.loc.header, leaf.loc.field), isSigned(leaf.loc.type) ? twoComp(value, leaf.width) : value], e.loc));
+    }
   }
 
   private inlineFunction(decl: FunctionDecl, call: CallExpr, env: Env, out: NStmt[], result: Loc | null): void {
@@ -554,7 +607,7 @@ export class Lowerer {
     } else if (r.kind === "extern") {
       const name = this.controlPlaneName(s.annotations, s.name, env);
       env.bind(s, { b: "extern", name, decl: s, externName: r.decl.name });
-      declareExtern(this, s, r.decl.name, name);
+      declareExtern(this, { loc: s.loc, name: s.name, annotations: s.annotations, boundArgs: s.boundArgs, type: t }, r.decl.name, name);
     } else {
       throw new LowerError(s.loc, `cannot instantiate a ${r.kind} here`);
     }
@@ -710,6 +763,11 @@ export class Lowerer {
   /** `x[hi:lo] = v` becomes a read-modify-write of the whole field. */
   /** `x[hi:lo] = v` (slices of slices too) becomes a read-modify-write of the whole field. */
   private assignSlice(target: Expr & { kind: "SliceExpr" }, value: Expr, env: Env, out: NStmt[], at: Stmt["loc"]): void {
+    this.assignSliceValue(target, (o) => this.rv(value, env, o), env, out, at);
+  }
+
+  /** The slice assignment itself; `value` is lowered after the destination's storage is known. */
+  private assignSliceValue(target: Expr & { kind: "SliceExpr" }, value: (out: NStmt[]) => IrExpr, env: Env, out: NStmt[], at: Stmt["loc"]): void {
     // Innermost slice first: each outer slice is relative to the one inside it.
     let base: Expr = target;
     const slices: { hi: number; lo: number }[] = [];
@@ -727,7 +785,7 @@ export class Lowerer {
     if (dest.k !== "field") throw new LowerError(at, "only fields can be sliced");
     const w = scalarWidth(dest.type, at);
     const sliceMask = mask(width) << BigInt(lo);
-    const v = this.rv(value, env, out);
+    const v = value(out);
     const cur = field(dest.header, dest.field);
     const kept = op("&", cur, konst(mask(w) & ~sliceMask, w));
     const inserted = op("&", op("<<", v, konst(BigInt(lo), null)), konst(sliceMask, w));
@@ -839,15 +897,29 @@ export class Lowerer {
       out.push({ k: "scope", body }, ...copyOut);
       return;
     }
-    const actionCall = this.actionCall(decl, call.boundArgs ?? [], env, out, call.loc);
-    out.push({ k: "callAction", call: actionCall, source: this.ctx.src.info(call.loc) });
+    const dynamic = (call.boundArgs ?? []).map((b) => (b.value && b.param.direction !== "none" ? dynamicIndex(b.value) : null)).find((d) => d !== null);
+    if (dynamic) {
+      // An action binds its out/inout arguments to fixed storage: one call per stack element,
+      // guarded by the index evaluated once.
+      const { index, size } = this.indexTemp(dynamic, env, out);
+      for (let i = 0; i < size; i++) {
+        const branch: NStmt[] = [];
+        const boundArgs = (call.boundArgs ?? []).map((b) => (b.value ? { ...b, value: withIndex(b.value, dynamic, i) } : b));
+        this.callAction(decl, { ...call, boundArgs }, env, branch);
+        out.push({ k: "if", cond: op("==", index, konst(BigInt(i), null)), then: branch, else: [], source: this.ctx.src.info(call.loc) });
+      }
+      return;
+    }
+    const copyBack: NStmt[] = [];
+    const actionCall = this.actionCall(decl, call.boundArgs ?? [], env, out, call.loc, copyBack);
+    out.push({ k: "callAction", call: actionCall, source: this.ctx.src.info(call.loc) }, ...copyBack);
   }
 
   /**
    * The IR action for `decl` as seen from `env`, with the data of a call: directionless
    * parameters become runtime data, directional ones are bound to the call's arguments.
    */
-  actionCall(decl: ActionDecl, bound: readonly BoundArg[], env: Env, out: NStmt[], at: Expr["loc"]): IrActionCall {
+  actionCall(decl: ActionDecl, bound: readonly BoundArg[], env: Env, out: NStmt[], at: Expr["loc"], copyBack?: NStmt[]): IrActionCall {
     const directional = decl.params.filter((p) => p.direction !== "none");
     const runtime = decl.params.filter((p) => p.direction === "none");
     const callEnv = env.child();
@@ -855,6 +927,22 @@ export class Lowerer {
     for (const p of directional) {
       const arg = bound.find((b) => b.param === p)?.value;
       if (!arg) throw new LowerError(at, `no argument for parameter '${p.name}' of action '${decl.name}'`);
+      if (arg.kind === "SliceExpr" && copyBack && p.direction !== "in") {
+        // A slice is no storage of its own: the action works on a copy that is written back.
+        const temp = this.ctx.storage.scalar(p.name, resolved(p.type), arg.loc);
+        if (p.direction === "inout") this.assign(temp, arg, env, pre, arg.loc);
+        this.assignSliceValue(arg, () => field(temp.header, temp.field), env, copyBack, arg.loc);
+        callEnv.bind(p, { b: "loc", loc: temp });
+        continue;
+      }
+      const isPlace = arg.kind === "PathExpr" || arg.kind === "MemberExpr" || arg.kind === "IndexExpr";
+      if (p.direction === "in" && !isPlace) {
+        // An `in` argument that is a value (a constant, an expression) is copied in first.
+        const temp = this.ctx.storage.allocate(p.name, resolved(p.type), arg.loc);
+        this.assign(temp, arg, env, pre, arg.loc);
+        callEnv.bind(p, { b: "loc", loc: temp });
+        continue;
+      }
       callEnv.bind(p, { b: "loc", loc: this.lv(arg, env, pre) });
     }
     out.push(...pre);
@@ -887,9 +975,9 @@ export class Lowerer {
     const inner = callEnv.child();
     const params: IrRuntimeParam[] = runtime.map((p, index) => {
       const t = resolved(p.type);
-      if (controlName !== null) this.ctx.noteControlPlaneType(t);
+      const p4info = controlName !== null ? this.ctx.controlPlaneType(t, p.loc) : { bitwidth: scalarWidth(t, p.loc), typeName: null };
       inner.bind(p, { b: "param", index, type: t });
-      return { name: p.name, bitwidth: scalarWidth(t, p.loc), idAnnotation: annotationNumber(p.annotations, "id") };
+      return { name: p.name, bitwidth: scalarWidth(t, p.loc), idAnnotation: annotationNumber(p.annotations, "id"), p4info };
     });
     const copyIn: NStmt[] = [];
     const copyOut: NStmt[] = [];
@@ -908,7 +996,7 @@ export class Lowerer {
     actionLowerer.block(decl.body.stmts, inner, main, { returnTo: null });
     body.push({ k: "scope", body: main }, ...copyOut);
     const globalIndex = this.ctx.checked.program.decls.indexOf(decl);
-    const rank = globalIndex >= 0 ? { category: 0 as const, position: globalIndex } : { category: 1 as const, position: decl.loc.line * 100000 + decl.loc.col };
+    const rank = globalIndex >= 0 ? { category: 0 as const, position: globalIndex } : { category: 1 as const, position: this.ctx.sourcePosition(decl.loc.file, decl.loc.line, decl.loc.col) };
     this.ctx.addAction({
       name,
       controlName,

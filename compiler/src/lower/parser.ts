@@ -81,13 +81,14 @@ function mergeChains(states: readonly IrParseState[], init: string): IrParseStat
 function declareValueSet(lowerer: Lowerer, vs: ValueSetDecl, env: Env): void {
   const t = vs.elementType.resolved;
   const widths = t && t.kind === "struct" ? t.decl.fields.map((f) => scalarWidth(f.type.resolved!, f.loc)) : [scalarWidth(t!, vs.loc)];
-  const name = vs.name;
+  // p4c names the value set by its control-plane name in the JSON too; bmv2's P4Runtime server looks it up by that.
+  const name = env.qualify(vs.name);
   const size = vs.size.constValue;
   lowerer.ctx.parseVsets.push({
     name,
     compressedBitwidth: widths.reduce((a, b) => a + b, 0),
     maxSize: typeof size === "bigint" ? Number(size) : 0,
-    controlName: env.qualify(vs.name),
+    controlName: name,
     bitwidths: widths,
   });
   env.bind(vs, { b: "value", value: { kind: "string", value: name }, type: { kind: "bool" } });

@@ -99,8 +99,8 @@ export function lowerProgram(checked: CheckedProgram, programFile: string): IrPr
     parsers: [parser],
     parseVsets: ctx.parseVsets,
     deparsers: [deparser],
-    meterArrays: ctx.meters,
-    counterArrays: ctx.counters,
+    meterArrays: ctx.meters.filter((m) => m.directTable !== null || !ctx.directInstances.has(m.name)),
+    counterArrays: ctx.counters.filter((c) => c.directTable !== null || !ctx.directInstances.has(c.name)),
     registerArrays: ctx.registers,
     calculations: ctx.calculations,
     learnLists: ctx.learnLists,
@@ -113,6 +113,7 @@ export function lowerProgram(checked: CheckedProgram, programFile: string): IrPr
     typeInfo: {
       serializableEnums: [...ctx.controlPlaneEnums.values()],
       errors: ctx.controlPlaneErrors ? checked.errors.map((e) => e.name) : null,
+      newTypes: [...ctx.newTypes.values()],
     },
   };
 }

@@ -62,6 +62,11 @@ export class Storage {
         }
         return { k: "struct", fields, type };
       }
+      case "tuple": {
+        // bmv2 has no tuples: like a struct whose members are named by position.
+        const fields = new Map<string, Loc>(r.elements.map((et, i) => [String(i), this.allocate(`${hint}_${i}`, et, loc, "path")]));
+        return { k: "struct", fields, type };
+      }
       case "stack":
         return this.stack(hint, r.element, r.size, type, loc);
       case "union":

@@ -2,10 +2,11 @@ import type { ActionDecl, ActionRef, Expr, Keyset, SrcLoc, TableDecl, TableEntry
 import type { IrActionCall, IrMatchKeyValue, IrMatchType, IrTable, IrTableActionRef, IrTableEntry, IrTableKey } from "../ir/program.ts";
 import type { Env } from "./env.ts";
 import { exprText } from "./expr_text.ts";
+import { declareExtern } from "./externs.ts";
 import { field } from "./ir_build.ts";
 import type { Lowerer } from "./lowerer.ts";
 import type { NStmt } from "./nstmt.ts";
-import { LowerError, annotationNumber, annotationString, hasAnnotation, mask, p4infoAnnotations, representation, scalarWidth, typeOf } from "./types.ts";
+import { LowerError, annotationNumber, annotationString, hasAnnotation, mask, p4infoAnnotations, scalarWidth, typeOf } from "./types.ts";
 
 /** A table with everything but its successors, which the control-flow graph decides. */
 export interface TableBuild {
@@ -27,11 +28,9 @@ export function buildTable(lowerer: Lowerer, decl: TableDecl, name: string, env:
     const matchType = el.matchKind.name as IrMatchType;
     const keyName = annotationString(el.annotations, "name") ?? exprText(el.expr);
     const t = typeOf(el.expr);
-    ctx.noteControlPlaneType(t);
     const width = scalarWidth(t, el.loc);
     const { target, maskValue } = keyTarget(lowerer, el.expr, env, keyStmts, width);
-    const isError = representation(t).kind === "error";
-    keys.push({ matchType, name: keyName, target, mask: maskValue, bitwidth: width, p4infoBitwidth: isError ? null : width, idAnnotation: annotationNumber(el.annotations, "id") });
+    keys.push({ matchType, name: keyName, target, mask: maskValue, bitwidth: width, p4info: ctx.controlPlaneType(t, el.loc), idAnnotation: annotationNumber(el.annotations, "id") });
   }
 
   const actionNames = new Map<ActionDecl, string>();
@@ -72,13 +71,21 @@ export function buildTable(lowerer: Lowerer, decl: TableDecl, name: string, env:
   const sizeValue = other("size")?.value.constValue;
   const timeout = other("support_timeout")?.value.constValue;
   const externName = (n: string): string | null => {
-    const v = other(n)?.value;
-    if (!v) return null;
+    const prop = other(n);
+    if (!prop) return null;
+    const v = prop.value;
     if (v.kind === "PathExpr" && v.ref) {
       const b = env.lookup(v.ref);
       if (b?.b === "extern") return b.name;
     }
-    throw new LowerError(v.loc, `table property '${n}' must name an extern instance declared in the control`);
+    // `implementation = action_profile(128)`: an instance of the table's own, named by the
+    // property's @name as p4c names it (verbatim, not under the control).
+    if (v.kind === "CallExpr" && v.target?.kind === "constructor" && v.target.decl.kind === "ExternObjectDecl" && v.type) {
+      const instanceName = annotationString(prop.annotations, "name") ?? ctx.uniqueName(`${name}_${v.target.decl.name}`);
+      declareExtern(lowerer, { loc: prop.loc, name: instanceName, annotations: prop.annotations, boundArgs: v.boundArgs, type: v.type }, v.target.decl.name, instanceName);
+      return instanceName;
+    }
+    throw new LowerError(v.loc, `table property '${n}' must name an extern instance declared in the control or construct one`);
   };
   const implementation = externName("implementation");
   const directCounter = externName("counters");
@@ -90,8 +97,8 @@ export function buildTable(lowerer: Lowerer, decl: TableDecl, name: string, env:
   profile?.tables.push(name);
   // `selector` keys are not matched: they feed the action selector's hash, as in p4c's output.
   const selectorKeys = keys.filter((k) => k.matchType === "selector");
-  if (selectorKeys.length > 0) {
-    if (!profile?.selector) throw new LowerError(decl.loc, "selector keys need an action_selector implementation");
+  // Without a selector to feed they are left out, as p4c leaves them out.
+  if (selectorKeys.length > 0 && profile?.selector) {
     if (profile.selector.input.length === 0) profile.selector = { algo: profile.selector.algo, input: selectorKeys.map((k) => k.target) };
   }
   const matchKeys = keys.filter((k) => k.matchType !== "selector");
@@ -111,8 +118,8 @@ export function buildTable(lowerer: Lowerer, decl: TableDecl, name: string, env:
       keys: matchKeys,
       type: profile ? (profile.selector ? "indirect_ws" : "indirect") : "simple",
       actionProfile: implementation,
-      // p4c sizes a table with constant entries and no `size` to exactly those entries.
-      maxSize: typeof sizeValue === "bigint" ? Number(sizeValue) : entriesProp?.isConst ? entries.length : DEFAULT_SIZE,
+      // p4c sizes a table with entries and no `size` to exactly those entries (P4Info keeps the default).
+      maxSize: typeof sizeValue === "bigint" ? Number(sizeValue) : entriesProp ? entries.length : DEFAULT_SIZE,
       p4infoSize: typeof sizeValue === "bigint" ? Number(sizeValue) : DEFAULT_SIZE,
       withCounters: directCounter !== null,
       directCounter,

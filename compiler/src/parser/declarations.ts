@@ -162,8 +162,8 @@ const selectCase: P<SelectCase> = apply(
   ([ks, , next]): SelectCase => ({ kind: "SelectCase", loc: ks.loc, keyset: ks, next }),
 );
 const transition: P<Transition> = alt_sc(
-  apply(seq(sym("transition"), sym("select"), sym("("), list_sc(expr, sym(",")), sym(")"), sym("{"), rep_sc(selectCase), sym("}")),
-    ([t, , , exprs, , , cases]): Transition => ({ kind: "SelectTransition", loc: loc(t), exprs, cases })),
+  apply(seq(sym("transition"), sym("select"), sym("("), opt_sc(list_sc(expr, sym(","))), sym(")"), sym("{"), rep_sc(selectCase), sym("}")),
+    ([t, , , exprs, , , cases]): Transition => ({ kind: "SelectTransition", loc: loc(t), exprs: exprs ?? [], cases })),
   apply(seq(sym("transition"), stateName, semi), ([t, next]): Transition => ({ kind: "DirectTransition", loc: loc(t), next })),
 );
 const parserState: P<ParserState> = apply(
@@ -208,7 +208,7 @@ const tableProperty: P<TableProperty> = alt_sc(
   apply(seq(opt_sc(sym("const")), word("default_action"), sym("="), actionRef, semi), ([c, t, , action]): TableProperty => ({
     kind: "DefaultActionProperty", loc: loc(c ?? t), isConst: c !== undefined, action,
   })),
-  apply(seq(opt_sc(sym("const")), sym("entries"), sym("="), sym("{"), rep_sc(tableEntry), sym("}")), ([c, t, , , entries]): TableProperty => ({
+  apply(seq(annotations, opt_sc(sym("const")), sym("entries"), sym("="), sym("{"), rep_sc(tableEntry), sym("}")), ([, c, t, , , entries]): TableProperty => ({
     kind: "EntriesProperty", loc: loc(c ?? t), isConst: c !== undefined, entries,
   })),
   apply(seq(annotations, opt_sc(sym("const")), nameTok, sym("="), expr, semi), ([anns, c, n, , value]): TableProperty => ({

@@ -25,8 +25,16 @@ export class MacroError extends Error {
   }
 }
 
+/**
+ * Most tokens one source line may expand to: macros that use each other twice per level grow
+ * exponentially, and a few lines of them would otherwise exhaust time and memory.
+ */
+export const MAX_EXPANDED_TOKENS = 20_000;
+
 export class MacroTable {
   private readonly defs = new Map<string, MacroDef>();
+  /** Tokens the line being expanded may still produce. */
+  private budget = MAX_EXPANDED_TOKENS;
 
   define(def: MacroDef): void {
     this.defs.set(def.name, def);
@@ -51,6 +59,7 @@ export class MacroTable {
   /** Expands every macro use in a line of tokens. */
   expandLine(tokens: PpToken[]): ExpandedToken[] {
     const verbatim = tokens.map((t) => ({ ...t, srcCol: t.col, verbatim: true }));
+    this.budget = MAX_EXPANDED_TOKENS;
     return this.expand(verbatim, new Set());
   }
 
@@ -66,8 +75,10 @@ export class MacroTable {
       const origin = (toks: PpToken[]): ExpandedToken[] =>
         toks.map((b) => ({ ...b, srcCol: t.srcCol, verbatim: false }));
       const inner = new Set(disabled).add(def.name);
+      this.budget -= def.body.length;
+      if (this.budget < 0) throw new MacroError(`expansion of macro '${def.name}' is too large (more than ${MAX_EXPANDED_TOKENS} tokens on one line)`, t.srcCol);
       if (def.params === undefined) {
-        out.push(...this.expand(origin(def.body), inner));
+        for (const x of this.expand(origin(def.body), inner)) out.push(x);
         continue;
       }
       let j = i + 1;
@@ -84,7 +95,9 @@ export class MacroTable {
         );
       }
       const substituted = this.substitute(def, args, inner, t.srcCol);
-      out.push(...this.expand(substituted, inner));
+      this.budget -= substituted.length;
+      if (this.budget < 0) throw new MacroError(`expansion of macro '${def.name}' is too large (more than ${MAX_EXPANDED_TOKENS} tokens on one line)`, t.srcCol);
+      for (const x of this.expand(substituted, inner)) out.push(x);
       i = end;
     }
     return out;
@@ -118,7 +131,7 @@ export class MacroTable {
       }
       const pasted = neighbour(k, -1)?.text === "##" || neighbour(k, 1)?.text === "##";
       const arg = args[idx]!.map((a) => ({ ...a, srcCol, verbatim: false }));
-      result.push(...(pasted ? arg : this.expand(arg, disabled)));
+      for (const x of pasted ? arg : this.expand(arg, disabled)) result.push(x);
     }
     return paste(result);
   }

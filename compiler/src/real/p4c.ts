@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { CompileOptions, CompileResult, Diagnostic } from "../driver/result.ts";
 import { BMV2_COMPILER_NAMES, P4C_DRIVER_NAMES, TOFINO_COMPILER_NAMES, findTool } from "./find_tool.ts";
 import { parseP4InfoText } from "./textproto.ts";
@@ -56,6 +56,7 @@ function compileBmv2(file: string, opts: CompileOptions): CompileResult {
     const p4infoFile = join(dir, "out.p4info.txtpb");
     const run = spawnSync(tool, ["--std", "p4-16", "-o", jsonFile, "--p4runtime-files", p4infoFile, ...commonArgs(opts), resolve(file)], {
       encoding: "utf8",
+      env: p4cEnvironment(tool),
     });
     const diagnostics = parseP4cDiagnostics(`${run.stderr ?? ""}${run.stdout ?? ""}`, file);
     if (run.error) return { ok: false, diagnostics: [...diagnostics, { severity: "error", message: `cannot run ${tool}: ${run.error.message}`, loc: { file, line: 0, col: 0 } }] };
@@ -76,6 +77,19 @@ function compileBmv2(file: string, opts: CompileOptions): CompileResult {
   }
 }
 
+/**
+ * p4c looks for core.p4/v1model.p4 beside its executable (`p4include`, `../p4include`,
+ * `../../p4include`) and at the prefix it was configured with; a bundle unpacked into another
+ * prefix keeps them in `<prefix>/share/p4c/p4include`, which p4c does not search. Name that
+ * directory through P4C_16_INCLUDE_PATH unless the user already set it.
+ */
+export function p4cEnvironment(tool: string): NodeJS.ProcessEnv {
+  if (process.env["P4C_16_INCLUDE_PATH"]) return process.env;
+  const binDir = dirname(realpathSync(tool));
+  const shipped = join(binDir, "..", "share", "p4c", "p4include");
+  return existsSync(join(shipped, "core.p4")) ? { ...process.env, P4C_16_INCLUDE_PATH: shipped } : process.env;
+}
+
 function compileTofino(file: string, opts: CompileOptions): CompileResult {
   const tool = findRealCompiler("tofino", opts.compilerPath);
   if (!tool) return notInstalled(file, "the Tofino compiler (bf-p4c / p4c-tofino)");
@@ -94,7 +108,7 @@ function compileTofino(file: string, opts: CompileOptions): CompileResult {
     ...commonArgs(opts),
     resolve(file),
   ];
-  const run = spawnSync(tool, args, { encoding: "utf8" });
+  const run = spawnSync(tool, args, { encoding: "utf8", env: p4cEnvironment(tool) });
   const diagnostics = parseP4cDiagnostics(`${run.stderr ?? ""}${run.stdout ?? ""}`, file);
   if (run.error || run.status !== 0) {
     rmSync(dir, { recursive: true, force: true });

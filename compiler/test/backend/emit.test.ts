@@ -18,7 +18,7 @@ function defaultActionProgram(): IrProgram {
   const add: IrAction = {
     name: "ingress.c.add",
     controlName: "ingress.c.add",
-    params: [{ name: "data", bitwidth: 32, idAnnotation: null }],
+    params: [{ name: "data", bitwidth: 32, idAnnotation: null, p4info: { bitwidth: 32, typeName: null } }],
     primitives: [
       {
         op: "assign",
@@ -151,7 +151,7 @@ function defaultActionProgram(): IrProgram {
     externInstances: [],
     fieldAliases: v1modelFieldAliases,
     controllerHeaders: [],
-    typeInfo: { serializableEnums: [], errors: null },
+    typeInfo: { serializableEnums: [], errors: null, newTypes: [] },
   };
 }
 

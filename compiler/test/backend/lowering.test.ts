@@ -177,3 +177,39 @@ test("resubmit_preserving_field_list keeps the @field_list metadata across the r
   t.deepEqual(resubmit.parameters, [{ type: "hexstr", value: "0x1" }]);
   t.deepEqual(run(r, [4, 0, 0]), [1, [4, 0, 5]]);
 });
+
+test("an action called with a stack element at a run-time index and a constant `in` argument", (t) => {
+  const r = compileText(`
+#include <core.p4>
+#include <v1model.p4>
+header idx_t { bit<8> i; }
+header e_t { bit<8> v; }
+struct headers_t { idx_t idx; e_t[3] s; }
+struct meta_t { }
+parser P(packet_in pkt, out headers_t hdr, inout meta_t meta, inout standard_metadata_t sm) {
+  state start { pkt.extract(hdr.idx); pkt.extract(hdr.s.next); pkt.extract(hdr.s.next); pkt.extract(hdr.s.next); transition accept; }
+}
+control VC(inout headers_t hdr, inout meta_t meta) { apply { } }
+control I(inout headers_t hdr, inout meta_t meta, inout standard_metadata_t sm) {
+  action add(inout e_t e, in bit<8> x) { e.v = e.v + x; }
+  apply { sm.egress_spec = 2; add(hdr.s[hdr.idx.i], 5); }
+}
+control E(inout headers_t hdr, inout meta_t meta, inout standard_metadata_t sm) { apply { } }
+control C(inout headers_t hdr, inout meta_t meta) { apply { } }
+control D(packet_out pkt, in headers_t hdr) { apply { pkt.emit(hdr.idx); pkt.emit(hdr.s); } }
+V1Switch(P(), VC(), I(), E(), C(), D()) main;
+`);
+  t.deepEqual(run(r, [0, 10, 20, 30]), [2, [0, 15, 20, 30]]);
+  t.deepEqual(run(r, [2, 10, 20, 30]), [2, [2, 10, 20, 35]]);
+  // Out of the stack's bounds: no element changes.
+  t.deepEqual(run(r, [7, 10, 20, 30]), [2, [7, 10, 20, 30]]);
+});
+
+test("a bit slice passed to an action's inout parameter is updated in place, the rest of the field kept", (t) => {
+  const r = compileText(
+    skeleton(`
+  action bump(inout bit<4> x) { x = x + 1; }
+  apply { sm.egress_spec = 2; bump(hdr.h.b[7:4]); bump(hdr.h.c[3:0]); }`),
+  );
+  t.deepEqual(run(r, [1, 0x25, 0x3f]), [2, [1, 0x35, 0x30]]);
+});

@@ -70,3 +70,12 @@ const realOk = realCompilerAvailable("bmv2");
     t.deepEqual(compareP4Info(result.p4info, real.p4info), []);
   },
 );
+
+(realOk ? test : test.skip)(
+  `session_lb.p4: P4Info text byte-for-byte as the real p4c-bm2-ss writes it, entity order included${realOk ? "" : " [p4c-bm2-ss not installed]"}`,
+  (t) => {
+    const real = compileFileWith("p4c", PROGRAM);
+    if (!real.ok || !result.ok) return t.fail("one of the compilers rejected the program");
+    t.is(result.p4infoText, real.p4infoText);
+  },
+);

@@ -45,7 +45,7 @@ function errors(stmts: string): string[] {
 
 test("every compound operator becomes `a = a op b`, typed like the plain operator", (t) => {
   const ops = ["*=", "/=", "%=", "+=", "-=", "|+|=", "|-|=", "<<=", ">>=", "&=", "|=", "^="];
-  const r = runFrontendOnText("c.p4", program(ops.map((op) => `        m.x ${op} 8w3;`).join("\n")));
+  const r = runFrontendOnText("c.p4", program(ops.map((op) => `        m.x ${op} 8w4;`).join("\n")));
   if (r.program === undefined) return t.fail(formatFrontendDiagnostics(r));
   const stmts = assignments(r.program);
   t.deepEqual(stmts.map((s) => s.compoundOp), ["*", "/", "%", "+", "-", "|+|", "|-|", "<<", ">>", "&", "|", "^"]);

@@ -14,6 +14,7 @@ interface CommandEntry {
  */
 export const COMMANDS: readonly CommandEntry[] = [
   { name: "compile", summary: "compile a P4 program to BMv2 JSON and P4Info (builtin compiler or the real p4c)", load: async () => (await import("./commands/compile.ts")).compileCommand },
+  { name: "stf", summary: "run an STF packet test of a P4 program on our switch model or the real bmv2", load: async () => (await import("./commands/stf.ts")).stfCommand },
   { name: "switch", summary: "run the switch model with its P4Runtime server and UDP wires", load: async () => (await import("./commands/switch.ts")).switchCommand },
   { name: "controller", summary: "run the P4Runtime controller for a topology (health checks, failover, admin API)", load: async () => (await import("./commands/controller.ts")).controllerCommand },
   { name: "server", summary: "run a session server (replicated session store behind the VIP)", load: async () => (await import("./commands/server.ts")).serverCommand },

@@ -1,3 +1,4 @@
-/** STF (p4c's simple test format) parsing and running against a switch model. */
-export { runStf, comparePacket, type StfResult } from "./run.ts";
+/** STF (p4c's simple test format) parsing and running against our switch model or the real bmv2. */
+export { runStf } from "./run.ts";
+export { comparePacket, type StfResult } from "./judge.ts";
 export { parseStf, StfSyntaxError, type StfCommand, type ExpectPattern } from "./parse.ts";

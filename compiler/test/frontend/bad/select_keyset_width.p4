@@ -1,4 +1,4 @@
-// expect: 11:13: error: type mismatch in key set: expected 'bit<8>', found 'bit<16>'
+// expect: 10:9: error: type mismatch in key set: expected 'bit<8>', found 'bit<16>' (case at line 11)
 #include <core.p4>
 #include <v1model.p4>
 header h_t { bit<8> a; bit<16> b; }

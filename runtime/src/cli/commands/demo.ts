@@ -33,8 +33,8 @@ export const demoCommand: Command = {
     "                 with --net namespaces: our switch model (default) or the real",
     "                 simple_switch_grpc on the veths",
     "  --compiler builtin|p4c|auto",
-    "                 with --net namespaces, whose BMv2 JSON and P4Info the switch runs: ours,",
-    "                 the real p4c-bm2-ss's, or auto (default): p4c's where it is installed",
+    "                 with --net namespaces, whose BMv2 JSON and P4Info the switch runs: ours",
+    "                 (default), the real p4c-bm2-ss's, or auto: p4c's where it is installed",
     "  --real         the same as --net namespaces --target bmv2 (reports what is missing)",
     "  --plot FILE    also write an SVG timeline of the run",
     "",
@@ -55,7 +55,7 @@ export const demoCommand: Command = {
     if (net !== "embedded" && net !== "namespaces") throw new UsageError(`--net must be embedded or namespaces, got '${net}'`);
     if (target !== "model" && target !== "bmv2") throw new UsageError(`--target must be model or bmv2, got '${target}'`);
     if (net === "embedded" && target !== "model") throw new UsageError("--target bmv2 needs --net namespaces: simple_switch_grpc's ports are network interfaces");
-    const compilerText = optionString(parsed, "compiler", "auto");
+    const compilerText = optionString(parsed, "compiler", "builtin");
     if (!["builtin", "p4c", "auto"].includes(compilerText)) throw new UsageError(`--compiler must be builtin, p4c or auto, got '${compilerText}'`);
     if (net === "embedded" && compilerText === "p4c") throw new UsageError("--compiler p4c needs --net namespaces (the embedded switch runs our compiler's JSON)");
     const compiler = net === "embedded" ? "builtin" : resolveCompiler(compilerText);

@@ -111,7 +111,7 @@ async function runNet(args: readonly string[]): Promise<number> {
     case "scenario": {
       const target = optionString(parsed, "target", "model");
       if (target !== "model" && target !== "bmv2") throw new UsageError(`--target must be model or bmv2, got '${target}'`);
-      const compilerText = optionString(parsed, "compiler", "auto");
+      const compilerText = optionString(parsed, "compiler", "builtin");
       if (!["builtin", "p4c", "auto"].includes(compilerText)) throw new UsageError(`--compiler must be builtin, p4c or auto, got '${compilerText}'`);
       const { resolveCompiler } = await import("../../../../testbench/src/realnet/system.ts");
       const compiler = resolveCompiler(compilerText);

@@ -58,8 +58,8 @@ export const scenarioCommand: Command = {
     "                 in the hosts' nftables (nft), delay with tc netem, the controller stopped",
     "                 and started, the switch process killed and started empty",
     "  --target model|bmv2  with --net namespaces: our switch model or real simple_switch_grpc",
-    "  --compiler builtin|p4c|auto  with --net namespaces: our compiler's JSON, p4c's, or auto",
-    "                 (default): p4c's where p4c-bm2-ss is installed, ours elsewhere",
+    "  --compiler builtin|p4c|auto  with --net namespaces: our compiler's JSON (default), p4c's,",
+    "                 or auto: p4c's where p4c-bm2-ss is installed, ours elsewhere",
     "  --random       a generated scenario; --updates (default 10000), --servers, --faults",
     "",
     "example: slb scenario primary-death --short --plot primary-death.svg",
@@ -92,7 +92,7 @@ export const scenarioCommand: Command = {
     if (net === "namespaces") {
       const target = optionString(parsed, "target", "model");
       if (target !== "model" && target !== "bmv2") throw new UsageError(`--target must be model or bmv2, got '${target}'`);
-      const compilerText = optionString(parsed, "compiler", "auto");
+      const compilerText = optionString(parsed, "compiler", "builtin");
       if (!["builtin", "p4c", "auto"].includes(compilerText)) throw new UsageError(`--compiler must be builtin, p4c or auto, got '${compilerText}'`);
       const compiler = resolveCompiler(compilerText);
       return runOnNamespaces(scenarios, { target, compiler, short, seed, plot });
