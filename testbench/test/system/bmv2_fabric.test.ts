@@ -5,17 +5,16 @@
  */
 import test from "ava";
 import { findSimpleSwitchGrpc } from "../../../bmv2/src/real/simple_switch.ts";
-import { realCompilerAvailable } from "../../../compiler/src/index.ts";
 import { decodeCookie, serverId } from "../../../runtime/src/wire/session_header.ts";
 import { startEmbeddedSystem } from "../../src/system/orchestrator.ts";
 
-const missing = findSimpleSwitchGrpc() === undefined ? "simple_switch_grpc is not installed (not found on PATH)" : !realCompilerAvailable("bmv2") ? "p4c-bm2-ss is not installed (not found on PATH)" : undefined;
+const missing = findSimpleSwitchGrpc() === undefined ? "simple_switch_grpc is not installed (not found on PATH)" : undefined;
 
 if (missing) {
   test.skip(`the embedded system on real bmv2 [skipped: ${missing}]`, () => {});
 } else {
   test.serial("the embedded system on real bmv2 serves sessions, counts them and survives a switch restart", async (t) => {
-    const sys = await startEmbeddedSystem({ servers: 3, replication: "sync", seed: 31, switchTarget: "bmv2", compiler: "p4c" });
+    const sys = await startEmbeddedSystem({ servers: 3, replication: "sync", seed: 31, switchTarget: "bmv2" });
     try {
       t.regex(sys.switchDescription, /simple_switch_grpc/);
       t.throws(() => sys.switchModel(), { message: /no in-process model/ });
