@@ -11,6 +11,8 @@ import type { PeerTarget } from "./peer_link.ts";
 
 export class MembershipView {
   private members = new Map<number, MemberServer>();
+  /** Built with the membership: every replicated update asks for one. */
+  private targets = new Map<number, PeerTarget>();
   private currentEpoch = 0;
   private adopted = false;
   /** Server id -> clock time until which it is treated as down. */
@@ -39,6 +41,7 @@ export class MembershipView {
     this.adopted = true;
     this.currentEpoch = epoch;
     this.members = new Map(servers.map((s) => [s.id, s]));
+    this.targets = new Map(servers.map((s) => [s.id, { id: s.id as ServerId, endpoint: { ip: s.address, port: s.peerPort } }]));
     // A new epoch is the controller's fresher word on who is up.
     this.suspects.clear();
     return true;
@@ -83,8 +86,7 @@ export class MembershipView {
 
   /** Where to reach a member's peer port, with the id its certificate must name. */
   peerTarget(id: number): PeerTarget | undefined {
-    const m = this.members.get(id);
-    return m ? { id: m.id as ServerId, endpoint: { ip: m.address, port: m.peerPort } } : undefined;
+    return this.targets.get(id);
   }
 
   /** The eligible server (never this one, never one in `exclude`) with the highest hash score. */

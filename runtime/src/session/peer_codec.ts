@@ -1,29 +1,41 @@
 /**
  * Protobuf encoding of the peer protocol (proto/slb/peer.proto) for the stream transport: one
  * Frame holds a batch of PeerMessages. Decoding validates what the JSON decoder validates
- * (server ids, counts, answer types) and never throws.
+ * (server ids, counts, answer types) and never throws. Puts and their acks, nearly all of the
+ * traffic, are written and read by hand (peer_codec_fast.ts); the other kinds use protobufjs.
  */
 import { join } from "node:path";
 import protobuf from "protobufjs";
 import { packageRoot } from "../../../bmv2/src/package_root.ts";
 import { MAX_SERVER_ID, MessageType, type ServerId, type SessionId } from "../wire/session_header.ts";
-import type { PeerMessage, PutOutcomeKind } from "./peer_protocol.ts";
+import type { PeerMessage } from "./peer_protocol.ts";
+import {
+  FIELD_MESSAGE_PUT,
+  FIELD_MESSAGE_PUT_ACK,
+  FrameCursor,
+  FrameWriter,
+  Malformed,
+  OUTCOMES,
+  TAG_FRAME_MESSAGE,
+  TAG_MESSAGE_RID,
+  putAckMessageSize,
+  putMessageSize,
+  varintBytes,
+} from "./peer_codec_fast.ts";
 import { type CachedAnswer, MAX_CACHED_ANSWERS, type SessionRecord } from "./record.ts";
 
 const PROTO_FILE = join(packageRoot(import.meta.url), "proto/slb/peer.proto");
 
-let frameType: protobuf.Type | undefined;
-function frame(): protobuf.Type {
-  frameType ??= protobuf.loadSync(PROTO_FILE).lookupType("slb.peer.Frame");
-  return frameType;
+let messageTypeLoaded: protobuf.Type | undefined;
+function messageType(): protobuf.Type {
+  messageTypeLoaded ??= protobuf.loadSync(PROTO_FILE).lookupType("slb.peer.Message");
+  return messageTypeLoaded;
 }
 
 interface LongLike {
   readonly low: number;
   readonly high: number;
 }
-
-const OUTCOMES: readonly PutOutcomeKind[] = ["applied", "equal", "stale", "full"];
 
 function toLong(id: bigint): LongLike & { unsigned: true } {
   return { low: Number(id & 0xffffffffn) | 0, high: Number(id >> 32n) | 0, unsigned: true };
@@ -77,12 +89,36 @@ function messageOut(m: PeerMessage): unknown {
   }
 }
 
-/** One frame body (without the length prefix). */
-export function encodeFrame(messages: readonly PeerMessage[]): Uint8Array {
-  return frame().encode({ messages: messages.map(messageOut) }).finish();
+/**
+ * One frame body, after `room` bytes left free at the start (for the stream's length prefix,
+ * so a frame goes out as one buffer).
+ */
+export function encodeFrame(messages: readonly PeerMessage[], room = 0): Buffer {
+  const sizes: number[] = [];
+  const slow: (Uint8Array | undefined)[] = [];
+  let total = room;
+  for (const m of messages) {
+    let size: number;
+    if (m.kind === "put") size = putMessageSize(m.rid, m.from, m.session);
+    else if (m.kind === "put_ack") size = putAckMessageSize(m.rid, OUTCOMES.indexOf(m.outcome), m.version);
+    else {
+      const bytes = messageType().encode(messageOut(m) as Record<string, unknown>).finish();
+      slow[sizes.length] = bytes;
+      size = bytes.length;
+    }
+    sizes.push(size);
+    total += 1 + varintBytes(size) + size;
+  }
+  const w = new FrameWriter(Buffer.allocUnsafe(total), room);
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    w.head(TAG_FRAME_MESSAGE, sizes[i]!);
+    if (m.kind === "put") w.putMessage(m.rid, m.from, m.session);
+    else if (m.kind === "put_ack") w.putAckMessage(m.rid, OUTCOMES.indexOf(m.outcome), m.version);
+    else w.raw(slow[i]!);
+  }
+  return w.buf;
 }
-
-class Malformed extends Error {}
 
 const isServer = (v: number): v is ServerId => v >= 1 && v <= MAX_SERVER_ID;
 
@@ -142,11 +178,120 @@ function messageIn(m: any): PeerMessage {
 
 export type FrameDecodeResult = { readonly ok: true; readonly messages: PeerMessage[] } | { readonly ok: false; readonly reason: string };
 
+function fastSession(r: FrameCursor): SessionRecord {
+  let id = 0n;
+  let version = 0;
+  let state: Uint8Array = new Uint8Array(0);
+  let primary = 0;
+  let secondary = 0;
+  const answers: CachedAnswer[] = [];
+  while (!r.done) {
+    const tag = r.varint();
+    if (tag === 0x09) id = r.fixed64();
+    else if (tag === 0x10) version = r.varint();
+    else if (tag === 0x1a) state = copyOf(r);
+    else if (tag === 0x20) primary = r.varint();
+    else if (tag === 0x28) secondary = r.varint();
+    else if (tag === 0x32) {
+      if (answers.length === MAX_CACHED_ANSWERS) throw new Malformed("bad answers");
+      answers.push(fastAnswer(inner(r)));
+    } else r.skip(tag & 7);
+  }
+  if (!isServer(primary)) throw new Malformed("bad primary");
+  if (secondary !== 0 && !isServer(secondary)) throw new Malformed("bad secondary");
+  return { id: id as SessionId, version, state, primary, secondary: secondary as ServerId | 0, answers };
+}
+
+function fastAnswer(r: FrameCursor): CachedAnswer {
+  let requestId = 0;
+  let type = 0;
+  let payload: Uint8Array = new Uint8Array(0);
+  while (!r.done) {
+    const tag = r.varint();
+    if (tag === 0x08) requestId = r.varint();
+    else if (tag === 0x10) type = r.varint();
+    else if (tag === 0x1a) payload = copyOf(r);
+    else r.skip(tag & 7);
+  }
+  if (type !== MessageType.Response && type !== MessageType.Error) throw new Malformed("bad answer");
+  return { requestId, type, payload };
+}
+
+/** Copies: the received bytes are views of the whole chunk read, which the store must not pin. */
+function copyOf(r: FrameCursor): Uint8Array {
+  const [start, end] = r.span();
+  return new Uint8Array(r.buf.subarray(start, end));
+}
+
+function inner(r: FrameCursor): FrameCursor {
+  const [start, end] = r.span();
+  return new FrameCursor(r.buf, start, end);
+}
+
+function fastPut(rid: number, r: FrameCursor): PeerMessage {
+  let sender = 0;
+  let session: SessionRecord | undefined;
+  while (!r.done) {
+    const tag = r.varint();
+    if (tag === 0x08) sender = r.varint();
+    else if (tag === 0x12) session = fastSession(inner(r));
+    else r.skip(tag & 7);
+  }
+  if (!isServer(sender)) throw new Malformed("bad from");
+  if (!session) throw new Malformed("missing session");
+  return { kind: "put", rid, from: sender, session };
+}
+
+function fastPutAck(rid: number, r: FrameCursor): PeerMessage {
+  let outcome = 0;
+  let version = 0;
+  while (!r.done) {
+    const tag = r.varint();
+    if (tag === 0x08) outcome = r.varint();
+    else if (tag === 0x10) version = r.varint();
+    else r.skip(tag & 7);
+  }
+  const kind = OUTCOMES[outcome];
+  if (!kind) throw new Malformed("bad put_ack outcome");
+  return { kind: "put_ack", rid, outcome: kind, version };
+}
+
+/** One Message: puts and acks by hand, any other body through protobufjs. */
+function messageAt(bytes: Uint8Array, start: number, end: number): PeerMessage {
+  const r = new FrameCursor(bytes, start, end);
+  let rid = 0;
+  let body: { field: number; start: number; end: number } | undefined;
+  while (!r.done) {
+    const tag = r.varint();
+    const field = tag >>> 3;
+    if (tag === TAG_MESSAGE_RID) rid = r.varint();
+    else if ((tag & 7) === 2 && field >= FIELD_MESSAGE_PUT && field <= 10) {
+      // A oneof: the last body wins, as in any protobuf decoder.
+      const [s, e] = r.span();
+      body = { field, start: s, end: e };
+    } else r.skip(tag & 7);
+  }
+  if (!body) throw new Malformed("message without a body");
+  if (body.field === FIELD_MESSAGE_PUT) return fastPut(rid, new FrameCursor(bytes, body.start, body.end));
+  if (body.field === FIELD_MESSAGE_PUT_ACK) return fastPutAck(rid, new FrameCursor(bytes, body.start, body.end));
+  return messageIn(messageType().decode(bytes.subarray(start, end)));
+}
+
 /** Decodes one frame body; never throws. */
 export function decodeFrame(bytes: Uint8Array): FrameDecodeResult {
   try {
-    const decoded = frame().decode(bytes) as unknown as { messages: unknown[] };
-    return { ok: true, messages: decoded.messages.map(messageIn) };
+    const messages: PeerMessage[] = [];
+    const r = new FrameCursor(bytes, 0, bytes.length);
+    while (!r.done) {
+      const tag = r.varint();
+      if (tag !== TAG_FRAME_MESSAGE) {
+        r.skip(tag & 7);
+        continue;
+      }
+      const [start, end] = r.span();
+      messages.push(messageAt(bytes, start, end));
+    }
+    return { ok: true, messages };
   } catch (err) {
     return { ok: false, reason: err instanceof Malformed ? err.message : `not a peer frame (${String((err as Error).message ?? err).slice(0, 80)})` };
   }

@@ -19,7 +19,7 @@ import type { AddressInfo } from "node:net";
 import type { TlsIdentity } from "../auth/cluster_files.ts";
 import { type Identity, describeIdentity, identityOf, subjectName } from "../auth/identity.ts";
 import type { Endpoint } from "../transport/endpoint.ts";
-import { FrameReader, writeFrame } from "../transport/frames.ts";
+import { FRAME_HEADER_BYTES, FrameReader, writeFramed } from "../transport/frames.ts";
 import { decodeFrame, encodeFrame } from "./peer_codec.ts";
 import { type PeerLink, type PeerLinkCounters, type PeerCallOptions, type PeerRequestBody, type PeerRequestHandler, type PeerTarget, emptyPeerLinkCounters } from "./peer_link.ts";
 import { type PeerMessage, type PeerReply, type PeerRequest, isPeerRequest } from "./peer_protocol.ts";
@@ -72,6 +72,7 @@ class Outbound {
   private closed = false;
 
   constructor(
+    readonly key: string,
     private readonly socket: Socket | TLSSocket,
     readyEvent: "connect" | "secureConnect",
     readonly target: PeerTarget,
@@ -175,7 +176,7 @@ class Outbound {
       const batch = n === this.queue.length ? this.queue : this.queue.slice(0, n);
       this.queue = n === this.queue.length ? [] : this.queue.slice(n);
       this.counters.framesSent++;
-      if (!writeFrame(this.socket, encodeFrame(batch))) {
+      if (!writeFramed(this.socket, encodeFrame(batch, FRAME_HEADER_BYTES))) {
         this.waitingForDrain = true;
         this.socket.once("drain", () => {
           this.waitingForDrain = false;
@@ -209,6 +210,7 @@ export class PeerStream implements PeerLink {
   readonly maxStateBytes = STREAM_MAX_STATE_BYTES;
   readonly counters: PeerLinkCounters = emptyPeerLinkCounters();
   private readonly outbound = new Map<string, Outbound>();
+  private readonly byTarget = new WeakMap<PeerTarget, Outbound>();
   private readonly inbound = new Set<Socket>();
   private handler: PeerRequestHandler | undefined;
   /** Built once: parsing the CA and key for every connection costs more than the handshake. */
@@ -279,9 +281,15 @@ export class PeerStream implements PeerLink {
   }
 
   private connection(target: PeerTarget): Outbound {
+    // Callers pass the same target object call after call: skip building its key each time.
+    const recent = this.byTarget.get(target);
+    if (recent && this.outbound.get(recent.key) === recent) return recent;
     const key = `${target.id}@${target.endpoint.ip}:${target.endpoint.port}`;
     const existing = this.outbound.get(key);
-    if (existing) return existing;
+    if (existing) {
+      this.byTarget.set(target, existing);
+      return existing;
+    }
     const security = this.options.security;
     const { ip: host, port } = target.endpoint;
     const expected = subjectName({ role: "server", id: target.id });
@@ -299,6 +307,7 @@ export class PeerStream implements PeerLink {
           })
         : netConnect({ host, port });
     const outbound = new Outbound(
+      key,
       socket,
       security.kind === "mtls" ? "secureConnect" : "connect",
       target,
@@ -310,6 +319,7 @@ export class PeerStream implements PeerLink {
       this.options.log,
     );
     this.outbound.set(key, outbound);
+    this.byTarget.set(target, outbound);
     return outbound;
   }
 
@@ -372,7 +382,7 @@ export class PeerStream implements PeerLink {
       this.options.log?.(`peer stream: refused ${forged} request(s) from ${where} claiming another server's id`);
     }
     if (replies.length === 0 || socket.destroyed) return;
-    if (!writeFrame(socket, encodeFrame(replies))) {
+    if (!writeFramed(socket, encodeFrame(replies, FRAME_HEADER_BYTES))) {
       // Flow control: read no more requests until the peer has taken these replies.
       socket.pause();
       socket.once("drain", () => socket.resume());

@@ -24,7 +24,7 @@ export class Replicator {
       const peer = ctx.membership.peerTarget(target);
       if (peer) {
         ctx.stats.replicationsSent++;
-        const reply = await ctx.link.call(peer, { kind: "put", from: ctx.id, session: { ...record, secondary: target } }, ctx.peerCall);
+        const reply = await ctx.link.call(peer, { kind: "put", from: ctx.id, session: record.secondary === target ? record : { ...record, secondary: target } }, ctx.peerCall);
         // "stale": the peer holds a newer copy than ours; it still holds the session.
         if (reply) ctx.membership.heardFrom(target);
         else ctx.membership.suspect(target);

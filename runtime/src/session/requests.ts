@@ -209,10 +209,11 @@ export class RequestHandler {
         this.sendError(src, header, ServerErrorCode.Conflict, "session version space exhausted");
         return;
       }
-      record = { ...base, version, state: outcome.state };
+      record = { ...base, version, state: outcome.state, answers: withAnswer(base.answers, answer) };
+    } else {
+      // The answer cache changes the record but not its version: it travels with the next copy.
+      record = { ...base, answers: withAnswer(base.answers, answer) };
     }
-    // The answer cache changes the record but not its version: it travels with the next copy.
-    record = { ...record, answers: withAnswer(record.answers, answer) };
     // A read leaves the version alone, so its new answer cache replaces the copy in place.
     const put = wrote || !ctx.store.get(record.id) ? ctx.store.put(record) : ctx.store.refresh(record);
     if (put.kind === "full") {
@@ -234,7 +235,8 @@ export class RequestHandler {
       const secondary = await this.replicator.replicate(record);
       record = ctx.store.setPair(record.id, ctx.id, secondary) ?? record;
       if (secondary === 0 && this.mustReplicate()) return this.refuseUnreplicated(src, header);
-      await this.finishOrHandOff(src, header, answer, record);
+      if (ctx.membership.isDraining(ctx.id)) await this.finishOrHandOff(src, header, answer, record);
+      else this.finish(src, header, answer, record);
       return;
     }
     this.finish(src, header, answer, record);
@@ -255,7 +257,6 @@ export class RequestHandler {
 
   /** A draining server hands each session to its secondary on the session's next request. */
   private async finishOrHandOff(src: Endpoint, header: SessionHeader, answer: CachedAnswer, record: SessionRecord): Promise<void> {
-    if (!this.ctx.membership.isDraining(this.ctx.id)) return this.finish(src, header, answer, record);
     const moved = await this.replicator.handOff(record);
     if (!moved) return this.finish(src, header, answer, record);
     this.ctx.stats.handoffs++;

@@ -10,14 +10,12 @@ export class SessionQueue {
   run<T>(sessionId: SessionId, work: () => Promise<T>): Promise<T> {
     // Always a later turn, never inline: work queued from inside running work must see this tail.
     const run = (this.tails.get(sessionId) ?? Promise.resolve()).then(work);
-    const tail = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.tails.set(sessionId, tail);
-    void tail.then(() => {
+    // Settling the tail forgets it, unless later work has queued behind it (one reaction per run).
+    const forget = (): void => {
       if (this.tails.get(sessionId) === tail) this.tails.delete(sessionId);
-    });
+    };
+    const tail: Promise<void> = run.then(forget, forget);
+    this.tails.set(sessionId, tail);
     return run;
   }
 

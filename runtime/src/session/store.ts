@@ -95,6 +95,8 @@ export class SessionStore {
   setPair(id: SessionId, primary: SessionRecord["primary"], secondary: SessionRecord["secondary"]): SessionRecord | undefined {
     const current = this.sessions.get(id);
     if (!current) return undefined;
+    // The common case after a put: the pair is what it was, so nothing is rebuilt.
+    if (current.record.primary === primary && current.record.secondary === secondary) return current.record;
     const record = { ...current.record, primary, secondary };
     this.sessions.set(id, { ...current, record });
     return record;

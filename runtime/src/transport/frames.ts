@@ -51,13 +51,12 @@ export class FrameReader {
   }
 }
 
-/** Writes one frame; false when the stream wants the writer to wait for 'drain'. */
-export function writeFrame(stream: Duplex, body: Uint8Array): boolean {
-  const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
-  header.writeUInt32BE(body.length, 0);
-  stream.cork();
-  stream.write(header);
-  const more = stream.write(body);
-  stream.uncork();
-  return more;
+/**
+ * Writes one frame whose body was encoded after FRAME_HEADER_BYTES of room: the length goes into
+ * that room and the frame out as one buffer (one write, no cork). False when the stream wants
+ * the writer to wait for 'drain'.
+ */
+export function writeFramed(stream: Duplex, frame: Buffer): boolean {
+  frame.writeUInt32BE(frame.length - FRAME_HEADER_BYTES, 0);
+  return stream.write(frame);
 }

@@ -67,7 +67,9 @@ class Party {
   static start(): Party {
     // From the package root, so the bundled CLI (dist/) finds the source file too.
     const file = join(packageRoot(import.meta.url), "testbench/src/bench/replication_party.ts");
-    return new Party(fork(file, ["--bench-party"], { execArgv: ["--import=tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] }));
+    // SLB_BENCH_PARTY_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=prof") profiles each party.
+    const extra = process.env.SLB_BENCH_PARTY_NODE_ARGS?.split(" ").filter((a) => a !== "") ?? [];
+    return new Party(fork(file, ["--bench-party"], { execArgv: ["--import=tsx", ...extra], stdio: ["ignore", "inherit", "inherit", "ipc"] }));
   }
 
   send(command: PartyCommand): void {
