@@ -1,10 +1,14 @@
 /**
  * Shared steps of the claim tests: each claim element of SPEC.md is shown end to end on the
- * embedded default (our compiler's JSON on our switch model over UDP wires, the controller over
- * P4Runtime, session servers and clients on userspace host stacks behind switch ports). What
- * the tests assert is what crossed the wires, what the switch counted and what each server holds.
+ * embedded system (the controller over P4Runtime, session servers and clients on userspace
+ * host stacks behind switch ports), once per switch target: our compiler's JSON on our model
+ * over UDP wires, and the real simple_switch_grpc fed over its dataplane gRPC service. What the
+ * tests assert is what crossed the wires, what the switch counted and what each server holds.
  */
-import type { ExecutionContext } from "ava";
+import test, { type ExecutionContext } from "ava";
+import { findSimpleSwitchGrpc } from "../../bmv2/src/real/simple_switch.ts";
+import { realCompilerAvailable } from "../../compiler/src/index.ts";
+import type { CompilerChoice } from "../src/system/program.ts";
 import { decodeCookie, serverId, type ServerId } from "../../runtime/src/wire/session_header.ts";
 import { readSessionFrame, type SessionFrame } from "../src/system/frames.ts";
 import type { LoadClient } from "../src/system/handle.ts";
@@ -12,19 +16,53 @@ import { type EmbeddedSystem, startEmbeddedSystem } from "../src/system/orchestr
 
 export const P = "SessionLbIngress.";
 
-export async function withSystem(t: ExecutionContext, seed: number, body: (sys: EmbeddedSystem) => Promise<void>): Promise<void> {
-  const sys = await startEmbeddedSystem({ servers: 4, replication: "sync", seed });
-  try {
-    await body(sys);
-  } finally {
-    await sys.close();
-  }
-  t.pass();
+export interface ClaimTarget {
+  readonly name: string;
+  readonly switchTarget: "model" | "bmv2";
+  readonly compiler: CompilerChoice;
+  /** Why it cannot run here, or undefined. */
+  readonly unavailable: () => string | undefined;
 }
 
-export async function until(what: string, predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+const bmv2Missing = (): string | undefined => (findSimpleSwitchGrpc() === undefined ? "simple_switch_grpc is not installed (not found on PATH)" : undefined);
+
+/** Our JSON on our model and on real bmv2, and p4c's on real bmv2 (the reference for what our JSON must do there). */
+export const CLAIM_TARGETS: readonly ClaimTarget[] = [
+  { name: "our model, our JSON", switchTarget: "model", compiler: "builtin", unavailable: () => undefined },
+  { name: "real bmv2, our JSON", switchTarget: "bmv2", compiler: "builtin", unavailable: bmv2Missing },
+  {
+    name: "real bmv2, p4c's JSON",
+    switchTarget: "bmv2",
+    compiler: "p4c",
+    unavailable: () => bmv2Missing() ?? (realCompilerAvailable("bmv2") ? undefined : "p4c-bm2-ss is not installed (not found on PATH)"),
+  },
+];
+
+/** Registers `title [target]` for every target, each on a fresh 4-server system; a target that cannot run here is skipped with the reason. */
+export function claimTest(title: string, seed: number, body: (t: ExecutionContext, sys: EmbeddedSystem) => Promise<void>): void {
+  for (const target of CLAIM_TARGETS) {
+    const named = `${title} [${target.name}]`;
+    const reason = target.unavailable();
+    if (reason) {
+      test.skip(`${named} [skipped: ${reason}]`, () => {});
+      continue;
+    }
+    test.serial(named, async (t) => {
+      const sys = await startEmbeddedSystem({ servers: 4, replication: "sync", seed, switchTarget: target.switchTarget, compiler: target.compiler });
+      try {
+        await body(t, sys);
+        if (target.switchTarget === "bmv2") t.true((sys.stats()["bmv2.framesOut"] ?? 0) > 0, "the real switch carried the traffic");
+      } finally {
+        await sys.close();
+      }
+      t.pass();
+    });
+  }
+}
+
+export async function until(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
-  while (!predicate()) {
+  while (!(await predicate())) {
     if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -68,8 +106,8 @@ export function tapSessions(link: { tap: ((d: "to-switch" | "from-switch", f: Ui
   return seen;
 }
 
-export function counter(sys: EmbeddedSystem, name: string, index: number): bigint {
-  return sys.switchModel().control.counterRead(`${P}stats.${name}`, index).packets;
+export function counter(sys: EmbeddedSystem, name: string, index: number): Promise<bigint> {
+  return sys.switchCounter(`${P}stats.${name}`, index);
 }
 
 /** UDP addresses and payload of a frame (peer traffic has no session header). */

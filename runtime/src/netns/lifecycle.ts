@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sh, shQuiet, spawnDetached, which } from "./shell.ts";
-import { type NetHost, type NetTopology, mgmtBridgeName, mgmtInterfaceName, namespaceName, switchInterfaceName, validateTopology } from "./topology.ts";
+import { hostLinkName, setUpMultihomedRoutes } from "./multihome.ts";
+import { type NetHost, type NetTopology, mgmtBridgeName, mgmtInterfaceName, namespaceName, switchCount, switchInterfaceName, switchInterfacePattern, validateTopology } from "./topology.ts";
 
 /** Where bridge pids are kept; /run is cleared at boot, which is also when the namespaces vanish. */
 const RUN_DIR = "/run/slb-net";
@@ -14,8 +15,8 @@ export interface Bridge {
 }
 
 export interface UpOptions {
-  /** Bridge each switch-side veth to the switch model's UDP wire of the same port number. */
-  readonly bridge?: (switchPort: number) => Bridge;
+  /** Bridge each switch-side veth to the UDP wire of the same port number of switch `sw` (a switch model). */
+  readonly bridge?: (switchPort: number, sw: number) => Bridge;
 }
 
 export class NetError extends Error {
@@ -49,36 +50,81 @@ export async function netUp(topo: NetTopology, options: UpOptions = {}): Promise
       await sh(["ip", "addr", "add", topo.mgmt.bridgeAddress, "dev", bridge]);
       await sh(["ip", "link", "set", bridge, "up"]);
     }
+    const switches = switchCount(topo);
     for (const host of topo.hosts) {
       const ns = namespaceName(topo, host);
-      const outside = switchInterfaceName(topo, host);
       await sh(["ip", "netns", "add", ns]);
-      await sh(["ip", "link", "add", outside, "type", "veth", "peer", "name", "eth0", "netns", ns]);
-      await sh(["ip", "-n", ns, "link", "set", "eth0", "address", host.mac]);
-      await sh(["ip", "-n", ns, "addr", "add", host.address, "dev", "eth0"]);
-      for (const [ifname, netns] of [["eth0", ns], [outside, undefined]] as const) {
-        const inNs = netns ? ["ip", "netns", "exec", netns] : [];
-        // Checksum offload would leave partial UDP checksums in the frames the switch sees.
-        await sh([...inNs, "ethtool", "-K", ifname, "tx", "off", "rx", "off"]);
-        await shQuiet([...inNs, "sysctl", "-q", "-w", `net.ipv6.conf.${ifname}.disable_ipv6=1`]);
-      }
+      for (let sw = 0; sw < switches; sw++) await addSwitchLink(topo, host, sw);
       await sh(["ip", "-n", ns, "link", "set", "lo", "up"]);
-      await sh(["ip", "-n", ns, "link", "set", "eth0", "up"]);
-      await sh(["ip", "link", "set", outside, "up"]);
-      if (host.gateway) {
+      // The address sits on eth0 only: a namespace answers for it on any of its links.
+      await sh(["ip", "-n", ns, "addr", "add", host.address, "dev", "eth0"]);
+      if (host.gateway && switches === 1) {
         await sh(["ip", "-n", ns, "neigh", "replace", host.gateway.ip, "lladdr", host.gateway.mac, "dev", "eth0", "nud", "permanent"]);
         await sh(["ip", "-n", ns, "route", "replace", "default", "via", host.gateway.ip, "dev", "eth0", "onlink"]);
       }
+      if (host.gateway && switches > 1) {
+        await setUpMultihomedRoutes({ ns, ip: host.address.split("/")[0]!, gateway: host.gateway, switches, preferred: host.preferredSwitch ?? 0 });
+      }
       for (const entry of host.arp ?? []) {
-        await sh(["ip", "-n", ns, "neigh", "replace", entry.ip, "lladdr", entry.mac, "dev", "eth0", "nud", "permanent"]);
+        for (let sw = 0; sw < switches; sw++) await sh(["ip", "-n", ns, "neigh", "replace", entry.ip, "lladdr", entry.mac, "dev", hostLinkName(sw), "nud", "permanent"]);
       }
       if (host.mgmtAddress !== undefined) await addMgmtLink(topo, host, host.mgmtAddress);
-      if (options.bridge) startBridge(topo.prefix, outside, options.bridge(host.switchPort));
     }
+    if (options.bridge) for (let sw = 0; sw < switches; sw++) startSwitchBridges(topo, sw, options.bridge);
   } catch (err) {
     await netDown(topo.prefix);
     throw err;
   }
+}
+
+/** The host's veth to switch `sw`: `eth<sw>` inside, with the host's MAC (every switch sees the same host). */
+async function addSwitchLink(topo: NetTopology, host: NetHost, sw: number): Promise<void> {
+  const ns = namespaceName(topo, host);
+  const outside = switchInterfaceName(topo, host, sw);
+  const inside = hostLinkName(sw);
+  await sh(["ip", "link", "add", outside, "type", "veth", "peer", "name", inside, "netns", ns]);
+  await sh(["ip", "-n", ns, "link", "set", inside, "address", host.mac]);
+  for (const [ifname, netns] of [[inside, ns], [outside, undefined]] as const) {
+    const inNs = netns ? ["ip", "netns", "exec", netns] : [];
+    // Checksum offload would leave partial UDP checksums in the frames the switch sees.
+    await sh([...inNs, "ethtool", "-K", ifname, "tx", "off", "rx", "off"]);
+    await shQuiet([...inNs, "sysctl", "-q", "-w", `net.ipv6.conf.${ifname}.disable_ipv6=1`]);
+  }
+  await sh(["ip", "-n", ns, "link", "set", inside, "up"]);
+  await sh(["ip", "link", "set", outside, "up"]);
+}
+
+/** Starts the frame bridges between switch `sw`'s veths and its model's UDP wires; returns their pids. */
+export function startSwitchBridges(topo: NetTopology, sw: number, bridge: (switchPort: number, sw: number) => Bridge): number[] {
+  return topo.hosts.map((host) => startBridge(topo.prefix, switchInterfaceName(topo, host, sw), bridge(host.switchPort, sw)));
+}
+
+/**
+ * Stops switch `sw`'s frame bridges (a dead switch's ports carry nothing; a restarted one gets
+ * new bridges) and waits until they are gone, so that the new ones can bind the same ports.
+ */
+export async function stopSwitchBridges(topo: NetTopology, sw: number): Promise<void> {
+  const pids: number[] = [];
+  for (const host of topo.hosts) {
+    const file = join(RUN_DIR, topo.prefix, `${switchInterfaceName(topo, host, sw)}.pid`);
+    try {
+      const pid = Number(readFileSync(file, "utf8").trim());
+      process.kill(pid, "SIGKILL");
+      pids.push(pid);
+    } catch {
+      // no bridge or already gone
+    }
+    rmSync(file, { force: true });
+  }
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (let i = 0; i < 100 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 20));
 }
 
 /** The host's second veth (`mgmt0` inside), its outer end enslaved to the management bridge. */
@@ -93,7 +139,7 @@ async function addMgmtLink(topo: NetTopology, host: NetHost, address: string): P
   await sh(["ip", "link", "set", outside, "up"]);
 }
 
-function startBridge(prefix: string, ifname: string, bridge: Bridge): void {
+function startBridge(prefix: string, ifname: string, bridge: Bridge): number {
   const pid = spawnDetached([
     "socat",
     "-b",
@@ -103,6 +149,7 @@ function startBridge(prefix: string, ifname: string, bridge: Bridge): void {
   ]);
   mkdirSync(join(RUN_DIR, prefix), { recursive: true });
   writeFileSync(join(RUN_DIR, prefix, `${ifname}.pid`), `${pid}\n`);
+  return pid;
 }
 
 export interface DownReport {
@@ -134,7 +181,7 @@ export async function netDown(prefix: string): Promise<DownReport> {
   let processes = 0;
   for (const ns of namespaces) processes += await killNamespaceProcesses(ns);
   // Links next: deleting a namespace also takes the veth's outer end, but asynchronously.
-  const ours = new RegExp(`^${prefix}[pm]\\d+$`);
+  const ours = switchInterfacePattern(prefix);
   const links = (await listLinks()).filter((l) => ours.test(l) || l === mgmtBridgeName(prefix));
   for (const link of links) await shQuiet(["ip", "link", "del", link]);
   for (const ns of namespaces) await shQuiet(["ip", "netns", "del", ns]);

@@ -18,6 +18,8 @@ export interface NetHost {
   readonly arp?: readonly { readonly ip: string; readonly mac: string }[];
   /** Address on the management network ("192.168.77.1/24"), on a second veth `mgmt0`; needs the topology's `mgmt`. */
   readonly mgmtAddress?: string;
+  /** With several switches: the one whose first hop the host's new traffic takes while its link is up (default 0). */
+  readonly preferredSwitch?: number;
 }
 
 /**
@@ -35,6 +37,19 @@ export interface NetTopology {
   readonly prefix: string;
   readonly hosts: readonly NetHost[];
   readonly mgmt?: MgmtNetwork;
+  /**
+   * Switches side by side (default 1, at most 4): every host gets a veth to each (`eth<k>` in
+   * the host, `<prefix><p|q|r|s><port>` outside). See lifecycle.ts for how a host picks one.
+   */
+  readonly switches?: number;
+}
+
+/** Letters of the switch-side veth names, one per switch; "m" is the management veth. */
+const SWITCH_LETTERS = "pqrs";
+export const MAX_SWITCHES = SWITCH_LETTERS.length;
+
+export function switchCount(topo: NetTopology): number {
+  return topo.switches ?? 1;
 }
 
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
@@ -46,9 +61,14 @@ export function namespaceName(topo: NetTopology, host: NetHost): string {
   return `${topo.prefix}-${host.name}`;
 }
 
-/** The switch-side end of a host's veth, in the root namespace. */
-export function switchInterfaceName(topo: NetTopology, host: NetHost): string {
-  return `${topo.prefix}p${host.switchPort}`;
+/** The switch-side end of a host's veth to switch `sw`, in the root namespace. */
+export function switchInterfaceName(topo: NetTopology, host: NetHost, sw = 0): string {
+  return `${topo.prefix}${SWITCH_LETTERS[sw]}${host.switchPort}`;
+}
+
+/** Every switch-side veth name of a prefix, whatever the switch (for teardown). */
+export function switchInterfacePattern(prefix: string): RegExp {
+  return new RegExp(`^${prefix}[${SWITCH_LETTERS}m]\\d+$`);
 }
 
 /** A host's management veth, root-namespace end. */
@@ -70,6 +90,8 @@ function badCidr(text: string): boolean {
 export function validateTopology(topo: NetTopology): string[] {
   const problems: string[] = [];
   if (!NAME.test(topo.prefix)) problems.push(`prefix '${topo.prefix}' must be 1-8 lowercase letters or digits`);
+  const switches = switchCount(topo);
+  if (!Number.isInteger(switches) || switches < 1 || switches > MAX_SWITCHES) problems.push(`switches must be 1..${MAX_SWITCHES}, got ${switches}`);
   const names = new Set<string>();
   const ports = new Set<number>();
   for (const h of topo.hosts) {
@@ -85,6 +107,7 @@ export function validateTopology(topo: NetTopology): string[] {
       if (badCidr(h.mgmtAddress)) problems.push(`${where}: mgmtAddress '${h.mgmtAddress}' is not a.b.c.d/len`);
       if (!topo.mgmt) problems.push(`${where}: has a mgmtAddress but the topology has no mgmt network`);
     }
+    if (h.preferredSwitch !== undefined && !(Number.isInteger(h.preferredSwitch) && h.preferredSwitch >= 0 && h.preferredSwitch < switches)) problems.push(`${where}: preferredSwitch must be 0..${switches - 1}`);
     if (!MAC.test(h.mac)) problems.push(`${where}: mac '${h.mac}' is not aa:bb:cc:dd:ee:ff`);
     for (const entry of [...(h.gateway ? [h.gateway] : []), ...(h.arp ?? [])]) {
       if (!IP.test(entry.ip)) problems.push(`${where}: '${entry.ip}' is not an IPv4 address`);

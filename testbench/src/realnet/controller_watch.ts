@@ -40,10 +40,23 @@ export class ControllerWatch {
 
   async untilProgrammed(serversUp: number, timeoutMs: number): Promise<void> {
     const deadline = performance.now() + timeoutMs;
-    while (!(this.programmed && this.controller.status().servers.up >= serversUp)) {
+    const ready = (): boolean => {
+      const status = this.controller.status();
+      // With several switches a reconcile of one says nothing of the others: each must be primary and synced.
+      return this.programmed && status.servers.up >= serversUp && status.switches.every((s) => s.active);
+    };
+    while (!ready()) {
       if (performance.now() > deadline) {
         const status = this.controller.status();
-        const why = this.lastError !== undefined ? `the switch refused the controller's writes: ${this.lastError}` : this.reconciledSinceError ? `${status.servers.up}/${serversUp} servers up` : "no reconcile finished";
+        const inactive = status.switches.filter((s) => !s.active).map((s) => `${s.name} (${s.role})`);
+        const why =
+          this.lastError !== undefined
+            ? `the switch refused the controller's writes: ${this.lastError}`
+            : inactive.length > 0
+              ? `switches not programmed: ${inactive.join(", ")}`
+              : this.reconciledSinceError
+                ? `${status.servers.up}/${serversUp} servers up`
+                : "no reconcile finished";
         throw new Error(`the controller did not program the switch within ${timeoutMs} ms: ${why}`);
       }
       await new Promise((r) => setTimeout(r, 20));

@@ -107,7 +107,7 @@ class Programmer {
 
   /** Brings the switch to the phase's desired state the way the controller does (read, minimal diff, write). */
   async apply(phase: DiffPhase, alter?: (e: Entity) => Entity): Promise<void> {
-    const topology = lbControllerTopology(PLAN, { grpcAddress: "-" }, { health: { intervalMs: 100, timeoutMs: 100, rise: 1, fall: 1 }, responseTimeoutUs: phase.timeoutUs });
+    const topology = lbControllerTopology(PLAN, [{ address: "-", deviceId: 0 }], { health: { intervalMs: 100, timeoutMs: 100, rise: 1, fall: 1 }, responseTimeoutUs: phase.timeoutUs });
     const servers: ServerView[] = topology.servers.map((config, i) => ({ config, ...phase.servers[i]! }));
     const desired = desiredLbState(topology, servers);
     const wanted = alter ? { entities: desired.entities.map(alter) } : desired;

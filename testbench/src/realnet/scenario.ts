@@ -24,15 +24,14 @@ export interface NamespaceRunOptions {
 }
 
 /** Why namespace runs cannot happen here (root, tools, real switch or compiler), or undefined. */
-export function namespaceScenarioUnavailable(target: SwitchTarget = "model", compiler: CompilerChoice = "builtin"): string | undefined {
-  return namespaceSystemUnavailable(target, compiler);
+export function namespaceScenarioUnavailable(target: SwitchTarget = "model", compiler: CompilerChoice = "builtin", switches = 1): string | undefined {
+  return namespaceSystemUnavailable(target, compiler, switches);
 }
 
 /** Why this scenario cannot run on namespaces here, or undefined. */
 export function namespaceScenarioBlocked(scenario: Scenario, target: SwitchTarget, compiler: CompilerChoice): string | undefined {
-  const unavailable = namespaceSystemUnavailable(target, compiler);
+  const unavailable = namespaceSystemUnavailable(target, compiler, scenario.topology.switches);
   if (unavailable) return unavailable;
-  if (scenario.topology.switches > 1) return `${scenario.name} needs ${scenario.topology.switches} switches; the namespace topology has one`;
   const missing = scenarioFaultsUnavailable(scenario);
   return missing.length > 0 ? `${scenario.name} needs ${missing.join(", ")}` : undefined;
 }
@@ -41,7 +40,7 @@ export function namespaceScenarioBlocked(scenario: Scenario, target: SwitchTarge
 export type Teardown = { readonly teardown: Leftovers | undefined; readonly clean: boolean };
 
 function systemStarter(options: NamespaceRunOptions, keep: (s: NamespaceSystem) => void, clients = 2) {
-  return async (servers: number, replication: "sync" | "async"): Promise<NamespaceSystem> => {
+  return async (servers: number, replication: "sync" | "async", switches = 1): Promise<NamespaceSystem> => {
     const systemOptions: NamespaceSystemOptions = {
       target: options.target,
       compiler: options.compiler,
@@ -49,6 +48,7 @@ function systemStarter(options: NamespaceRunOptions, keep: (s: NamespaceSystem) 
       replication,
       seed: options.seed,
       clients,
+      switches,
       ...(options.prefix ? { prefix: options.prefix } : {}),
       ...(options.mgmtSubnet ? { mgmtSubnet: options.mgmtSubnet } : {}),
       ...(options.log ? { log: options.log } : {}),
@@ -66,7 +66,7 @@ export async function runScenarioOnNamespaces(scenario: Scenario, short: boolean
   const result = await runScenario(scenario, {
     short,
     seed: options.seed,
-    startSystem: (o) => start(o.servers, o.replication),
+    startSystem: (o) => start(o.servers, o.replication, o.switches),
     ...(options.log ? { log: options.log } : {}),
   });
   const teardown = (system as NamespaceSystem | undefined)?.teardown();
@@ -77,6 +77,8 @@ export async function runScenarioOnNamespaces(scenario: Scenario, short: boolean
 
 export interface NamespaceDemoOptions extends NamespaceRunOptions {
   readonly servers: number;
+  /** LB switches side by side (default 1); from 2 on the demo also fails switches. */
+  readonly switches?: number;
   readonly durationS: number;
   readonly out: { write(text: string): unknown; readonly isTTY?: boolean };
 }
@@ -85,7 +87,8 @@ export interface NamespaceDemoOptions extends NamespaceRunOptions {
 export async function runDemoOnNamespaces(options: NamespaceDemoOptions): Promise<DemoSummary & Teardown> {
   let system: NamespaceSystem | undefined;
   const start = systemStarter(options, (s) => (system = s));
-  const summary = await runDemo({ servers: options.servers, durationS: options.durationS, startSystem: (n) => start(n, "sync"), out: options.out });
+  const switches = options.switches ?? 1;
+  const summary = await runDemo({ servers: options.servers, durationS: options.durationS, switches, startSystem: (n) => start(n, "sync", switches), out: options.out });
   const teardown = (system as NamespaceSystem | undefined)?.teardown();
   return { ...summary, teardown, clean: teardown !== undefined && isClean(teardown) };
 }

@@ -1,8 +1,8 @@
 /**
  * The whole system on real hosts, behind the same SystemHandle as the embedded one, so the
  * scenario runner and the demo drive it unchanged: servers and client agents are processes in
- * network namespaces on kernel UDP, the switch is our model behind socat frame bridges or the
- * real simple_switch_grpc on the veths, and the controller runs in this process over
+ * network namespaces on kernel UDP, the switch is our model (packet rings on the veths, socat
+ * bridges where the addon cannot load) or the real simple_switch_grpc on the veths, and the controller runs in this process over
  * P4Runtime. Every fault is done to the real thing: SIGKILL, SIGSTOP/SIGCONT, a fresh server
  * process, the controller's drain, loss and partitions in each host's nftables, delay as netem,
  * the controller stopped and started, the switch process killed and launched again.
@@ -15,24 +15,27 @@ import { loadClusterKey } from "../../../runtime/src/auth/cluster_files.ts";
 import { generateDevCluster } from "../../../runtime/src/auth/dev_ca.ts";
 import { Controller } from "../../../runtime/src/controller/controller.ts";
 import { udpProber, udpPusher } from "../../../runtime/src/controller/membership.ts";
-import { NetError, bridgePids, execArgv, missingPrerequisites, namespacePids, netDown, netUp } from "../../../runtime/src/netns/lifecycle.ts";
-import { type HostFault, NO_HOST_FAULT, missingFaultTools, setHostFault } from "../../../runtime/src/netns/faults.ts";
-import { type NetTopology, namespaceName } from "../../../runtime/src/netns/topology.ts";
+import { NetError, execArgv, missingPrerequisites, namespacePids, netDown, netUp } from "../../../runtime/src/netns/lifecycle.ts";
+import { setSwitchLinks } from "../../../runtime/src/netns/multihome.ts";
+import { type HostFault, NO_HOST_FAULT, missingFaultTools, nftBinary, setHostFault } from "../../../runtime/src/netns/faults.ts";
+import { MAX_SWITCHES, type NetTopology, namespaceName, switchInterfaceName } from "../../../runtime/src/netns/topology.ts";
 import { type LaunchResult, findSimpleSwitchGrpc, launchSimpleSwitchGrpc } from "../../../bmv2/src/real/simple_switch.ts";
 import { type ServerId, serverId } from "../../../runtime/src/wire/session_header.ts";
 import { Prng } from "../scenario/prng.ts";
 import type { Scenario } from "../scenario/format.ts";
 import { VIP, serverAddress } from "../system/addressing.ts";
+import { ControlProxy } from "../system/control_proxy.ts";
 import type { WireFault } from "../system/fault_link.ts";
 import type { LoadClient, PortSelector, ServerRunState, SystemHandle } from "../system/handle.ts";
 import { type CompiledProgram, type CompilerChoice, compileLbProgram } from "../system/program.ts";
 import { type SwitchRuntime, startSwitchRuntime } from "../system/switch_runtime.ts";
+import { port as portNumber } from "../../../bmv2/src/dataplane/index.ts";
 import { AgentLoadClient } from "./agent_client.ts";
 import { ControllerWatch } from "./controller_watch.ts";
-import { freeTcpPort, freeUdpPort } from "./ports.ts";
+import { freeTcpPort } from "./ports.ts";
 import { HostProcess, SLB_BIN, nodeScriptArgv, processAlive } from "./processes.ts";
 import { type Leftovers, leftovers } from "./leftovers.ts";
-import { type LbNetPlan, clientHostName, lbControllerTopology, lbNetTopology, lbSwitchPorts, serverHostName, serverMgmtIp } from "./topology.ts";
+import { type LbNetPlan, clientHostName, lbControllerTopology, lbNetTopology, serverHostName, serverMgmtIp } from "./topology.ts";
 
 export type SwitchTarget = "model" | "bmv2";
 
@@ -45,6 +48,8 @@ export interface NamespaceSystemOptions {
   readonly seed: number;
   /** Client hosts made up front (the switch's ports are fixed at start); default 2. */
   readonly clients?: number;
+  /** LB switches side by side, every host cabled to each (default 1). */
+  readonly switches?: number;
   /** Namespace and link prefix, 1-8 lowercase letters/digits; default unique to this process. */
   readonly prefix?: string;
   /** First three octets of the management /24; default unique to this process. */
@@ -59,9 +64,11 @@ const STARTUP_TIMEOUT_MS = 20_000;
 const SERVER_ARGS = ["--version-check-ms", "500", "--peer-timeout-ms", "150", "--peer-retries", "3"] as const;
 
 /** Why a namespace system cannot run here (root, tools, the real switch), or undefined when it can. */
-export function namespaceSystemUnavailable(target: SwitchTarget, compiler: CompilerChoice = "builtin"): string | undefined {
+export function namespaceSystemUnavailable(target: SwitchTarget, compiler: CompilerChoice = "builtin", switches = 1): string | undefined {
+  if (!Number.isInteger(switches) || switches < 1 || switches > MAX_SWITCHES) return `the namespace topology takes 1..${MAX_SWITCHES} switches, not ${switches}`;
   const missing = missingPrerequisites(target === "model");
   if (missing.length > 0) return `namespace hosts need: ${missing.join(", ")}`;
+  if (switches > 1 && !nftBinary()) return "hosts on several switches need nftables' nft (apt install nftables) to answer through the switch a request came in on";
   if (target === "bmv2" && findSimpleSwitchGrpc() === undefined) return "simple_switch_grpc is not installed (not found on PATH): --target bmv2 needs the real bmv2";
   if (compiler === "p4c" && !realCompilerAvailable("bmv2")) return "p4c-bm2-ss is not installed (not found on PATH): --compiler p4c needs the real p4c";
   return undefined;
@@ -89,22 +96,29 @@ type SwitchProcess =
   | { readonly kind: "model"; runtime: SwitchRuntime }
   | { readonly kind: "bmv2"; launched: Extract<LaunchResult, { kind: "running" }> };
 
+/** One LB switch and where it lives; a restart comes back on the same veths, gRPC address and (model) wire ports. */
+interface NamespaceSwitch {
+  readonly index: number;
+  process: SwitchProcess | undefined;
+  /** Our model's gRPC port, kept across a restart where the controller looks for it. */
+  modelGrpcPort: number | undefined;
+  grpcAddress: string;
+  thriftPort: number;
+  /** With several switches, the controller reaches each through a relay that can be cut (its management network). */
+  proxy: ControlProxy | undefined;
+}
+
 export class NamespaceSystem implements SystemHandle {
   readonly serverIds: ServerId[];
   readonly replication: "sync" | "async";
   readonly plan: LbNetPlan;
   private readonly topo: NetTopology;
-  /** The model's frame bridges: each port's bridge end, a free loopback UDP port. */
-  private bridgePorts: ReadonlyMap<number, number> | undefined;
   private readonly servers = new Map<ServerId, { process: HostProcess | undefined; state: ServerRunState }>();
   private readonly agents: HostProcess[] = [];
   private readonly faults = new Map<string, HostFault>();
   private readonly prng: Prng;
   private readonly otherPids: number[] = [];
-  private sw: SwitchProcess | undefined;
-  private modelPorts: { readonly grpcPort: number; readonly wirePorts: ReadonlyMap<number, number> } | undefined;
-  private grpcAddress = "";
-  private thriftPort = 0;
+  private readonly switches: NamespaceSwitch[];
   private controller: Controller | undefined;
   private watch: ControllerWatch | undefined;
   private closed = false;
@@ -117,7 +131,9 @@ export class NamespaceSystem implements SystemHandle {
     private readonly program: CompiledProgram,
   ) {
     const unique = processUnique();
-    this.plan = { prefix: options.prefix ?? unique.prefix, servers: options.servers, clients: options.clients ?? 2, mgmtSubnet: options.mgmtSubnet ?? unique.mgmtSubnet };
+    const switches = options.switches ?? 1;
+    this.plan = { prefix: options.prefix ?? unique.prefix, servers: options.servers, clients: options.clients ?? 2, mgmtSubnet: options.mgmtSubnet ?? unique.mgmtSubnet, switches };
+    this.switches = Array.from({ length: switches }, (_, index) => ({ index, process: undefined, modelGrpcPort: undefined, grpcAddress: "", thriftPort: 0, proxy: undefined }));
     this.topo = lbNetTopology(this.plan);
     this.replication = options.replication;
     this.prng = new Prng(options.seed);
@@ -130,8 +146,9 @@ export class NamespaceSystem implements SystemHandle {
 
   async start(): Promise<void> {
     await generateDevCluster({ dir: this.tlsDir, servers: this.serverIds });
-    await this.launchSwitch(true);
-    this.log(`switch (${this.describeSwitch()}) at ${this.grpcAddress}; ${this.topo.hosts.length} namespace hosts up`);
+    await this.launchSwitches();
+    const where = this.switches.map((sw) => sw.grpcAddress).join(", ");
+    this.log(`${this.switches.length > 1 ? `${this.switches.length} switches` : "switch"} (${this.describeSwitch()}) at ${where}; ${this.topo.hosts.length} namespace hosts up`);
     for (const id of this.serverIds) this.servers.set(id, { process: undefined, state: "killed" });
     await Promise.all(this.serverIds.map((id) => this.startServer(id)));
     this.log(`servers up: pids ${this.serverIds.map((id) => this.servers.get(id)!.process!.pid).join(", ")}`);
@@ -143,44 +160,56 @@ export class NamespaceSystem implements SystemHandle {
     return this.options.target === "model" ? `our switch model on veths, ${json}` : `simple_switch_grpc on veths, ${json}`;
   }
 
-  /** The switch; `first` also makes the hosts (the model's bridges need its wires, bmv2 needs the veths). */
-  private async launchSwitch(first: boolean): Promise<void> {
-    const ports = lbSwitchPorts(this.plan);
-    if (this.options.target === "model") {
-      this.bridgePorts ??= new Map(await Promise.all(ports.map(async (p) => [p, await freeUdpPort()] as const)));
-      const bridgePorts = this.bridgePorts;
-      const hosts = new Map(ports.map((p) => [p, { ip: "127.0.0.1", port: bridgePorts.get(p)! }]));
-      const runtime = await startSwitchRuntime({ ports, hosts, ...(this.modelPorts ?? {}) });
-      // A restarted model takes the same gRPC port and wire ports, where the controller and the bridges look for it.
-      this.modelPorts = { grpcPort: Number(runtime.grpcAddress.split(":").pop()), wirePorts: new Map(ports.map((p) => [p, runtime.wire(p).port])) };
-      this.sw = { kind: "model", runtime };
-      this.grpcAddress = runtime.grpcAddress;
-      if (first) {
-        await netUp(this.topo, { bridge: (p) => ({ wireAddress: { host: "127.0.0.1", port: runtime.wire(p).port }, bridgePort: bridgePorts.get(p)! }) });
-        this.otherPids.push(...bridgePids(this.plan.prefix));
+  /** The hosts and their veths, then every switch attached to its ends of them. */
+  private async launchSwitches(): Promise<void> {
+    await netUp(this.topo);
+    for (const sw of this.switches) {
+      if (this.options.target === "bmv2") {
+        sw.grpcAddress = `127.0.0.1:${await freeTcpPort()}`;
+        sw.thriftPort = await freeTcpPort();
       }
+      await this.launchSwitch(sw);
+    }
+    if (this.switches.length > 1) for (const sw of this.switches) sw.proxy = await ControlProxy.start(sw.grpcAddress);
+  }
+
+  /** bmv2 switches each get their own device id; our model serves device 0 only. */
+  private deviceId(sw: NamespaceSwitch): number {
+    return this.options.target === "bmv2" ? sw.index : 0;
+  }
+
+  /** Starts one switch process (empty tables) on its veths, which must exist. */
+  private async launchSwitch(sw: NamespaceSwitch): Promise<void> {
+    const interfaces = this.topo.hosts.map((h) => ({ port: h.switchPort, iface: switchInterfaceName(this.topo, h, sw.index) }));
+    if (this.options.target === "model") {
+      // Packet rings on the veths, as simple_switch's -i; the runtime falls back to socat bridges and logs why.
+      const runtime = await startSwitchRuntime({
+        ports: [],
+        interfaces: interfaces.map((i) => ({ port: portNumber(i.port), ifname: i.iface })),
+        ...(sw.modelGrpcPort !== undefined ? { grpcPort: sw.modelGrpcPort } : {}),
+        log: (line) => this.log(`switch ${sw.index}: ${line}`),
+      });
+      sw.modelGrpcPort = Number(runtime.grpcAddress.split(":").pop());
+      sw.process = { kind: "model", runtime };
+      sw.grpcAddress = runtime.grpcAddress;
       return;
     }
-    if (first) {
-      await netUp(this.topo);
-      this.grpcAddress = `127.0.0.1:${await freeTcpPort()}`;
-      this.thriftPort = await freeTcpPort();
-    }
     const launched = await launchSimpleSwitchGrpc({
-      interfaces: this.topo.hosts.map((h) => ({ port: h.switchPort, iface: `${this.plan.prefix}p${h.switchPort}` })),
-      grpcAddress: this.grpcAddress,
-      thriftPort: this.thriftPort,
+      interfaces,
+      deviceId: this.deviceId(sw),
+      grpcAddress: sw.grpcAddress,
+      thriftPort: sw.thriftPort,
     });
     if (launched.kind !== "running") throw new NetError(launched.message);
     if (launched.process.pid !== undefined) this.otherPids.push(launched.process.pid);
-    this.sw = { kind: "bmv2", launched };
+    sw.process = { kind: "bmv2", launched };
   }
 
-  private async stopSwitch(signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
-    const sw = this.sw;
-    this.sw = undefined;
-    if (sw?.kind === "model") await sw.runtime.stop();
-    if (sw?.kind === "bmv2") await sw.launched.stop(signal);
+  private async stopSwitch(sw: NamespaceSwitch, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+    const running = sw.process;
+    sw.process = undefined;
+    if (running?.kind === "model") await running.runtime.stop();
+    if (running?.kind === "bmv2") await running.launched.stop(signal);
   }
 
   private async startServer(id: ServerId): Promise<void> {
@@ -289,7 +318,8 @@ export class NamespaceSystem implements SystemHandle {
   /** Starts the controller and waits until it has every running server up and the switch programmed without an error. */
   async startController(): Promise<void> {
     if (this.controller) return;
-    const topology = lbControllerTopology(this.plan, { grpcAddress: this.grpcAddress }, { health: HEALTH, responseTimeoutUs: DATA_PLANE_TIMEOUT_US });
+    const addresses = this.switches.map((sw) => ({ address: sw.proxy?.address ?? sw.grpcAddress, deviceId: this.deviceId(sw) }));
+    const topology = lbControllerTopology(this.plan, addresses, { health: HEALTH, responseTimeoutUs: DATA_PLANE_TIMEOUT_US });
     const clusterKey = loadClusterKey(this.tlsDir);
     const controller = new Controller({
       topology,
@@ -304,7 +334,7 @@ export class NamespaceSystem implements SystemHandle {
     const expected = this.serverIds.filter((id) => this.slot(id).state === "running").length;
     await this.watch.untilProgrammed(expected, STARTUP_TIMEOUT_MS);
     await controller.idle();
-    this.log(`controller has programmed the switch with ${expected} servers up`);
+    this.log(`controller has programmed ${this.switches.length > 1 ? `all ${this.switches.length} switches` : "the switch"} with ${expected} servers up`);
   }
 
   controllerRunning(): boolean {
@@ -317,31 +347,54 @@ export class NamespaceSystem implements SystemHandle {
     await this.startSwitch(index);
   }
 
-  /** The namespace topology has one switch (index 0). */
-  readonly switchCount = 1;
-
-  private onlySwitch(index: number): void {
-    if (index !== 0) throw new RangeError(`no switch ${index}: the namespace topology has one switch`);
+  get switchCount(): number {
+    return this.switches.length;
   }
 
+  private switchAt(index: number): NamespaceSwitch {
+    const sw = this.switches[index];
+    if (!sw) throw new RangeError(`no switch ${index} (this system has switches 0..${this.switches.length - 1})`);
+    return sw;
+  }
+
+  /** The veths of switch `index`, root-namespace ends. */
+  private switchLinks(index: number): string[] {
+    return this.topo.hosts.map((h) => switchInterfaceName(this.topo, h, index));
+  }
+
+  /**
+   * The switch process dies. With several switches its ports also lose carrier, as a dead
+   * switch's do: that is how the hosts' routes leave it (see runtime/src/netns/multihome.ts).
+   */
   async killSwitch(index: number): Promise<void> {
-    this.onlySwitch(index);
-    await this.stopSwitch("SIGKILL");
+    const sw = this.switchAt(index);
+    await this.stopSwitch(sw, "SIGKILL");
+    if (this.switches.length === 1) return;
+    await setSwitchLinks(this.switchLinks(index), false);
   }
 
+  /** A new, empty switch on the same veths and gRPC address; the controller must reconcile it. */
   async startSwitch(index: number): Promise<void> {
-    this.onlySwitch(index);
-    if (!this.sw) await this.launchSwitch(false);
+    const sw = this.switchAt(index);
+    if (sw.process) return;
+    // Links first: simple_switch_grpc receives nothing on a port that was down when it opened it.
+    if (this.switches.length > 1) await setSwitchLinks(this.switchLinks(index), true);
+    await this.launchSwitch(sw);
   }
 
-  /** The controller reaches the one switch over loopback: there is no management network of its own to cut. */
+  private proxyOf(index: number): ControlProxy {
+    const proxy = this.switchAt(index).proxy;
+    if (!proxy) throw new Error("a one-switch namespace system reaches its switch over loopback: there is no management network of its own to cut; use several switches");
+    return proxy;
+  }
+
+  /** Cuts switch `index` off from the controller; its data plane keeps forwarding with the tables it has. */
   partitionSwitch(index: number): void {
-    this.onlySwitch(index);
-    throw new Error("switch partitions need several switches with their own management network (the embedded multi-switch system)");
+    this.proxyOf(index).partition();
   }
 
   healSwitch(index: number): void {
-    this.partitionSwitch(index);
+    this.proxyOf(index).heal();
   }
 
   async newClient(): Promise<LoadClient> {
@@ -372,7 +425,11 @@ export class NamespaceSystem implements SystemHandle {
       out["controller.serversUp"] = status.servers.up;
     }
     if (this.watch) out["controller.errors"] = this.watch.errors;
-    if (this.sw?.kind === "model") for (const [k, v] of Object.entries(this.sw.runtime.model.stats())) out[`switch.${k}`] = v;
+    for (const sw of this.switches) {
+      if (sw.process?.kind !== "model") continue;
+      const key = this.switches.length > 1 ? `switch${sw.index}` : "switch";
+      for (const [k, v] of Object.entries(sw.process.runtime.model.stats())) out[`${key}.${k}`] = v;
+    }
     return out;
   }
 
@@ -391,7 +448,10 @@ export class NamespaceSystem implements SystemHandle {
     for (const p of processes) await p.kill("SIGKILL");
     const namespaceProcesses = (await Promise.all(this.topo.hosts.map((h) => namespacePids(namespaceName(this.topo, h))))).flat();
     await netDown(this.plan.prefix);
-    await this.stopSwitch();
+    for (const sw of this.switches) {
+      await sw.proxy?.close();
+      await this.stopSwitch(sw);
+    }
     const pids = [...processes.map((p) => p.pid), ...this.otherPids, ...namespaceProcesses];
     // The bridges get SIGTERM from netDown; give them a moment to go.
     const deadline = performance.now() + 2000;
@@ -402,7 +462,7 @@ export class NamespaceSystem implements SystemHandle {
 }
 
 export async function startNamespaceSystem(options: NamespaceSystemOptions): Promise<NamespaceSystem> {
-  const unavailable = namespaceSystemUnavailable(options.target, options.compiler);
+  const unavailable = namespaceSystemUnavailable(options.target, options.compiler, options.switches);
   if (unavailable) throw new NetError(unavailable);
   const program = await compileLbProgram(options.compiler);
   const system = new NamespaceSystem(options, program);

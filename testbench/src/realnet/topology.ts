@@ -25,6 +25,8 @@ export interface LbNetPlan {
   readonly clients: number;
   /** First three octets of the management /24, default DEFAULT_MGMT_SUBNET; "none" leaves the management network out. */
   readonly mgmtSubnet?: string;
+  /** LB switches side by side, each host cabled to every one (default 1); hosts spread their first hops over them. */
+  readonly switches?: number;
 }
 
 const gatewayMac = (): string => formatMac(GATEWAY_MAC);
@@ -44,16 +46,19 @@ export function serverMgmtIp(plan: LbNetPlan, id: number): string {
 export function lbNetTopology(plan: LbNetPlan): NetTopology {
   const gateway = { ip: GATEWAY_IP, mac: gatewayMac() };
   const withMgmt = plan.mgmtSubnet !== "none";
+  const switches = plan.switches ?? 1;
+  // Hosts spread over the switches, as ECMP would spread them.
+  const spread = (i: number): Pick<NetHost, "preferredSwitch"> => (switches > 1 ? { preferredSwitch: i % switches } : {});
   const hosts: NetHost[] = [];
   for (let i = 1; i <= plan.servers; i++) {
     const a = serverAddress(serverId(i));
-    hosts.push({ name: serverHostName(i), switchPort: a.switchPort, address: `${a.ip}/32`, mac: formatMac(a.mac), gateway, ...(withMgmt ? { mgmtAddress: `${serverMgmtIp(plan, i)}/24` } : {}) });
+    hosts.push({ name: serverHostName(i), switchPort: a.switchPort, address: `${a.ip}/32`, mac: formatMac(a.mac), gateway, ...spread(i), ...(withMgmt ? { mgmtAddress: `${serverMgmtIp(plan, i)}/24` } : {}) });
   }
   for (let c = 0; c < plan.clients; c++) {
     const a = clientAddress(c);
-    hosts.push({ name: clientHostName(c), switchPort: a.switchPort, address: `${a.ip}/32`, mac: formatMac(a.mac), gateway });
+    hosts.push({ name: clientHostName(c), switchPort: a.switchPort, address: `${a.ip}/32`, mac: formatMac(a.mac), gateway, ...spread(c) });
   }
-  return { prefix: plan.prefix, hosts, ...(withMgmt ? { mgmt: { bridgeAddress: `${serverMgmtIp(plan, 254)}/24` } } : {}) };
+  return { prefix: plan.prefix, hosts, ...(switches > 1 ? { switches } : {}), ...(withMgmt ? { mgmt: { bridgeAddress: `${serverMgmtIp(plan, 254)}/24` } } : {}) };
 }
 
 /** Switch ports the plan uses (servers 1..N, clients 100..). */
@@ -61,10 +66,10 @@ export function lbSwitchPorts(plan: LbNetPlan): number[] {
   return lbNetTopology(plan).hosts.map((h) => h.switchPort);
 }
 
-/** The controller's topology for the namespace hosts: same servers, probes over the management bridge. */
+/** The controller's topology for the namespace hosts: same servers, probes over the management bridge; every switch alike but for its address. */
 export function lbControllerTopology(
   plan: LbNetPlan,
-  sw: { readonly grpcAddress: string },
+  switches: readonly { readonly address: string; readonly deviceId: number }[],
   timing: { readonly health: TopologyConfig["health"]; readonly responseTimeoutUs: number },
 ): TopologyConfig {
   const servers: Omit<ServerConfig, "vip">[] = [];
@@ -84,8 +89,8 @@ export function lbControllerTopology(
     const r = clientRoute(c);
     return { prefix: `${r.prefix}/${r.prefixLength}`, switchPort: r.port, mac: formatMac(r.mac) };
   });
-  return singleSwitchTopology({
-    switch: { address: sw.grpcAddress, deviceId: 0, electionId: 1n },
+  const single = singleSwitchTopology({
+    switch: { ...switches[0]!, electionId: 1n },
     pipeline: { kind: "compiled", jsonFile: "(in memory)", p4infoFile: "(in memory)" },
     vip: { ip: VIP.ip, port: VIP.port, mac: gatewayMac() },
     servers,
@@ -94,4 +99,7 @@ export function lbControllerTopology(
     failure: { responseTimeoutUs: timing.responseTimeoutUs },
     admin: "127.0.0.1:0",
   });
+  const [first, ...others] = switches.map((sw, i) => ({ ...single.switches[0], ...sw, name: `s${i + 1}` }));
+  if (!first) throw new RangeError("the controller needs at least one switch");
+  return { ...single, switches: [first, ...others] };
 }

@@ -4,6 +4,8 @@
  * over P4Runtime, N session servers each on a userspace host stack behind a switch port, and
  * clients likewise. Everything runs in this process, but every packet crosses a real UDP wire
  * and every fault is real: sockets closed, state dropped, frames dropped on the wire.
+ * With `switchTarget: "bmv2"` the one switch is the real simple_switch_grpc instead (bmv2_fabric.ts),
+ * still with no root: everything else stays in this process, so tests look inside it alike.
  */
 import { randomBytes } from "node:crypto";
 import { HostStack } from "../../../runtime/src/hoststack/stack.ts";
@@ -25,6 +27,9 @@ import { SessionLoadClient } from "./load_client.ts";
 import { type CompiledProgram, compileLbProgram } from "./program.ts";
 import { ServerSlot } from "./server_slot.ts";
 import { SwitchFabric } from "./switch_fabric.ts";
+import { Bmv2Fabric } from "./bmv2_fabric.ts";
+import type { DigestSeen, Fabric } from "./fabric.ts";
+import type { CompilerChoice } from "./program.ts";
 
 export interface SystemOptions {
   readonly servers: number;
@@ -35,6 +40,12 @@ export interface SystemOptions {
   /** LB switches side by side, every host cabled to each (default 1). */
   readonly switches?: number;
   readonly log?: (line: string) => void;
+  /**
+   * Which switch runs the pipeline: our model (default) or the real simple_switch_grpc, one
+   * switch fed over its dataplane gRPC service, with the JSON of `compiler` (default ours).
+   */
+  readonly switchTarget?: "model" | "bmv2";
+  readonly compiler?: CompilerChoice;
 }
 
 /**
@@ -62,7 +73,7 @@ export class EmbeddedSystem implements SystemHandle {
   readonly replication: "sync" | "async";
   private readonly slots = new Map<ServerId, ServerSlot>();
   /** The switches and every host's cables to them; the cables outlive switch restarts. */
-  private readonly fabric: SwitchFabric;
+  private readonly fabric: Fabric;
   private readonly clientLinks: FaultLink[] = [];
   private readonly clients: LoadClient[] = [];
   private controller: Controller | undefined;
@@ -86,7 +97,12 @@ export class EmbeddedSystem implements SystemHandle {
     this.prng = new Prng(options.seed);
     this.replication = options.replication;
     this.serverIds = Array.from({ length: options.servers }, (_, i) => serverId(i + 1));
-    this.fabric = new SwitchFabric(options.switches ?? 1, this.ports);
+    if (options.switchTarget === "bmv2") {
+      if ((options.switches ?? 1) !== 1) throw new RangeError("the bmv2 target runs one switch");
+      this.fabric = new Bmv2Fabric(this.ports, program.pipeline, `real simple_switch_grpc, ${program.compiler === "p4c" ? "p4c's" : "our"} JSON`);
+    } else {
+      this.fabric = new SwitchFabric(options.switches ?? 1, this.ports);
+    }
   }
 
   private get ports(): number[] {
@@ -337,8 +353,25 @@ export class EmbeddedSystem implements SystemHandle {
     return this.slot(id).link;
   }
 
+  /** Our in-process model (only on the model target; a real switch is seen through switchCounter and onSwitchDigest). */
   switchModel(index = 0): SwitchModel {
+    if (!(this.fabric instanceof SwitchFabric)) throw new Error(`no in-process model: the switch is ${this.fabric.description}`);
     return this.fabric.model(index);
+  }
+
+  /** Which switch runs the pipeline. */
+  get switchDescription(): string {
+    return this.fabric.description;
+  }
+
+  /** Packets in cell `index` of the switch's counter array `name` (P4Info name). */
+  switchCounter(name: string, index: number, switchIndex = 0): Promise<bigint> {
+    return this.fabric.counter(switchIndex, name, index);
+  }
+
+  /** Digests the switch raises from now on (on a real switch heard while no controller is primary). */
+  onSwitchDigest(listener: (d: DigestSeen) => void, switchIndex = 0): Promise<() => void> {
+    return this.fabric.onDigest(switchIndex, listener);
   }
 
   controllerObject(): Controller | undefined {
@@ -383,7 +416,7 @@ export class EmbeddedSystem implements SystemHandle {
 }
 
 export async function startEmbeddedSystem(options: SystemOptions): Promise<EmbeddedSystem> {
-  const program = await compileLbProgram();
+  const program = await compileLbProgram(options.compiler ?? "builtin");
   const system = new EmbeddedSystem(options, program);
   try {
     await system.start();

@@ -10,6 +10,7 @@
 import type { SwitchModel } from "../../../bmv2/src/dataplane/api.ts";
 import type { FrameLink } from "../../../runtime/src/hoststack/link.ts";
 import { ControlProxy } from "./control_proxy.ts";
+import type { DigestSeen, Fabric } from "./fabric.ts";
 import { HostWire } from "./host_wire.ts";
 import { MultiHomedLink } from "./multi_homed_link.ts";
 import { type SwitchRuntime, startSwitchRuntime } from "./switch_runtime.ts";
@@ -25,7 +26,8 @@ interface FabricSwitch {
   proxy: ControlProxy | undefined;
 }
 
-export class SwitchFabric {
+export class SwitchFabric implements Fabric {
+  readonly description = "our switch model";
   private readonly switches: FabricSwitch[];
   private readonly multiHomed: MultiHomedLink[] = [];
 
@@ -103,6 +105,14 @@ export class SwitchFabric {
     const runtime = this.at(i).runtime;
     if (!runtime) throw new Error(`switch ${i} is not running`);
     return runtime.model;
+  }
+
+  async counter(i: number, name: string, index: number): Promise<bigint> {
+    return this.model(i).control.counterRead(name, index).packets;
+  }
+
+  async onDigest(i: number, listener: (d: DigestSeen) => void): Promise<() => void> {
+    return this.model(i).onDigest((d) => listener({ name: d.name }));
   }
 
   /** The host side of `port`: its wire, or with several switches one first hop per switch. */

@@ -6,7 +6,7 @@ import { ControllerWatch } from "../../src/realnet/controller_watch.ts";
 function fakeController(up: () => number): { events: EventLog; status: () => ControllerStatus } {
   const events = new EventLog();
   const status = (): ControllerStatus =>
-    ({ servers: { total: 3, up: up(), down: 3 - up(), draining: 0 } }) as unknown as ControllerStatus;
+    ({ servers: { total: 3, up: up(), down: 3 - up(), draining: 0 }, switches: [] }) as unknown as ControllerStatus;
   return { events, status };
 }
 

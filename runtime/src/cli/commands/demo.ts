@@ -20,7 +20,7 @@ export const demoCommand: Command = {
     "",
     "options:",
     "  --servers N    session servers (default 4, at least 3)",
-    "  --switches N   LB switches side by side (default 1; embedded only); from 2 on, every host",
+    "  --switches N   LB switches side by side (default 1; namespaces: at most 4); from 2 on, every host",
     "                 has a first hop through each, and the demo also kills switch 0 and brings",
     "                 it back empty, and cuts switch 1 off from the controller for a while",
     "  --duration S   seconds of load (default 30)",
@@ -40,6 +40,7 @@ export const demoCommand: Command = {
     "",
     "example: slb demo --servers 5 --duration 20",
     "         slb demo --switches 2 --duration 20",
+    "         slb demo --switches 2 --net namespaces --target bmv2",
   ].join("\n"),
   async run(args) {
     const parsed = parseArgs(args, { values: ["servers", "switches", "duration", "plot", "net", "target", "compiler"], flags: ["real"] });
@@ -59,9 +60,9 @@ export const demoCommand: Command = {
     if (!["builtin", "p4c", "auto"].includes(compilerText)) throw new UsageError(`--compiler must be builtin, p4c or auto, got '${compilerText}'`);
     if (net === "embedded" && compilerText === "p4c") throw new UsageError("--compiler p4c needs --net namespaces (the embedded switch runs our compiler's JSON)");
     const compiler = net === "embedded" ? "builtin" : resolveCompiler(compilerText);
-    if (net === "namespaces" && switches > 1) throw new UsageError("--switches runs on --net embedded only (the namespace topology has one switch)");
+    if (net === "namespaces" && switches > 4) throw new UsageError("--switches with --net namespaces must be 1..4 (one veth letter per switch)");
     const plot = optionString(parsed, "plot", "");
-    if (net === "namespaces") return runOnNamespaces(target, compiler, servers, durationS, plot);
+    if (net === "namespaces") return runOnNamespaces(target, compiler, servers, switches, durationS, plot);
     let summary: Awaited<ReturnType<typeof runDemo>>;
     try {
       summary = await runDemo({
@@ -81,15 +82,15 @@ export const demoCommand: Command = {
 };
 
 /** The same story on real hosts; a failure to bring the system up still ends with the summary line. */
-async function runOnNamespaces(target: "model" | "bmv2", compiler: "builtin" | "p4c", servers: number, durationS: number, plot: string): Promise<number> {
-  const unavailable = namespaceScenarioUnavailable(target, compiler);
+async function runOnNamespaces(target: "model" | "bmv2", compiler: "builtin" | "p4c", servers: number, switches: number, durationS: number, plot: string): Promise<number> {
+  const unavailable = namespaceScenarioUnavailable(target, compiler, switches);
   if (unavailable) {
     console.error(`slb demo --net namespaces: ${unavailable}`);
     return 2;
   }
   let summary: Awaited<ReturnType<typeof runDemoOnNamespaces>>;
   try {
-    summary = await runDemoOnNamespaces({ target, compiler, servers, durationS, seed: Date.now() & 0x7fffffff, out: process.stdout, log: (line) => console.log(line) });
+    summary = await runDemoOnNamespaces({ target, compiler, servers, switches, durationS, seed: Date.now() & 0x7fffffff, out: process.stdout, log: (line) => console.log(line) });
   } catch (err) {
     return notStarted(err);
   }
