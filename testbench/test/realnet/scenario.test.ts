@@ -65,7 +65,8 @@ needsRoot("after the runner itself is SIGKILLed mid-run, netDown removes every n
     await runner.kill("SIGKILL");
     const hosts = ["s1", "s2", "s3", "s4", "c0", "c1"];
     const orphans = [...bridgePids("slbrc"), ...(await Promise.all(hosts.map((h) => namespacePids(`slbrc-${h}`)))).flat()];
-    t.true(orphans.length >= 10, `expected bridges and processes left by the crash, found pids ${orphans.join(",")}`);
+    // The model is on packet rings, so the orphans are the four servers in their namespaces (and socat bridges only on the fallback path).
+    t.true(orphans.length >= 4, `expected the servers (and any bridges) left by the crash, found pids ${orphans.join(",")}`);
     t.is((await leftovers("slbrc", [])).namespaces.length, 6);
     const removed = await netDown("slbrc");
     t.is(removed.namespaces, 6);
