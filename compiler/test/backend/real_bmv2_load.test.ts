@@ -4,26 +4,16 @@
  * as with p4c's output for the same program. Skips (never passes) where the tool is absent.
  */
 import test, { type ExecutionContext } from "ava";
-import { createServer } from "node:net";
 import { findSimpleSwitchGrpc, launchSimpleSwitchGrpc } from "../../../bmv2/src/real/simple_switch.ts";
 import { action, group, groupAction, insert, member, tableEntry, type Update } from "../../../runtime/src/p4rt/entities.ts";
 import { parseP4Info } from "../../../runtime/src/p4rt/p4info.ts";
 import { Switch } from "../../../runtime/src/p4rt/switch.ts";
 import { compileFile, compileFileWith, realCompilerAvailable, type CompileResult } from "../../src/index.ts";
+import { freeTcpPort } from "../../../testbench/src/realnet/ports.ts";
 
 const PROGRAM = "p4/v1model/session_lb.p4";
 const SELECT = "SessionLbIngress.session_select";
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The writes a controller makes for one VIP, two servers and a route. */
 const controllerWrites: readonly Update[] = [
@@ -42,7 +32,7 @@ const controllerWrites: readonly Update[] = [
 ];
 
 async function loadAndWrite(t: ExecutionContext, compiled: CompileResult & { ok: true }): Promise<number> {
-  const launched = await launchSimpleSwitchGrpc({ grpcAddress: `127.0.0.1:${await freePort()}`, thriftPort: await freePort() });
+  const launched = await launchSimpleSwitchGrpc({ grpcAddress: `127.0.0.1:${await freeTcpPort()}`, thriftPort: await freeTcpPort() });
   if (launched.kind !== "running") throw new Error(launched.message);
   const client = new Switch({ address: launched.grpcAddress, electionId: 1, reconnect: false });
   try {

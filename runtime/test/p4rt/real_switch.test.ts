@@ -3,23 +3,13 @@
  * Absent here, these tests are registered as skipped (never counted as passed).
  */
 import test from "ava";
-import { createServer } from "node:net";
 import { findSimpleSwitchGrpc, launchSimpleSwitchGrpc } from "../../../bmv2/src/real/simple_switch.ts";
 import { action, insert, tableEntry } from "../../src/p4rt/entities.ts";
 import { P4RuntimeError } from "../../src/p4rt/errors.ts";
 import { Switch } from "../../src/p4rt/switch.ts";
 import { conformanceProgram } from "./harness.ts";
+import { freeTcpPort } from "../../../testbench/src/realnet/ports.ts";
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const binary = findSimpleSwitchGrpc();
 const program = conformanceProgram("v1model-special-ops-bmv2");
@@ -29,7 +19,7 @@ if (why) {
   test.skip(`real simple_switch_grpc: pipeline, writes, reads, errors, arbitration (skipped: ${why})`, () => {});
 } else {
   test("real simple_switch_grpc: pipeline, writes, reads, errors, arbitration", async (t) => {
-    const launched = await launchSimpleSwitchGrpc({ grpcAddress: `127.0.0.1:${await freePort()}`, thriftPort: await freePort() });
+    const launched = await launchSimpleSwitchGrpc({ grpcAddress: `127.0.0.1:${await freeTcpPort()}`, thriftPort: await freeTcpPort() });
     if (launched.kind !== "running") {
       t.fail(launched.message);
       return;

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import type { MatchParam } from "../../../bmv2/src/dataplane/api.ts";
@@ -10,6 +10,7 @@ import { judgeOutput, type ExpectedPacket, type StfResult } from "./judge.ts";
 import { parseStf, type StfCommand } from "./parse.ts";
 import { NanomsgPacketPort } from "./nanomsg_packets.ts";
 import { ThriftCli } from "./thrift_cli.ts";
+import { freeTcpPort } from "../realnet/ports.ts";
 
 /**
  * Runs an STF test on the real bmv2 `simple_switch`. Packets go in and come out through the
@@ -47,16 +48,6 @@ export function bmv2StfUnavailable(opts: Bmv2StfOptions = {}): string | undefine
   return undefined;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function waitForListening(port: number, child: ChildProcess, timeoutMs: number, log: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -197,7 +188,7 @@ export async function runStfOnBmv2(stfText: string, bmv2Json: unknown, opts: Bmv
   try {
     writeFileSync(join(dir, "program.json"), JSON.stringify(bmv2Json));
     const packetSocket = join(dir, "packets.ipc");
-    const thriftPort = await freePort();
+    const thriftPort = await freeTcpPort();
     const args = [
       "--packet-in",
       `ipc://${packetSocket}`,
