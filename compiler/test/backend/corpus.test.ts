@@ -5,9 +5,8 @@
  * where simple_switch is installed, every JSON we produce must load into it.
  */
 import test from "ava";
-import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { conformanceDir } from "../../../testbench/src/conformance.ts";
+import { conformanceDir, p4cCorpusCases } from "../../../testbench/src/conformance.ts";
 import { bmv2StfUnavailable, runStfOnBmv2 } from "../../../testbench/src/stf/bmv2.ts";
 import { compileFile, compileWithRealP4c, realCompilerAvailable, type CompileResult } from "../../src/index.ts";
 import { compareBmv2Json, compareP4Info } from "./compare.ts";
@@ -15,14 +14,9 @@ import { knownBackEndRejects, knownFrontEndRejects, knownStructureGaps } from ".
 
 const base = conformanceDir();
 const corpus = base ? join(base, "p4c-corpus") : undefined;
-const accepted =
-  corpus && existsSync(join(corpus, "index.tsv"))
-    ? readFileSync(join(corpus, "index.tsv"), "utf8")
-        .split("\n")
-        .map((line) => line.split("\t"))
-        .filter((f) => f[0] === "v1model" && f[2] === "accept")
-        .map((f) => f[1]!)
-    : [];
+const accepted = p4cCorpusCases()
+  .filter((c) => c.kind === "v1model" && c.verdict === "accept")
+  .map((c) => c.name);
 
 if (accepted.length === 0) {
   test.skip("p4c-corpus v1model programs compile (skipped: p4c-corpus not found; set SLB_CONFORMANCE_DIR)", () => {});

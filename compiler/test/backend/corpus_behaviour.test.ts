@@ -5,23 +5,17 @@
  * Tables stay empty, so this exercises parsers, default actions, control flow and deparsers.
  */
 import test from "ava";
-import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { conformanceDir } from "../../../testbench/src/conformance.ts";
+import { conformanceDir, p4cCorpusCases } from "../../../testbench/src/conformance.ts";
 import { bmv2StfUnavailable, runStfOnBmv2 } from "../../../testbench/src/stf/bmv2.ts";
 import { compileFile, compileWithRealP4c, realCompilerAvailable } from "../../src/index.ts";
 import { knownBackEndRejects, knownFrontEndRejects } from "./corpus_baseline.ts";
 
 const base = conformanceDir();
 const corpus = base ? join(base, "p4c-corpus") : undefined;
-const accepted =
-  corpus && existsSync(join(corpus, "index.tsv"))
-    ? readFileSync(join(corpus, "index.tsv"), "utf8")
-        .split("\n")
-        .map((line) => line.split("\t"))
-        .filter((f) => f[0] === "v1model" && f[2] === "accept")
-        .map((f) => f[1]!)
-    : [];
+const accepted = p4cCorpusCases()
+  .filter((c) => c.kind === "v1model" && c.verdict === "accept")
+  .map((c) => c.name);
 
 /** A fixed pseudo-random sequence (xorshift32), so that every run sends the same packets. */
 function generator(seed: number): () => number {

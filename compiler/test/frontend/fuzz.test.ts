@@ -10,23 +10,13 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { p4cCorpusCases } from "../../../testbench/src/conformance.ts";
 import { compileFile } from "../../src/index.ts";
+import { Prng } from "../../../testbench/src/scenario/prng.ts";
 
 // CI runs a fixed, small sample; SLB_FUZZ_SEED / SLB_FUZZ_COUNT run other or longer samples.
 const SEED = Number(process.env["SLB_FUZZ_SEED"] ?? 0x5eed);
 const MUTANTS = Number(process.env["SLB_FUZZ_COUNT"] ?? 150);
 const GROSS_LIMIT_MS = 5000;
 
-/** mulberry32: a small seeded generator, enough to pick programs and mutations reproducibly. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Fragments that stress the bounds: huge constants and shifts, deep nesting, macro and include loops. */
 const INSERTS = [
@@ -64,7 +54,8 @@ if (cases.length === 0) {
   test.skip("p4c-corpus absent: set SLB_CONFORMANCE_DIR to fuzz the compiler with mutated corpus programs", () => {});
 } else {
   test(`${MUTANTS} mutated corpus programs each get an output or a located diagnostic, fast`, (t) => {
-    const r = rng(SEED);
+    const prng = new Prng(SEED);
+    const r = (): number => prng.next();
     const dir = mkdtempSync(join(tmpdir(), "slb-fuzz-"));
     const times: number[] = [];
     try {
