@@ -277,9 +277,12 @@ export class Controller {
     if (this.stopped || agent.active || agent.sw.role !== "primary") return;
     try {
       const outcome = await ensurePipeline(agent.sw, this.pipeline);
+      // stop() may come while a switch call is in flight; nothing may start (probes, writes) after it.
+      if (this.stopped) return;
       this.events.record(outcome === "loaded" ? "pipeline_loaded" : "pipeline_kept", { switch: agent.name, cookie: this.pipeline.cookie.toString() });
       if (!this.synced) await this.seedFrom(agent, outcome === "kept");
       else if (outcome === "kept") this.noteDownMarks(await this.readDownMarks(agent));
+      if (this.stopped) return;
       agent.active = true;
       await this.reconcileSwitch(agent, this.agents.length > 1 ? `start-up of ${agent.name}` : "start-up", true);
     } catch (err) {
@@ -287,6 +290,7 @@ export class Controller {
       this.scheduleRetry(agent);
       return;
     }
+    if (this.stopped) return;
     await this.pushMembershipIfChanged(this.initialProbes);
     this.initialProbes = undefined;
   }
@@ -299,6 +303,7 @@ export class Controller {
     const initialProbes = await this.probeAllOnce();
     const adopted = pipelineKept ? await this.adoptFromSwitch(agent) : undefined;
     const marks = adopted ? await this.readDownMarks(agent) : new Map<ServerId, number>();
+    if (this.stopped) return;
     for (const [id, record] of this.servers) {
       const health: Health = adopted ? (adopted.get(id) !== undefined ? "up" : "down") : initialProbes.get(id)?.ok ? "up" : "down";
       const generation = adopted?.get(id);

@@ -6,6 +6,7 @@ import { group, member, tableEntry, type TableEntry } from "../../src/p4rt/entit
 import { LB_NAMES, NEW_SESSION_GROUP } from "../../src/controller/lb_program.ts";
 import { nextEvent, primaryIds, startBench } from "./harness.ts";
 import { FakeServer } from "./fake_servers.ts";
+import { Controller } from "../../src/controller/controller.ts";
 
 test("initial programming: every table filled, membership epoch pushed to every server", async (t) => {
   // No periodic probes: nothing but the start-up sync and the explicit reconcile may write.
@@ -220,6 +221,37 @@ test("after the switch restarts, the controller reloads the pipeline and reprogr
     t.true(Number(r.inserts) > 0, "the empty switch got its entries back");
     await c.idle();
     t.deepEqual(primaryIds((await restarted.readAll(tableEntry(LB_NAMES.serverMap))) as TableEntry[]), [1, 2]);
+  } finally {
+    await bench.close();
+  }
+});
+
+test("a controller stopped while its start-up probe round is in flight starts no probing and writes nothing afterwards", async (t) => {
+  const bench = await startBench([1, 2]);
+  try {
+    let probes = 0;
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    const c = new Controller({
+      topology: bench.topology,
+      pipeline: bench.pipeline,
+      electionId: 10n,
+      prober: async () => {
+        probes++;
+        await held;
+        return { ok: true, rttMs: 1, epoch: 0 };
+      },
+    });
+    const started = c.start();
+    while (probes === 0) await new Promise((r) => setTimeout(r, 5));
+    c.stop();
+    release();
+    await started;
+    const atStop = probes;
+    await new Promise((r) => setTimeout(r, 5 * bench.topology.health.intervalMs));
+    t.is(probes, atStop, "no probe after stop");
+    t.false(c.isActive);
+    t.deepEqual(await bench.read(LB_NAMES.serverMap), [], "nothing written after stop");
   } finally {
     await bench.close();
   }
