@@ -18,6 +18,13 @@ export interface UdpTransportOptions {
   readonly engine?: "auto" | "dgram";
 }
 
+/** What openUdpTransport uses by default here, for start-up lines: "batched" or why not. */
+export function defaultUdpEngine(): string {
+  if (process.env.SLB_UDP === "dgram") return "node:dgram (SLB_UDP=dgram)";
+  const batched = loadBatchedUdp();
+  return batched.ok ? "batched (recvmmsg/sendmmsg)" : `node:dgram (${batched.reason})`;
+}
+
 export async function openUdpTransport(options: UdpTransportOptions = {}): Promise<DatagramTransport> {
   const engine = options.engine ?? (process.env.SLB_UDP === "dgram" ? "dgram" : "auto");
   const batched = engine === "dgram" ? undefined : loadBatchedUdp();
