@@ -11,7 +11,7 @@ import type { ReplicationMode, SessionServer } from "../../../runtime/src/sessio
 import type { Endpoint } from "../../../runtime/src/transport/endpoint.ts";
 import { openUdpTransport } from "../../../runtime/src/transport/udp.ts";
 import type { MemberServer } from "../../../runtime/src/wire/control.ts";
-import { type Cookie, MessageType, type SessionId, decodeSessionMessage, encodeSessionMessage, serverId } from "../../../runtime/src/wire/session_header.ts";
+import { type Cookie, MessageType, SESSION_HEADER_BYTES, SESSION_MAGIC, type SessionId, encodeSessionMessage, serverId } from "../../../runtime/src/wire/session_header.ts";
 
 export interface ServerSpec {
   readonly id: number;
@@ -106,7 +106,6 @@ export async function drive(target: Endpoint, sessions: number, ms: number, onAn
   const requests = ids.map((sessionId) => Buffer.from(encodeSessionMessage({ type: MessageType.Request, flags: 0, cookie: 0 as Cookie, sessionId, sessionVersion: 0, requestId: 0 }, payload)));
   const outstanding = new Array<number>(sessions).fill(0);
   const sentAt = new Array<number>(sessions).fill(0);
-  const acked = new Map<SessionId, number>();
   let nextRequestId = 1;
   let updates = 0;
   let timeouts = 0;
@@ -120,17 +119,20 @@ export async function drive(target: Endpoint, sessions: number, ms: number, onAn
     requests[i]!.writeUInt32BE(id >>> 0, 20);
     socket.send(target, requests[i]!);
   };
+  const ackedVersion = new Array<number>(sessions).fill(0);
+  // Fields read in place (wire/session_header.ts: magic 0, version/type 2, cookie 4, version 16, request id 20): no header object per answer.
   socket.onReceive((_src, bytes) => {
-    const decoded = decodeSessionMessage(bytes);
-    if (!decoded.ok || decoded.message.header.type !== MessageType.Response) return;
-    const h = decoded.message.header;
-    const i = h.requestId % sessions;
-    if (outstanding[i] !== h.requestId || !running) return;
+    if (bytes.length < SESSION_HEADER_BYTES || bytes[0] !== SESSION_MAGIC >> 8 || bytes[1] !== (SESSION_MAGIC & 0xff) || (bytes[2]! & 0x0f) !== MessageType.Response) return;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, SESSION_HEADER_BYTES);
+    const requestId = view.getUint32(20);
+    const i = requestId % sessions;
+    if (outstanding[i] !== requestId || !running) return;
     outstanding[i] = 0;
-    requests[i]!.writeUInt32BE(h.cookie, 4);
-    requests[i]!.writeUInt32BE(h.sessionVersion, 16);
-    acked.set(ids[i]!, h.sessionVersion);
-    onAnswer?.(ids[i]!, h.sessionVersion);
+    const version = view.getUint32(16);
+    requests[i]!.writeUInt32BE(view.getUint32(4), 4);
+    requests[i]!.writeUInt32BE(version, 16);
+    ackedVersion[i] = version;
+    onAnswer?.(ids[i]!, version);
     updates++;
     send(i);
   });
@@ -154,6 +156,10 @@ export async function drive(target: Endpoint, sessions: number, ms: number, onAn
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sweep);
   await socket.close();
+  const acked = new Map<SessionId, number>();
+  ackedVersion.forEach((version, i) => {
+    if (version > 0) acked.set(ids[i]!, version);
+  });
   return { updates, seconds, timeouts, acked };
 }
 
