@@ -5,7 +5,9 @@
       "sources": [
         "src/addon.c",
         "src/ring.c",
-        "src/traffic.c"
+        "src/traffic.c",
+        "src/batch_poll.c",
+        "src/napi_common.c"
       ],
       "cflags": [
         "-O2",
@@ -23,7 +25,9 @@
     {
       "target_name": "slb_udp",
       "sources": [
-        "src/udp.c"
+        "src/udp.c",
+        "src/batch_poll.c",
+        "src/napi_common.c"
       ],
       "cflags": [
         "-O2",

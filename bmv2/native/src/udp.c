@@ -7,24 +7,19 @@
  * the event loop go out with one call.
  */
 #define _GNU_SOURCE
+#define ADDON_NAME "slb_udp"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <node_api.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <uv.h>
 
-#define CHECK(call)                                     \
-  do {                                                  \
-    if ((call) != napi_ok) {                            \
-      napi_throw_error(env, NULL, "slb_udp: " #call);   \
-      return NULL;                                      \
-    }                                                   \
-  } while (0)
+#include "batch_poll.h"
+#include "napi_common.h"
 
 /* The largest IPv4 UDP payload: every receive slot holds any datagram whole. */
 #define SLOT_BYTES 65536u
@@ -35,10 +30,7 @@
 
 struct udp {
   int fd;
-  napi_env env;
-  uv_poll_t *poll; /* its own allocation: freed by uv_close's callback, which may come after the socket */
-  napi_ref self, callback, batch_ref, desc_ref;
-  napi_async_context async;
+  struct batch_poll receiving;
   uint8_t *batch;
   uint32_t *desc;
   uint32_t max_msgs;
@@ -52,44 +44,11 @@ struct udp {
   double rx_datagrams, rx_batches, tx_datagrams, tx_dropped;
 };
 
-static napi_value throw_errno(napi_env env, const char *what, int err) {
-  char message[256];
-  snprintf(message, sizeof message, "%s: %s", what, strerror(err));
-  napi_value code, msg, error, errno_value;
-  napi_create_string_utf8(env, uv_err_name(-err), NAPI_AUTO_LENGTH, &code);
-  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
-  napi_create_error(env, code, msg, &error);
-  napi_create_int32(env, err, &errno_value);
-  napi_set_named_property(env, error, "errno", errno_value);
-  napi_throw(env, error);
-  return NULL;
-}
-
-static struct udp *get_udp(napi_env env, napi_value v) {
-  void *data = NULL;
-  if (napi_get_value_external(env, v, &data) != napi_ok || data == NULL) {
-    napi_throw_type_error(env, NULL, "slb_udp: not a socket");
-    return NULL;
-  }
-  return (struct udp *)data;
-}
-
-static void stop_polling(struct udp *u) {
-  if (u->poll == NULL) return;
-  uv_poll_stop(u->poll);
-  uv_close((uv_handle_t *)u->poll, (uv_close_cb)free);
-  u->poll = NULL;
-  napi_env env = u->env;
-  napi_delete_reference(env, u->callback);
-  napi_delete_reference(env, u->batch_ref);
-  napi_delete_reference(env, u->desc_ref);
-  napi_delete_reference(env, u->self);
-  napi_async_destroy(env, u->async);
-}
+static struct udp *get_udp(napi_env env, napi_value v) { return get_external(env, v, "socket"); }
 
 static void close_udp(struct udp *u) {
   if (u->closed) return;
-  stop_polling(u);
+  batch_poll_stop(&u->receiving);
   close(u->fd);
   u->closed = 1;
 }
@@ -126,21 +85,20 @@ static napi_value open_udp(napi_env env, napi_callback_info info) {
     return NULL;
   }
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return throw_errno(env, "socket", errno);
+  if (fd < 0) return throw_errno(env, NULL, "socket", errno);
   if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
     int err = errno;
     close(fd);
     char what[96];
     snprintf(what, sizeof what, "bind %s:%u", ip, port);
-    return throw_errno(env, what, err);
+    return throw_errno(env, NULL, what, err);
   }
   struct udp *u = calloc(1, sizeof *u);
   if (u == NULL) {
     close(fd);
-    return throw_errno(env, "open", ENOMEM);
+    return throw_errno(env, NULL, "open", ENOMEM);
   }
   u->fd = fd;
-  u->env = env;
   napi_value handle;
   if (napi_create_external(env, u, finalize_udp, NULL, &handle) != napi_ok) {
     close(fd);
@@ -160,14 +118,16 @@ static napi_value local_port(napi_env env, napi_callback_info info) {
   if (u == NULL) return NULL;
   struct sockaddr_in addr;
   socklen_t len = sizeof addr;
-  if (u->closed || getsockname(u->fd, (struct sockaddr *)&addr, &len) != 0) return throw_errno(env, "getsockname", u->closed ? EBADF : errno);
+  if (u->closed || getsockname(u->fd, (struct sockaddr *)&addr, &len) != 0) return throw_errno(env, NULL, "getsockname", u->closed ? EBADF : errno);
   napi_value result;
   napi_create_uint32(env, ntohs(addr.sin_port), &result);
   return result;
 }
 
 /* Reads one batch into the JS buffer; the number of datagrams (0: nothing waiting or an error). */
-static uint32_t fill_batch(struct udp *u) {
+static uint32_t fill_batch(void *owner, int *more) {
+  struct udp *u = owner;
+  if (u->closed) return 0;
   for (uint32_t i = 0; i < u->max_msgs; i++) {
     u->rx_iov[i].iov_base = u->batch + (size_t)i * SLOT_BYTES;
     u->rx_iov[i].iov_len = SLOT_BYTES;
@@ -184,33 +144,9 @@ static uint32_t fill_batch(struct udp *u) {
   }
   u->rx_datagrams += n;
   u->rx_batches++;
+  /* A short batch emptied the socket. */
+  *more = (uint32_t)n == u->max_msgs;
   return (uint32_t)n;
-}
-
-static void on_readable(uv_poll_t *handle, int status, int events) {
-  (void)events;
-  struct udp *u = handle->data;
-  if (status < 0 || u->closed || u->poll == NULL) return;
-  napi_env env = u->env;
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value callback, global;
-  napi_get_reference_value(env, u->callback, &callback);
-  napi_get_global(env, &global);
-  /* A bounded number of batches per wakeup, so timers and other sockets get their turn; the poll is level-triggered. */
-  for (int round = 0; round < 4 && !u->closed && u->poll != NULL; round++) {
-    uint32_t n = fill_batch(u);
-    if (n == 0) break;
-    napi_value count, result;
-    napi_create_uint32(env, n, &count);
-    if (napi_make_callback(env, u->async, global, callback, 1, &count, &result) != napi_ok) {
-      napi_value error;
-      if (napi_get_and_clear_last_exception(env, &error) == napi_ok) napi_fatal_exception(env, error);
-      break;
-    }
-    if (n < u->max_msgs) break;
-  }
-  napi_close_handle_scope(env, scope);
 }
 
 /* receive(socket, batch: ArrayBuffer, descriptors: Uint32Array, callback(count)): batch holds descriptors.length / 4 slots of 64 KiB */
@@ -224,7 +160,7 @@ static napi_value start_receive(napi_env env, napi_callback_info info) {
   }
   struct udp *u = get_udp(env, argv[0]);
   if (u == NULL) return NULL;
-  if (u->closed || u->poll != NULL) {
+  if (u->closed || batch_poll_active(&u->receiving)) {
     napi_throw_error(env, NULL, "slb_udp: socket closed or already receiving");
     return NULL;
   }
@@ -244,24 +180,11 @@ static napi_value start_receive(napi_env env, napi_callback_info info) {
   u->rx_msgs = calloc(max_msgs, sizeof *u->rx_msgs);
   u->rx_iov = calloc(max_msgs, sizeof *u->rx_iov);
   u->rx_addrs = calloc(max_msgs, sizeof *u->rx_addrs);
-  if (u->rx_msgs == NULL || u->rx_iov == NULL || u->rx_addrs == NULL) return throw_errno(env, "receive", ENOMEM);
+  if (u->rx_msgs == NULL || u->rx_iov == NULL || u->rx_addrs == NULL) return throw_errno(env, NULL, "receive", ENOMEM);
   u->batch = batch;
   u->desc = desc;
   u->max_msgs = max_msgs;
-  CHECK(napi_create_reference(env, argv[0], 1, &u->self));
-  CHECK(napi_create_reference(env, argv[3], 1, &u->callback));
-  CHECK(napi_create_reference(env, argv[1], 1, &u->batch_ref));
-  CHECK(napi_create_reference(env, argv[2], 1, &u->desc_ref));
-  napi_value name;
-  napi_create_string_utf8(env, "slb_udp.receive", NAPI_AUTO_LENGTH, &name);
-  CHECK(napi_async_init(env, NULL, name, &u->async));
-  uv_loop_t *loop;
-  CHECK(napi_get_uv_event_loop(env, &loop));
-  u->poll = calloc(1, sizeof *u->poll);
-  if (u->poll == NULL) return throw_errno(env, "receive", ENOMEM);
-  uv_poll_init(loop, u->poll, u->fd);
-  u->poll->data = u;
-  uv_poll_start(u->poll, UV_READABLE, on_readable);
+  batch_poll_start(env, &u->receiving, u->fd, "slb_udp.receive", 4, fill_batch, u, argv[0], argv[1], argv[2], argv[3]);
   return NULL;
 }
 
@@ -295,7 +218,7 @@ static napi_value send_batch(napi_env env, napi_callback_info info) {
     u->tx_msgs = calloc(SEND_CHUNK, sizeof *u->tx_msgs);
     u->tx_iov = calloc(SEND_CHUNK, sizeof *u->tx_iov);
     u->tx_addrs = calloc(SEND_CHUNK, sizeof *u->tx_addrs);
-    if (u->tx_msgs == NULL || u->tx_iov == NULL || u->tx_addrs == NULL) return throw_errno(env, "send", ENOMEM);
+    if (u->tx_msgs == NULL || u->tx_iov == NULL || u->tx_addrs == NULL) return throw_errno(env, NULL, "send", ENOMEM);
   }
   struct mmsghdr *msgs = u->tx_msgs;
   struct iovec *iov = u->tx_iov;
@@ -338,12 +261,6 @@ static napi_value send_batch(napi_env env, napi_callback_info info) {
   napi_value result;
   napi_create_uint32(env, sent, &result);
   return result;
-}
-
-static void set_number(napi_env env, napi_value obj, const char *name, double value) {
-  napi_value v;
-  napi_create_double(env, value, &v);
-  napi_set_named_property(env, obj, name, v);
 }
 
 /* stats(socket) -> { rxDatagrams, rxBatches, txDatagrams, txDropped } since open */

@@ -4,10 +4,7 @@
  * event loop leaves in one sendmmsg at the end of it. Same semantics as node:dgram otherwise:
  * IPv4, fire and forget, a datagram the kernel refuses is dropped and counted.
  */
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { join } from "node:path";
-import { packageRoot } from "../../../bmv2/src/package_root.ts";
+import { nativeAddon } from "../../../bmv2/src/native_addon.ts";
 import type { DatagramTransport, ReceiveHandler } from "./datagram.ts";
 import { type Endpoint, formatIpv4, parseIpv4 } from "./endpoint.ts";
 
@@ -29,24 +26,7 @@ export interface BatchedUdpStats {
   readonly txDropped: number;
 }
 
-export type UdpAddonLoad = { readonly ok: true; readonly addon: UdpAddon } | { readonly ok: false; readonly reason: string };
-
-const ADDON_PATH = join(packageRoot(import.meta.url), "bmv2/native/build/Release/slb_udp.node");
-let loaded: UdpAddonLoad | undefined;
-
-export function loadBatchedUdp(): UdpAddonLoad {
-  if (loaded) return loaded;
-  if (process.platform !== "linux") loaded = { ok: false, reason: "batched UDP needs Linux (recvmmsg, sendmmsg)" };
-  else if (!existsSync(ADDON_PATH)) loaded = { ok: false, reason: "the slb_udp addon is not built (npm ci builds it: node bmv2/native/build.mjs)" };
-  else {
-    try {
-      loaded = { ok: true, addon: createRequire(import.meta.url)(ADDON_PATH) as UdpAddon };
-    } catch (e) {
-      loaded = { ok: false, reason: `the slb_udp addon did not load: ${e instanceof Error ? e.message : String(e)}` };
-    }
-  }
-  return loaded;
-}
+export const loadBatchedUdp = nativeAddon<UdpAddon>("slb_udp", "the slb_udp addon", "batched UDP needs Linux (recvmmsg, sendmmsg)");
 
 /** Every receive slot holds the largest IPv4 datagram; the kernel touches only the bytes it writes. */
 const SLOT_BYTES = 65536;
