@@ -26,7 +26,7 @@ import type { Scenario } from "../scenario/format.ts";
 import { VIP, serverAddress } from "../system/addressing.ts";
 import { ControlProxy } from "../system/control_proxy.ts";
 import type { WireFault } from "../system/fault_link.ts";
-import type { LoadClient, PortSelector, ServerRunState, SystemHandle } from "../system/handle.ts";
+import { type LoadClient, type PortSelector, type ServerRunState, type SystemHandle, liveServerIds } from "../system/handle.ts";
 import { type CompiledProgram, type CompilerChoice, compileLbProgram } from "../system/program.ts";
 import { type SwitchRuntime, startSwitchRuntime } from "../system/switch_runtime.ts";
 import { port as portNumber } from "../../../bmv2/src/dataplane/index.ts";
@@ -230,10 +230,7 @@ export class NamespaceSystem implements SystemHandle {
   }
 
   liveServers(): ServerId[] {
-    return this.serverIds.filter((id) => {
-      const s = this.slot(id).state;
-      return s === "running" || s === "draining";
-    });
+    return liveServerIds(this.serverIds, (id) => this.serverState(id));
   }
 
   /** A server's store lives in another process; only whether it is up is known here. */

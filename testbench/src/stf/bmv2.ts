@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import type { MatchParam } from "../../../bmv2/src/dataplane/api.ts";
 import { createSwitch } from "../../../bmv2/src/dataplane/index.ts";
+import { type StfTarget, commandFailure, dispatchStfCommand } from "./dispatch.ts";
 import { buildCall, buildKey, needsPriority, resolveTable, type ProgramSchema } from "./entries.ts";
 import { judgeOutput, type ExpectedPacket, type StfResult } from "./judge.ts";
 import { parseStf, type StfCommand } from "./parse.ts";
@@ -224,67 +225,57 @@ export async function runStfOnBmv2(stfText: string, bmv2Json: unknown, opts: Bmv
 
     let unsettled = false;
     const mcNodeHandles: number[] = [];
+    const thrift = cli;
+    const packetPort = packets;
+    const target: StfTarget<Promise<void> | void> = {
+      packet(c) {
+        if (packetError) throw packetError;
+        packetPort.send(c.port, c.data);
+        sent++;
+        unsettled = true;
+      },
+      async add(c) {
+        const table = resolveTable(schema(), c.table);
+        const info = schema().tableInfo(table);
+        const key = buildKey(info, c.keys).map(cliMatch);
+        const call = buildCall(schema(), info, c.action, c.args);
+        // bmv2 puts the lowest number first, STF the highest: p4c's driver sends 10000 - priority.
+        const priority = needsPriority(info) ? [String(STF_PRIORITY_BASE - (c.priority ?? 0))] : [];
+        await thrift.run(["table_add", table, call.action, ...key, "=>", ...call.args.map(hex), ...priority].join(" "), timeoutMs);
+      },
+      async setdefault(c) {
+        const table = resolveTable(schema(), c.table);
+        const call = buildCall(schema(), schema().tableInfo(table), c.action, c.args);
+        await thrift.run(["table_set_default", table, call.action, ...call.args.map(hex)].join(" "), timeoutMs);
+      },
+      async mirroring_add(c) {
+        await thrift.run(`mirroring_add ${c.session} ${c.port}`, timeoutMs);
+      },
+      async mc_mgrp_create(c) {
+        await thrift.run(`mc_mgrp_create ${c.group}`, timeoutMs);
+      },
+      async mc_node_create(c) {
+        const answer = await thrift.run(`mc_node_create ${c.rid} ${c.ports.join(" ")}`, timeoutMs);
+        const handle = /handle (\d+)/.exec(answer);
+        if (!handle) throw new Error(`mc_node_create gave no node handle: ${answer}`);
+        mcNodeHandles.push(Number(handle[1]));
+      },
+      async mc_node_associate(c) {
+        const handle = mcNodeHandles[c.node];
+        if (handle === undefined) throw new Error(`no multicast node ${c.node}`);
+        await thrift.run(`mc_node_associate ${c.group} ${handle}`, timeoutMs);
+      },
+    };
     for (const c of commands) {
       try {
+        // Table and multicast changes wait until the packets sent before them have come out, as p4c's driver does.
         if (c.kind !== "packet" && c.kind !== "expect" && unsettled) {
           await activity.settle(sent, quietMs, timeoutMs);
           unsettled = false;
         }
-        switch (c.kind) {
-          case "packet":
-            if (packetError) throw packetError;
-            packets.send(c.port, c.data);
-            sent++;
-            unsettled = true;
-            break;
-          case "expect": {
-            const list = expected.get(c.port) ?? [];
-            list.push({ pattern: c.pattern, line: c.line });
-            expected.set(c.port, list);
-            break;
-          }
-          case "add": {
-            const table = resolveTable(schema(), c.table);
-            const info = schema().tableInfo(table);
-            const key = buildKey(info, c.keys).map(cliMatch);
-            const call = buildCall(schema(), info, c.action, c.args);
-            // bmv2 puts the lowest number first, STF the highest: p4c's driver sends 10000 - priority.
-            const priority = needsPriority(info) ? [String(STF_PRIORITY_BASE - (c.priority ?? 0))] : [];
-            await cli.run(["table_add", table, call.action, ...key, "=>", ...call.args.map(hex), ...priority].join(" "), timeoutMs);
-            break;
-          }
-          case "setdefault": {
-            const table = resolveTable(schema(), c.table);
-            const call = buildCall(schema(), schema().tableInfo(table), c.action, c.args);
-            await cli.run(["table_set_default", table, call.action, ...call.args.map(hex)].join(" "), timeoutMs);
-            break;
-          }
-          case "mirroring_add":
-            await cli.run(`mirroring_add ${c.session} ${c.port}`, timeoutMs);
-            break;
-          case "mc_mgrp_create":
-            await cli.run(`mc_mgrp_create ${c.group}`, timeoutMs);
-            break;
-          case "mc_node_create": {
-            const answer = await cli.run(`mc_node_create ${c.rid} ${c.ports.join(" ")}`, timeoutMs);
-            const handle = /handle (\d+)/.exec(answer);
-            if (!handle) throw new Error(`mc_node_create gave no node handle: ${answer}`);
-            mcNodeHandles.push(Number(handle[1]));
-            break;
-          }
-          case "mc_node_associate": {
-            const handle = mcNodeHandles[c.node];
-            if (handle === undefined) throw new Error(`no multicast node ${c.node}`);
-            await cli.run(`mc_node_associate ${c.group} ${handle}`, timeoutMs);
-            break;
-          }
-          case "wait":
-            break;
-          case "unsupported":
-            throw new Error(`unsupported STF command "${c.text}"`);
-        }
+        await dispatchStfCommand(c, expected, target);
       } catch (e) {
-        failures.push(`line ${c.line}: ${c.kind} failed: ${e instanceof Error ? e.message : String(e)}`);
+        failures.push(commandFailure(c, e));
       }
     }
     await activity.settle(sent, quietMs, timeoutMs);

@@ -1,4 +1,5 @@
 import { port as toPort, type PortNumber, type SwitchModel } from "../../../bmv2/src/dataplane/api.ts";
+import { type StfTarget, commandFailure, dispatchStfCommand } from "./dispatch.ts";
 import { buildCall, buildKey, needsPriority, resolveTable } from "./entries.ts";
 import { judgeOutput, type ExpectedPacket, type StfResult } from "./judge.ts";
 import { parseStf, type StfCommand } from "./parse.ts";
@@ -23,60 +24,47 @@ export function runStf(stfText: string, sw: SwitchModel): StfResult {
   const mcNodes: { rid: number; ports: readonly number[] }[] = [];
   const mcGroups = new Map<number, { port: PortNumber; instance: number }[]>();
   let sent = 0;
+  const target: StfTarget<void> = {
+    packet(c) {
+      sw.inject(toPort(c.port), c.data);
+      sent++;
+    },
+    add(c) {
+      const table = resolveTable(sw.control, c.table);
+      const info = sw.control.tableInfo(table);
+      const key = buildKey(info, c.keys);
+      const call = buildCall(sw.control, info, c.action, c.args);
+      sw.control.tableAdd(table, key, { kind: "action", call }, needsPriority(info) ? (c.priority ?? 0) : undefined);
+    },
+    setdefault(c) {
+      const table = resolveTable(sw.control, c.table);
+      sw.control.tableSetDefault(table, buildCall(sw.control, sw.control.tableInfo(table), c.action, c.args));
+    },
+    mirroring_add(c) {
+      sw.control.cloneSessionSet(c.session, { replicas: [{ port: toPort(c.port), instance: 0 }] });
+    },
+    mc_mgrp_create(c) {
+      mcGroups.set(c.group, []);
+      sw.control.multicastGroupSet(c.group, []);
+    },
+    mc_node_create(c) {
+      mcNodes.push({ rid: c.rid, ports: c.ports });
+    },
+    mc_node_associate(c) {
+      const node = mcNodes[c.node];
+      if (!node) throw new Error(`no multicast node handle ${c.node}`);
+      const replicas = mcGroups.get(c.group) ?? [];
+      for (const p of node.ports) replicas.push({ port: toPort(p), instance: node.rid });
+      mcGroups.set(c.group, replicas);
+      sw.control.multicastGroupSet(c.group, replicas);
+    },
+  };
   try {
     for (const c of commands) {
       try {
-        switch (c.kind) {
-          case "packet":
-            sw.inject(toPort(c.port), c.data);
-            sent++;
-            break;
-          case "expect": {
-            const list = expected.get(c.port) ?? [];
-            list.push({ pattern: c.pattern, line: c.line });
-            expected.set(c.port, list);
-            break;
-          }
-          case "add": {
-            const table = resolveTable(sw.control, c.table);
-            const info = sw.control.tableInfo(table);
-            const key = buildKey(info, c.keys);
-            const call = buildCall(sw.control, info, c.action, c.args);
-            sw.control.tableAdd(table, key, { kind: "action", call }, needsPriority(info) ? (c.priority ?? 0) : undefined);
-            break;
-          }
-          case "setdefault": {
-            const table = resolveTable(sw.control, c.table);
-            const info = sw.control.tableInfo(table);
-            sw.control.tableSetDefault(table, buildCall(sw.control, info, c.action, c.args));
-            break;
-          }
-          case "mirroring_add":
-            sw.control.cloneSessionSet(c.session, { replicas: [{ port: toPort(c.port), instance: 0 }] });
-            break;
-          case "mc_mgrp_create":
-            mcGroups.set(c.group, []);
-            sw.control.multicastGroupSet(c.group, []);
-            break;
-          case "mc_node_create":
-            mcNodes.push({ rid: c.rid, ports: c.ports });
-            break;
-          case "mc_node_associate": {
-            const node = mcNodes[c.node];
-            if (!node) throw new Error(`no multicast node handle ${c.node}`);
-            const replicas = mcGroups.get(c.group) ?? [];
-            for (const p of node.ports) replicas.push({ port: toPort(p), instance: node.rid });
-            mcGroups.set(c.group, replicas);
-            sw.control.multicastGroupSet(c.group, replicas);
-            break;
-          }
-          case "wait":
-            break;
-          case "unsupported":
-            throw new Error(`unsupported STF command "${c.text}"`);
-        }
+        dispatchStfCommand(c, expected, target);
       } catch (e) {
-        failures.push(`line ${c.line}: ${c.kind} failed: ${e instanceof Error ? e.message : String(e)}`);
+        failures.push(commandFailure(c, e));
       }
     }
   } finally {

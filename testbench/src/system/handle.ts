@@ -82,3 +82,11 @@ export interface SystemHandle {
   stats(): Record<string, number>;
   close(): Promise<void>;
 }
+
+/** The servers that answer (running or draining), in the order given. */
+export function liveServerIds(ids: readonly ServerId[], stateOf: (id: ServerId) => ServerRunState): ServerId[] {
+  return ids.filter((id) => {
+    const s = stateOf(id);
+    return s === "running" || s === "draining";
+  });
+}

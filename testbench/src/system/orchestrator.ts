@@ -22,7 +22,7 @@ import { Prng } from "../scenario/prng.ts";
 import { CLIENT_PORT_BASE, GATEWAY_MAC, SERVER_PEER_PORT, VIP, clientAddress, clientRoute, serverAddress } from "./addressing.ts";
 import { FaultLink, type WireFault } from "./fault_link.ts";
 import { detachable } from "./host_wire.ts";
-import type { LoadClient, PortSelector, ServerRunState, SystemHandle } from "./handle.ts";
+import { type LoadClient, type PortSelector, type ServerRunState, type SystemHandle, liveServerIds } from "./handle.ts";
 import { SessionLoadClient } from "./load_client.ts";
 import { type CompiledProgram, compileLbProgram } from "./program.ts";
 import { ServerSlot } from "./server_slot.ts";
@@ -167,10 +167,7 @@ export class EmbeddedSystem implements SystemHandle {
   }
 
   liveServers(): ServerId[] {
-    return this.serverIds.filter((id) => {
-      const s = this.slot(id).runState;
-      return s === "running" || s === "draining";
-    });
+    return liveServerIds(this.serverIds, (id) => this.serverState(id));
   }
 
   serverSessions(id: ServerId): number | undefined {
