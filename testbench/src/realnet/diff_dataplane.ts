@@ -57,18 +57,44 @@ function dataplaneClientConstructor(): grpc.ServiceClientConstructor {
   return clientConstructor;
 }
 
+/** The service's definition, for serving it (a stand-in switch in tests). */
+export function dataplaneServiceDefinition(): grpc.ServiceDefinition {
+  return dataplaneClientConstructor().service;
+}
+
 export interface DataplaneFrame {
   readonly port: number;
   readonly frame: Uint8Array;
 }
 
-/** One open packet stream to a simple_switch_grpc's dataplane service. */
+/**
+ * simple_switch_grpc refuses a stream before its first program has started the switch ("not
+ * ready", which can trail SetForwardingPipelineConfig by a moment) and while another client's
+ * stream is still open. It answers those refusals without reading a frame, so the frames sent
+ * on a refused stream are sent again on a new one, exactly once.
+ */
+const REFUSALS = new Set(["not ready", "only one client authorized at a time"]);
+const REOPEN_AFTER_MS = 50;
+const MAX_REOPENS = 200;
+/** Frames kept for a resend until the stream has proven itself by delivering one; past this many it is taken as accepted. */
+const MAX_UNCONFIRMED = 10_000;
+
+interface SentFrame {
+  readonly port: number;
+  readonly frame: Uint8Array;
+}
+
+/** One packet stream to a simple_switch_grpc's dataplane service (reopened while the switch refuses it). */
 export class DataplaneStream {
   private readonly client: DataplaneClient;
-  private readonly stream: grpc.ClientDuplexStream<object, PacketMessage>;
+  private stream: grpc.ClientDuplexStream<object, PacketMessage>;
   private readonly listeners = new Set<(f: DataplaneFrame) => void>();
   private failure: Error | undefined;
   private nextId = 1n;
+  /** Frames sent on the current stream while it may still be refused; undefined once it delivered a frame. */
+  private unconfirmed: SentFrame[] | undefined = [];
+  private reopens = 0;
+  private closed = false;
 
   constructor(
     address: string,
@@ -76,17 +102,35 @@ export class DataplaneStream {
   ) {
     const Client = dataplaneClientConstructor();
     this.client = new Client(address, grpc.credentials.createInsecure()) as unknown as DataplaneClient;
-    this.stream = this.client.PacketStream();
-    this.stream.on("data", (m: PacketMessage) => {
+    this.stream = this.open();
+  }
+
+  private open(): grpc.ClientDuplexStream<object, PacketMessage> {
+    const stream = this.client.PacketStream();
+    stream.on("data", (m: PacketMessage) => {
+      this.unconfirmed = undefined;
       const frame: DataplaneFrame = { port: m.port, frame: new Uint8Array(m.packet) };
       for (const l of this.listeners) l(frame);
     });
-    this.stream.on("error", (err: Error) => {
-      if ((err as grpc.ServiceError).code !== grpc.status.CANCELLED) this.failure = err;
+    stream.on("error", (err: grpc.ServiceError) => {
+      if (err.code === grpc.status.CANCELLED || this.closed || stream !== this.stream) return;
+      const resend = this.unconfirmed;
+      if (resend && REFUSALS.has(err.details) && this.reopens < MAX_REOPENS) {
+        this.reopens++;
+        setTimeout(() => {
+          if (this.closed) return;
+          this.stream = this.open();
+          for (const f of resend) this.write(f.port, f.frame);
+        }, REOPEN_AFTER_MS);
+        return;
+      }
+      this.failure = err;
     });
+    this.unconfirmed = [];
+    return stream;
   }
 
-  /** Why the stream broke, if it did. */
+  /** Why the stream broke, if it did (a refusal it is still retrying is not a break). */
   get error(): Error | undefined {
     return this.failure;
   }
@@ -98,10 +142,19 @@ export class DataplaneStream {
   }
 
   send(port: number, frame: Uint8Array): void {
+    this.write(port, frame);
+  }
+
+  private write(port: number, frame: Uint8Array): void {
+    if (this.unconfirmed) {
+      if (this.unconfirmed.length < MAX_UNCONFIRMED) this.unconfirmed.push({ port, frame });
+      else this.unconfirmed = undefined;
+    }
     this.stream.write({ id: String(this.nextId++), device_id: String(this.deviceId), port, packet: Buffer.from(frame) });
   }
 
   close(): void {
+    this.closed = true;
     this.stream.cancel();
     this.client.close();
   }
