@@ -65,17 +65,32 @@ export interface SessionMessage {
 }
 
 export function encodeSessionMessage(header: SessionHeader, payload: Uint8Array = new Uint8Array()): Uint8Array {
+  // Written byte by byte: a DataView needs `out.buffer`, which moves a small array off V8's heap,
+  // and a server encodes one answer per request.
   const out = new Uint8Array(SESSION_HEADER_BYTES + payload.length);
-  const view = new DataView(out.buffer);
-  view.setUint16(0, SESSION_MAGIC);
-  view.setUint8(2, (SESSION_VERSION << 4) | (header.type & 0x0f));
-  view.setUint8(3, header.flags & 0xff);
-  view.setUint32(4, header.cookie >>> 0);
-  view.setBigUint64(8, header.sessionId);
-  view.setUint32(16, header.sessionVersion >>> 0);
-  view.setUint32(20, header.requestId >>> 0);
-  out.set(payload, SESSION_HEADER_BYTES);
+  out[0] = SESSION_MAGIC >>> 8;
+  out[1] = SESSION_MAGIC & 0xff;
+  out[2] = (SESSION_VERSION << 4) | (header.type & 0x0f);
+  out[3] = header.flags & 0xff;
+  putUint32(out, 4, header.cookie);
+  const id = BigInt.asUintN(64, header.sessionId);
+  putUint32(out, 8, Number(id >> 32n));
+  putUint32(out, 12, Number(id & 0xffffffffn));
+  putUint32(out, 16, header.sessionVersion);
+  putUint32(out, 20, header.requestId);
+  // Answers are mostly a few bytes, where set() costs more than a loop.
+  if (payload.length > 32) out.set(payload, SESSION_HEADER_BYTES);
+  else for (let i = 0; i < payload.length; i++) out[SESSION_HEADER_BYTES + i] = payload[i]!;
   return out;
+}
+
+/** Big-endian, as DataView.setUint32 writes it (the value is taken modulo 2^32). */
+function putUint32(out: Uint8Array, at: number, value: number): void {
+  const v = value >>> 0;
+  out[at] = v >>> 24;
+  out[at + 1] = (v >>> 16) & 0xff;
+  out[at + 2] = (v >>> 8) & 0xff;
+  out[at + 3] = v & 0xff;
 }
 
 export type DecodeResult =
