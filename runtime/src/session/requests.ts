@@ -73,13 +73,20 @@ export class RequestHandler {
       return;
     }
     stats.requests++;
-    this.ctx.queue.run(header.sessionId, () => this.serve(src, header, payload)).catch((err: unknown) => {
-      this.ctx.log(`server ${this.ctx.id}: internal error serving session ${header.sessionId}: ${String(err)}`);
-      this.sendError(src, header, ServerErrorCode.Internal, "internal error");
-    });
+    this.ctx.queue.enqueue(header.sessionId, () => this.serve(src, header, payload));
   }
 
+  /** Serves one request in its session's turn; never rejects (a failure is logged and answered). */
   private async serve(src: Endpoint, header: SessionHeader, payload: Uint8Array): Promise<void> {
+    try {
+      await this.serveInOrder(src, header, payload);
+    } catch (err) {
+      this.ctx.log(`server ${this.ctx.id}: internal error serving session ${header.sessionId}: ${String(err)}`);
+      this.sendError(src, header, ServerErrorCode.Internal, "internal error");
+    }
+  }
+
+  private async serveInOrder(src: Endpoint, header: SessionHeader, payload: Uint8Array): Promise<void> {
     const { ctx } = this;
     const stored = ctx.store.get(header.sessionId)?.record;
     const retry = (header.flags & Flags.Retry) !== 0;

@@ -100,9 +100,9 @@ export type DecodeResult =
 /** Decodes a UDP payload; never throws, so a malformed datagram cannot crash a server. */
 export function decodeSessionMessage(bytes: Uint8Array): DecodeResult {
   if (bytes.length < SESSION_HEADER_BYTES) return { ok: false, reason: "short" };
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (view.getUint16(0) !== SESSION_MAGIC) return { ok: false, reason: "magic" };
-  const versionType = view.getUint8(2);
+  // Read byte by byte rather than through a DataView: one fewer object per datagram.
+  if (((bytes[0]! << 8) | bytes[1]!) !== SESSION_MAGIC) return { ok: false, reason: "magic" };
+  const versionType = bytes[2]!;
   if (versionType >> 4 !== SESSION_VERSION) return { ok: false, reason: "version" };
   const type = versionType & 0x0f;
   if (type !== MessageType.Request && type !== MessageType.Response && type !== MessageType.Error) {
@@ -113,13 +113,17 @@ export function decodeSessionMessage(bytes: Uint8Array): DecodeResult {
     message: {
       header: {
         type,
-        flags: view.getUint8(3),
-        cookie: view.getUint32(4) as Cookie,
-        sessionId: view.getBigUint64(8) as SessionId,
-        sessionVersion: view.getUint32(16),
-        requestId: view.getUint32(20),
+        flags: bytes[3]!,
+        cookie: getUint32(bytes, 4) as Cookie,
+        sessionId: ((BigInt(getUint32(bytes, 8)) << 32n) | BigInt(getUint32(bytes, 12))) as SessionId,
+        sessionVersion: getUint32(bytes, 16),
+        requestId: getUint32(bytes, 20),
       },
       payload: bytes.subarray(SESSION_HEADER_BYTES),
     },
   };
+}
+
+function getUint32(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
 }
