@@ -20,6 +20,7 @@ import {
   TAG_MESSAGE_RID,
   putAckMessageSize,
   putMessageSize,
+  sessionSize,
   varintBytes,
 } from "./peer_codec_fast.ts";
 import { type CachedAnswer, MAX_CACHED_ANSWERS, type SessionRecord } from "./record.ts";
@@ -94,28 +95,33 @@ function messageOut(m: PeerMessage): unknown {
  * so a frame goes out as one buffer).
  */
 export function encodeFrame(messages: readonly PeerMessage[], room = 0): Buffer {
-  const sizes: number[] = [];
-  const slow: (Uint8Array | undefined)[] = [];
+  const sizes: number[] = new Array<number>(messages.length);
+  /** Per message: a put's Session size, or another kind's bytes from protobufjs. */
+  const parts: (number | Uint8Array | undefined)[] = new Array<number | Uint8Array | undefined>(messages.length);
   let total = room;
-  for (const m of messages) {
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
     let size: number;
-    if (m.kind === "put") size = putMessageSize(m.rid, m.from, m.session);
-    else if (m.kind === "put_ack") size = putAckMessageSize(m.rid, OUTCOMES.indexOf(m.outcome), m.version);
+    if (m.kind === "put") {
+      const sessionBytes = sessionSize(m.session);
+      parts[i] = sessionBytes;
+      size = putMessageSize(m.rid, m.from, sessionBytes);
+    } else if (m.kind === "put_ack") size = putAckMessageSize(m.rid, OUTCOMES.indexOf(m.outcome), m.version);
     else {
       const bytes = messageType().encode(messageOut(m) as Record<string, unknown>).finish();
-      slow[sizes.length] = bytes;
+      parts[i] = bytes;
       size = bytes.length;
     }
-    sizes.push(size);
+    sizes[i] = size;
     total += 1 + varintBytes(size) + size;
   }
   const w = new FrameWriter(Buffer.allocUnsafe(total), room);
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i]!;
     w.head(TAG_FRAME_MESSAGE, sizes[i]!);
-    if (m.kind === "put") w.putMessage(m.rid, m.from, m.session);
+    if (m.kind === "put") w.putMessage(m.rid, m.from, m.session, parts[i] as number);
     else if (m.kind === "put_ack") w.putAckMessage(m.rid, OUTCOMES.indexOf(m.outcome), m.version);
-    else w.raw(slow[i]!);
+    else w.raw(parts[i] as Uint8Array);
   }
   return w.buf;
 }

@@ -33,17 +33,18 @@ function answerSize(a: CachedAnswer): number {
   return uintField(a.requestId) + uintField(a.type) + bytesField(a.payload.length);
 }
 
-function sessionSize(s: SessionRecord): number {
+/** Bytes of a Session message; computed once per put and handed to putMessage (a put with eight answers takes a while to size). */
+export function sessionSize(s: SessionRecord): number {
   let size = 9 + uintField(s.version) + bytesField(s.state.length) + uintField(s.primary) + uintField(s.secondary);
   for (const a of s.answers) size += nested(answerSize(a));
   return size;
 }
 
-const putSize = (from: number, s: SessionRecord): number => uintField(from) + nested(sessionSize(s));
+const putSize = (from: number, sessionBytes: number): number => uintField(from) + nested(sessionBytes);
 const putAckSize = (outcome: number, version: number): number => uintField(outcome) + uintField(version);
 
 /** Bytes of one Message holding a put (without the Frame's tag and length). */
-export const putMessageSize = (rid: number, from: number, s: SessionRecord): number => uintField(rid) + nested(putSize(from, s));
+export const putMessageSize = (rid: number, from: number, sessionBytes: number): number => uintField(rid) + nested(putSize(from, sessionBytes));
 export const putAckMessageSize = (rid: number, outcome: number, version: number): number => uintField(rid) + nested(putAckSize(outcome, version));
 
 /** Writes into a buffer sized in advance; every write is in bounds by construction. */
@@ -98,11 +99,11 @@ export class FrameWriter {
     this.varint(length);
   }
 
-  putMessage(rid: number, from: number, s: SessionRecord): void {
+  putMessage(rid: number, from: number, s: SessionRecord, sessionBytes: number): void {
     this.uint(TAG_MESSAGE_RID, rid);
-    this.head(TAG_MESSAGE_PUT, putSize(from, s));
+    this.head(TAG_MESSAGE_PUT, putSize(from, sessionBytes));
     this.uint(0x08, from);
-    this.head(0x12, sessionSize(s));
+    this.head(0x12, sessionBytes);
     this.buf[this.pos++] = 0x09;
     this.view.setBigUint64(this.pos, s.id, true);
     this.pos += 8;

@@ -21,6 +21,11 @@ export type PutOutcome =
   | { readonly kind: "stale"; readonly storedVersion: number }
   | { readonly kind: "full" };
 
+// Shared: a put on every replicated update need not allocate its outcome.
+const APPLIED: PutOutcome = { kind: "applied" };
+const EQUAL: PutOutcome = { kind: "equal" };
+const FULL: PutOutcome = { kind: "full" };
+
 export interface StoreLimits {
   readonly maxSessions: number;
   readonly maxBytes: number;
@@ -75,20 +80,20 @@ export class SessionStore {
     if (current && record.version === current.record.version) {
       const moved = { ...current.record, primary: record.primary, secondary: record.secondary };
       this.sessions.set(record.id, { record: moved, bytes: current.bytes, lastTouched: this.now() });
-      return { kind: "equal" };
+      return EQUAL;
     }
-    if (!this.fits(record)) return { kind: "full" };
+    if (!this.fits(record)) return FULL;
     this.replace(record);
-    return { kind: "applied" };
+    return APPLIED;
   }
 
   /** Replaces a stored record by one of the same version (a new answer cache or pair), within the bound. */
   refresh(record: SessionRecord): PutOutcome {
     const current = this.sessions.get(record.id);
     if (!current || current.record.version !== record.version) return { kind: "stale", storedVersion: current?.record.version ?? 0 };
-    if (!this.fits(record)) return { kind: "full" };
+    if (!this.fits(record)) return FULL;
     this.replace(record);
-    return { kind: "applied" };
+    return APPLIED;
   }
 
   /** Changes the replica pair of a stored session without touching its version or state. */
