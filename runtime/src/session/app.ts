@@ -2,6 +2,7 @@
  * The application hook of the session server: what a request does to a session's state.
  * State is opaque bytes to the server (it replicates and measures them); the app owns the format.
  */
+import { parseFlatStringMap } from "./flat_json.ts";
 import { encodeUtf8 } from "./utf8.ts";
 
 export type AppOutcome =
@@ -25,7 +26,10 @@ type KvState = Record<string, string>;
 
 function decodeKv(state: Uint8Array): KvState {
   if (state.length === 0) return {};
-  const parsed: unknown = JSON.parse(fromUtf8.decode(state));
+  const text = fromUtf8.decode(state);
+  const flat = parseFlatStringMap(text);
+  if (flat) return flat;
+  const parsed: unknown = JSON.parse(text);
   return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as KvState) : {};
 }
 
@@ -47,7 +51,10 @@ export const kvApp: SessionApp = {
   initialState: () => new Uint8Array(),
   handle(payload, state) {
     const text = fromUtf8.decode(payload).trim();
-    const [verb = "", key = "", ...rest] = text.split(/\s+/);
+    // Indexed rather than destructured with a rest element: this runs on every request.
+    const words = text.split(/\s+/);
+    const verb = words[0] ?? "";
+    const key = words[1] ?? "";
     const kv = decodeKv(state);
     if (verb === "keys") return { kind: "read", response: encodeUtf8(Object.keys(kv).sort().join(" ")) };
     if (!KEY.test(key)) return { kind: "error", message: `bad or missing key in '${text.slice(0, 80)}'` };
@@ -55,8 +62,8 @@ export const kvApp: SessionApp = {
       case "get":
         return { kind: "read", response: encodeUtf8(Object.hasOwn(kv, key) ? kv[key]! : "") };
       case "incr": {
-        const step = rest.length === 0 ? 1 : Number(rest[0]);
-        if (!Number.isSafeInteger(step)) return { kind: "error", message: `incr step must be an integer, got '${rest[0]}'` };
+        const step = words.length <= 2 ? 1 : Number(words[2]);
+        if (!Number.isSafeInteger(step)) return { kind: "error", message: `incr step must be an integer, got '${words[2]}'` };
         const current = Object.hasOwn(kv, key) ? Number(kv[key]) : 0;
         if (!Number.isSafeInteger(current)) return { kind: "error", message: `key '${key}' does not hold a counter` };
         const next = current + step;
