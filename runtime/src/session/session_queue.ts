@@ -12,8 +12,8 @@ import type { SessionId } from "../wire/session_header.ts";
 type Job = () => Promise<unknown>;
 
 interface Lane {
-  /** Work queued behind the one running. */
-  readonly waiting: Job[];
+  /** Work queued behind the one running; made only when some is (most sessions have one request at a time). */
+  waiting: Job[] | undefined;
   /** Settles once the lane has run dry (and is gone from the map). */
   done: Promise<void> | undefined;
 }
@@ -28,10 +28,10 @@ export class SessionQueue {
   enqueue(sessionId: SessionId, work: Job): void {
     const busy = this.lanes.get(sessionId);
     if (busy !== undefined) {
-      busy.waiting.push(work);
+      (busy.waiting ??= []).push(work);
       return;
     }
-    const lane: Lane = { waiting: [], done: undefined };
+    const lane: Lane = { waiting: undefined, done: undefined };
     // Registered before the work starts, so whatever it queues for this session lands behind it.
     this.lanes.set(sessionId, lane);
     lane.done = this.drain(sessionId, lane, work);
@@ -55,7 +55,7 @@ export class SessionQueue {
       } catch {
         // Callers handle their failures (see Job); one failure must not stall the session.
       }
-      work = lane.waiting.shift();
+      work = lane.waiting?.shift();
     }
     this.lanes.delete(sessionId);
   }
