@@ -62,6 +62,11 @@ test("the header is laid out as DataView writes it, at the edges of every field"
     for (const body of [payload, payload.subarray(0, 3)]) {
       const bytes = encodeSessionMessage({ ...h, cookie: h.cookie as Cookie, sessionId: h.sessionId as SessionId }, body);
       t.deepEqual([...bytes], [...expected.subarray(0, SESSION_HEADER_BYTES + body.length)]);
+      // Into a caller's buffer (a server's pooled Buffer), which must be exactly the message's size.
+      const pooled = Buffer.allocUnsafe(SESSION_HEADER_BYTES + body.length).fill(0xee);
+      t.is(encodeSessionMessage({ ...h, cookie: h.cookie as Cookie, sessionId: h.sessionId as SessionId }, body, pooled), pooled);
+      t.deepEqual([...pooled], [...bytes]);
+      t.throws(() => encodeSessionMessage({ ...h, cookie: h.cookie as Cookie, sessionId: h.sessionId as SessionId }, body, new Uint8Array(SESSION_HEADER_BYTES)), { instanceOf: RangeError });
     }
   }
 });

@@ -274,7 +274,7 @@ export class RequestHandler {
     // FAILOVER is echoed so the client can tell that the switch re-routed this request.
     const flags = request.flags & Flags.Failover;
     const header: SessionHeader = { type: answer.type, flags, cookie, sessionId: request.sessionId, sessionVersion: version, requestId: request.requestId };
-    this.data.send(src, encodeSessionMessage(header, answer.payload));
+    this.data.send(src, encodeSessionMessage(header, answer.payload, Buffer.allocUnsafe(SESSION_HEADER_BYTES + answer.payload.length)));
   }
 
   private sendError(src: Endpoint, request: SessionHeader, code: ServerErrorCode, message: string): void {

@@ -64,10 +64,14 @@ export interface SessionMessage {
   readonly payload: Uint8Array;
 }
 
-export function encodeSessionMessage(header: SessionHeader, payload: Uint8Array = new Uint8Array()): Uint8Array {
-  // Written byte by byte: a DataView needs `out.buffer`, which moves a small array off V8's heap,
-  // and a server encodes one answer per request.
-  const out = new Uint8Array(SESSION_HEADER_BYTES + payload.length);
+/**
+ * `out` is where the message goes, exactly header plus payload long: a server passes a pooled
+ * Buffer (Buffer.allocUnsafe) for its answers, since sending a fresh small array makes the
+ * socket move it off V8's heap, one allocation per answer.
+ */
+export function encodeSessionMessage(header: SessionHeader, payload: Uint8Array = new Uint8Array(), out: Uint8Array = new Uint8Array(SESSION_HEADER_BYTES + payload.length)): Uint8Array {
+  if (out.length !== SESSION_HEADER_BYTES + payload.length) throw new RangeError(`a message with ${payload.length} payload bytes needs ${SESSION_HEADER_BYTES + payload.length} bytes, not ${out.length}`);
+  // Written byte by byte rather than through a DataView, which needs `out.buffer` (see above).
   out[0] = SESSION_MAGIC >>> 8;
   out[1] = SESSION_MAGIC & 0xff;
   out[2] = (SESSION_VERSION << 4) | (header.type & 0x0f);
