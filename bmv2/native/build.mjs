@@ -1,6 +1,8 @@
 /**
- * Builds the packet-ring addon at `npm ci` (the root package's install script). A failed build
- * never fails the install: the switch then uses its socat bridges and says so when it starts.
+ * Builds the native addons at `npm ci` (the root package's install script): slb_packet (packet
+ * rings for the switch's ports) and slb_udp (batched UDP for servers and clients). A failed
+ * build never fails the install: the switch then uses its socat bridges and says so when it
+ * starts, and UDP falls back to node:dgram.
  * Node headers come from the local installation when it ships them (no download); otherwise
  * node-gyp fetches them as usual.
  */
@@ -31,12 +33,12 @@ function localNodeDir() {
 }
 
 if (process.platform !== "linux") {
-  console.log("slb: packet-ring addon skipped (Linux only); switch ports on interfaces will use socat");
+  console.log("slb: native addons skipped (Linux only); switch ports on interfaces will use socat, UDP node:dgram");
   process.exit(0);
 }
 const gyp = nodeGyp();
 if (!gyp) {
-  console.log("slb: packet-ring addon not built (node-gyp not found); switch ports on interfaces will use socat");
+  console.log("slb: native addons not built (node-gyp not found); switch ports on interfaces will use socat, UDP node:dgram");
   process.exit(0);
 }
 const nodeDir = localNodeDir();
@@ -44,7 +46,7 @@ const args = [gyp, "rebuild", ...(nodeDir ? [`--nodedir=${nodeDir}`] : [])];
 const result = spawnSync(process.execPath, args, { cwd: here, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
 if (result.status !== 0) {
   const tail = `${result.stdout ?? ""}${result.stderr ?? ""}`.trim().split("\n").slice(-15).join("\n");
-  console.log(`slb: packet-ring addon build failed; switch ports on interfaces will use socat\n${tail}`);
+  console.log(`slb: native addon build failed; switch ports on interfaces will use socat, UDP node:dgram\n${tail}`);
   process.exit(0);
 }
-console.log("slb: packet-ring addon built (bmv2/native/build/Release/slb_packet.node)");
+console.log("slb: native addons built (bmv2/native/build/Release/slb_packet.node, slb_udp.node)");

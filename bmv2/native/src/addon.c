@@ -3,29 +3,20 @@
  * interface hands batches of received frames to one JS callback), and the benchmark's traffic
  * generator and counter, which run on their own threads.
  */
+#define ADDON_NAME "slb_packet"
 #include <errno.h>
-#include <node_api.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uv.h>
 
+#include "batch_poll.h"
+#include "napi_common.h"
 #include "ring.h"
 #include "traffic.h"
-
-#define CHECK(call)                                        \
-  do {                                                     \
-    if ((call) != napi_ok) {                               \
-      napi_throw_error(env, NULL, "slb_packet: " #call);   \
-      return NULL;                                         \
-    }                                                      \
-  } while (0)
 
 struct port {
   struct ring ring;
   napi_env env;
-  uv_poll_t *poll; /* its own allocation: freed by uv_close's callback, which may come after the port */
-  napi_ref self, callback, batch_ref, descriptors_ref;
-  napi_async_context async;
+  struct batch_poll receiving;
   uint8_t *batch;
   size_t batch_size;
   uint32_t *descriptors; /* offset, length per frame */
@@ -34,50 +25,16 @@ struct port {
   uint64_t kernel_packets, kernel_drops;
 };
 
-static napi_value throw_errno(napi_env env, const char *what, const char *ifname, int err) {
-  char message[256];
-  snprintf(message, sizeof message, "%s: %s: %s", ifname, what, strerror(err));
-  napi_value code, msg, error;
-  napi_create_string_utf8(env, err == EPERM ? "EPERM" : "ESYSCALL", NAPI_AUTO_LENGTH, &code);
-  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
-  napi_create_error(env, code, msg, &error);
-  napi_value errnoValue;
-  napi_create_int32(env, err, &errnoValue);
-  napi_set_named_property(env, error, "errno", errnoValue);
-  napi_throw(env, error);
-  return NULL;
-}
-
 static int get_string(napi_env env, napi_value v, char *buf, size_t size) {
   size_t len;
   return napi_get_value_string_utf8(env, v, buf, size, &len) == napi_ok && len > 0 && len < size - 1;
 }
 
-static struct port *get_port(napi_env env, napi_value v) {
-  void *data = NULL;
-  if (napi_get_value_external(env, v, &data) != napi_ok || data == NULL) {
-    napi_throw_type_error(env, NULL, "slb_packet: not a port");
-    return NULL;
-  }
-  return (struct port *)data;
-}
-
-static void stop_polling(struct port *p) {
-  if (p->poll == NULL) return;
-  uv_poll_stop(p->poll);
-  uv_close((uv_handle_t *)p->poll, (uv_close_cb)free);
-  p->poll = NULL;
-  napi_env env = p->env;
-  napi_delete_reference(env, p->callback);
-  napi_delete_reference(env, p->batch_ref);
-  napi_delete_reference(env, p->descriptors_ref);
-  napi_delete_reference(env, p->self);
-  napi_async_destroy(env, p->async);
-}
+static struct port *get_port(napi_env env, napi_value v) { return get_external(env, v, "port"); }
 
 static void close_port(struct port *p) {
   if (p->closed) return;
-  stop_polling(p);
+  batch_poll_stop(&p->receiving);
   ring_close(&p->ring);
   p->closed = 1;
 }
@@ -112,7 +69,7 @@ static napi_value open_port(napi_env env, napi_callback_info info) {
   int err = ring_open(&p->ring, ifname, &sizes, &what);
   if (err < 0) {
     free(p);
-    return throw_errno(env, what, ifname, -err);
+    return throw_errno(env, ifname, what, -err);
   }
   napi_value external;
   if (napi_create_external(env, p, finalize_port, NULL, &external) != napi_ok) {
@@ -125,7 +82,9 @@ static napi_value open_port(napi_env env, napi_callback_info info) {
 }
 
 /* Copies up to max_frames received frames into the batch; returns how many. */
-static uint32_t fill_batch(struct port *p) {
+static uint32_t fill_batch(void *owner, int *more) {
+  struct port *p = owner;
+  if (p->closed) return 0;
   uint32_t n = 0;
   size_t used = 0;
   /* A frame (plus a restored VLAN tag) is never bigger than a receive block, so stopping one block short of the end keeps every copy in bounds. */
@@ -140,32 +99,9 @@ static uint32_t fill_batch(struct port *p) {
     n++;
     used += (len + 7u) & ~7u;
   }
+  /* The ring may hold more than one batch. */
+  *more = n > 0;
   return n;
-}
-
-static void on_readable(uv_poll_t *handle, int status, int events) {
-  (void)events;
-  struct port *p = handle->data;
-  if (status < 0 || p->closed || p->poll == NULL) return;
-  napi_env env = p->env;
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value callback, global;
-  napi_get_reference_value(env, p->callback, &callback);
-  napi_get_global(env, &global);
-  /* A bounded number of batches per wakeup, so timers and the gRPC server get their turn; the poll is level-triggered. */
-  for (int round = 0; round < 8 && !p->closed && p->poll != NULL; round++) {
-    uint32_t n = fill_batch(p);
-    if (n == 0) break;
-    napi_value count, result;
-    napi_create_uint32(env, n, &count);
-    if (napi_make_callback(env, p->async, global, callback, 1, &count, &result) != napi_ok) {
-      napi_value error;
-      if (napi_get_and_clear_last_exception(env, &error) == napi_ok) napi_fatal_exception(env, error);
-      break;
-    }
-  }
-  napi_close_handle_scope(env, scope);
 }
 
 /* receive(port, batch: ArrayBuffer, descriptors: Uint32Array, callback(count)) */
@@ -179,7 +115,7 @@ static napi_value start_receive(napi_env env, napi_callback_info info) {
   }
   struct port *p = get_port(env, argv[0]);
   if (p == NULL) return NULL;
-  if (p->closed || p->poll != NULL || p->ring.rx_block_size == 0) {
+  if (p->closed || batch_poll_active(&p->receiving) || p->ring.rx_block_size == 0) {
     napi_throw_error(env, NULL, "slb_packet: port closed, already receiving, or without a receive ring");
     return NULL;
   }
@@ -199,19 +135,7 @@ static napi_value start_receive(napi_env env, napi_callback_info info) {
   p->batch_size = batch_size;
   p->descriptors = desc;
   p->max_frames = (uint32_t)(length / 2);
-  CHECK(napi_create_reference(env, argv[0], 1, &p->self));
-  CHECK(napi_create_reference(env, argv[3], 1, &p->callback));
-  CHECK(napi_create_reference(env, argv[1], 1, &p->batch_ref));
-  CHECK(napi_create_reference(env, argv[2], 1, &p->descriptors_ref));
-  napi_value name;
-  napi_create_string_utf8(env, "slb_packet.receive", NAPI_AUTO_LENGTH, &name);
-  CHECK(napi_async_init(env, NULL, name, &p->async));
-  uv_loop_t *loop;
-  CHECK(napi_get_uv_event_loop(env, &loop));
-  p->poll = calloc(1, sizeof *p->poll);
-  uv_poll_init(loop, p->poll, p->ring.fd);
-  p->poll->data = p;
-  uv_poll_start(p->poll, UV_READABLE, on_readable);
+  batch_poll_start(env, &p->receiving, p->ring.fd, "slb_packet.receive", 8, fill_batch, p, argv[0], argv[1], argv[2], argv[3]);
   return NULL;
 }
 
@@ -243,12 +167,6 @@ static napi_value flush_port(napi_env env, napi_callback_info info) {
   napi_value result;
   napi_create_int32(env, -err, &result);
   return result;
-}
-
-static void set_number(napi_env env, napi_value obj, const char *name, double value) {
-  napi_value v;
-  napi_create_double(env, value, &v);
-  napi_set_named_property(env, obj, name, v);
 }
 
 /* stats(port) -> { kernelPackets, kernelDrops, txRingFull, rxTruncated } since open */
@@ -372,7 +290,7 @@ static napi_value counter_start_js(napi_env env, napi_callback_info info) {
   int err = 0;
   const char *step = "";
   struct counter *c = counter_start(ifname, &err, &step);
-  if (c == NULL) return throw_errno(env, step, ifname, err);
+  if (c == NULL) return throw_errno(env, ifname, step, err);
   napi_value external;
   CHECK(napi_create_external(env, c, NULL, NULL, &external));
   return external;

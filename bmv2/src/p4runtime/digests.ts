@@ -79,8 +79,10 @@ export class DigestEngine {
     }
   }
 
+  /** As simple_switch_grpc answers: a named digest that is unknown or not configured is NOT_FOUND; the wildcard lists the configured ones. */
   read(e: DigestEntry): DigestEntry[] {
-    if (e.digest_id && !this.index.digests.get(e.digest_id)) throw invalidArgument(INVALID_ID);
+    if (e.digest_id && !this.index.digests.get(e.digest_id)) throw notFound(`${e.digest_id} is not a valid digest id`);
+    if (e.digest_id && !this.configs.has(e.digest_id)) throw notFound(`Digest ${e.digest_id} not configured`);
     return [...this.configs]
       .filter(([id]) => !e.digest_id || e.digest_id === id)
       .map(([id, c]) => ({

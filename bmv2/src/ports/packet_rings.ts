@@ -3,10 +3,7 @@
  * Loaded on demand; a machine where it cannot load (not built, not Linux) gets the reason
  * instead, and the caller falls back to socat bridges.
  */
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { join } from "node:path";
-import { packageRoot } from "../package_root.ts";
+import { nativeAddon } from "../native_addon.ts";
 
 /** An open packet socket (opaque to JS). */
 export type RingHandle = { readonly __ring: unique symbol };
@@ -55,24 +52,7 @@ export interface PacketRingAddon {
   counterStop(c: CounterHandle): CountResult;
 }
 
-export type AddonLoad = { readonly ok: true; readonly addon: PacketRingAddon } | { readonly ok: false; readonly reason: string };
-
-const ADDON_PATH = join(packageRoot(import.meta.url), "bmv2/native/build/Release/slb_packet.node");
-let loaded: AddonLoad | undefined;
-
-export function loadPacketRings(): AddonLoad {
-  if (loaded) return loaded;
-  if (process.platform !== "linux") loaded = { ok: false, reason: "packet rings need Linux" };
-  else if (!existsSync(ADDON_PATH)) loaded = { ok: false, reason: "the packet-ring addon is not built (npm ci builds it: node bmv2/native/build.mjs)" };
-  else {
-    try {
-      loaded = { ok: true, addon: createRequire(import.meta.url)(ADDON_PATH) as PacketRingAddon };
-    } catch (e) {
-      loaded = { ok: false, reason: `the packet-ring addon did not load: ${e instanceof Error ? e.message : String(e)}` };
-    }
-  }
-  return loaded;
-}
+export const loadPacketRings = nativeAddon<PacketRingAddon>("slb_packet", "the packet-ring addon", "packet rings need Linux");
 
 /** Whether an error from `open` means the process lacks CAP_NET_RAW. */
 export function isPermissionError(e: unknown): boolean {

@@ -116,3 +116,14 @@ test("digests from the data plane reach the primary as DigestLists and are acked
   const [, , , , fourth] = await stream.waitFor(5);
   t.deepEqual(Buffer.from(fourth!["digest"].data[0].struct.members[1].bitstring).toString("hex"), "03");
 });
+
+test("reading digests answers as simple_switch_grpc does: NOT_FOUND until configured or for an unknown id; the wildcard lists only configured ones", async (t) => {
+  const { p, write } = await setup(t);
+  t.like(await p.read({ entities: [{ digest_entry: { digest_id: LEARN_T } }] }), { ok: false, code: grpc.status.NOT_FOUND, details: `Digest ${LEARN_T} not configured` });
+  t.like(await p.read({ entities: [{ digest_entry: { digest_id: 12345 } }] }), { ok: false, code: grpc.status.NOT_FOUND, details: "12345 is not a valid digest id" });
+  t.deepEqual(await readAll(p, [{ digest_entry: {} }]), []);
+  t.like(await write({ type: "INSERT", entity: { digest_entry: { digest_id: LEARN_T, config: { max_timeout_ns: "0", max_list_size: 1, ack_timeout_ns: "0" } } } }), { ok: true });
+  t.is((await readAll(p, [{ digest_entry: { digest_id: LEARN_T } }]))[0]!["digest_entry"].digest_id, LEARN_T);
+  t.like(await write({ type: "DELETE", entity: { digest_entry: { digest_id: LEARN_T } } }), { ok: true });
+  t.like(await p.read({ entities: [{ digest_entry: { digest_id: LEARN_T } }] }), { ok: false, code: grpc.status.NOT_FOUND });
+});

@@ -1,11 +1,17 @@
 /**
  * P4Runtime write rate: route inserts (ipv4_lpm /32 entries) one update per Write, then
- * batched, on a fresh switch with the LB pipeline and no controller.
+ * batched, on a fresh switch with the LB pipeline and no controller. Both switches run as
+ * their own process (ours through `slb switch`), so the client's encoding does not share a
+ * core with the server, and both get the same uncounted warm-up of inserts and deletes.
  */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { packageRoot } from "../../../bmv2/src/package_root.ts";
 import { Switch } from "../../../runtime/src/p4rt/switch.ts";
 import { action, insert, tableEntry, type Update } from "../../../runtime/src/p4rt/entities.ts";
 import { compileLbProgram } from "../system/program.ts";
-import { startSwitchRuntime } from "../system/switch_runtime.ts";
 import { type BenchOutcome, type Measurement, measured } from "./report.ts";
 import type { Pipeline } from "../../../runtime/src/controller/pipeline.ts";
 import { bmv2TargetUnavailable, startBmv2Stream } from "../realnet/diff_targets.ts";
@@ -25,12 +31,21 @@ interface WriteRates {
   readonly batched: number;
 }
 
-/** Pushes the pipeline to the switch at `address`, then times route inserts one per Write and in batches. */
+const WARMUP_ROUNDS = 20;
+
+/** Pushes the pipeline to the switch at `address`, warms both ends up, then times route inserts one per Write and in batches. */
 async function measureWrites(address: string, pipeline: Pipeline, singles: number, batches: number, batchSize: number): Promise<WriteRates> {
   const sw = new Switch({ address, electionId: 1n, p4info: pipeline.p4info, reconnect: false });
   try {
     await sw.connect(10_000);
     await sw.setPipeline({ p4info: pipeline.p4info, deviceConfig: pipeline.deviceConfig, cookie: pipeline.cookie });
+    for (let round = 0; round < WARMUP_ROUNDS; round++) {
+      const updates = Array.from({ length: batchSize }, (_, i) => routeInsert(i));
+      await sw.write(updates);
+      await sw.write(updates.map((u) => ({ ...u, type: "DELETE" as const })));
+      await sw.write([updates[0]!]);
+      await sw.write([{ ...updates[0]!, type: "DELETE" }]);
+    }
     let next = 0;
     let started = performance.now();
     for (let i = 0; i < singles; i++) await sw.write([routeInsert(next++)]);
@@ -43,18 +58,44 @@ async function measureWrites(address: string, pipeline: Pipeline, singles: numbe
   }
 }
 
+/** `slb switch` on a free port, as a user runs it; resolves once its P4Runtime server listens. */
+async function startModelSwitchProcess(): Promise<{ grpcAddress: string; stop(): Promise<void> }> {
+  const cli = join(packageRoot(import.meta.url), "bin/slb.js");
+  const child = spawn(process.execPath, [cli, "switch", "--grpc-addr", "127.0.0.1:0", "--ports", "2", "--wire-base-port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, "exit");
+    child.kill("SIGTERM");
+    await exited;
+  };
+  const lines = createInterface({ input: child.stdout! });
+  const listening = new Promise<string>((resolve, reject) => {
+    lines.on("line", (line) => {
+      const m = /P4Runtime on (\S+),/.exec(line);
+      if (m) resolve(m[1]!);
+    });
+    child.once("exit", (code) => reject(new Error(`slb switch exited (${code}) before listening`)));
+  });
+  try {
+    return { grpcAddress: await listening, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
 /**
  * Our switch model's P4Runtime server, and beside it in the same run (so the ratio means
  * something on a noisy machine) the real simple_switch_grpc with the same program, when installed.
  */
 export async function p4runtimeWrites(singles = 300, batches = 6, batchSize = 100): Promise<BenchOutcome> {
   const program = await compileLbProgram();
-  const runtime = await startSwitchRuntime({ ports: [1] });
+  const model = await startModelSwitchProcess();
   let ours: WriteRates;
   try {
-    ours = await measureWrites(runtime.grpcAddress, program.pipeline, singles, batches, batchSize);
+    ours = await measureWrites(model.grpcAddress, program.pipeline, singles, batches, batchSize);
   } finally {
-    await runtime.stop();
+    await model.stop();
   }
   const rows: Measurement[] = [
     { metric: "our model writes/s, one update per Write", value: ours.single, unit: "updates/s", detail: { updates: singles } },

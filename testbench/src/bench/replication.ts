@@ -32,6 +32,9 @@ export interface Variant {
   readonly stateBytes?: number;
 }
 
+/** Uncounted load before each measurement (JIT warm-up, connections up, buffers grown). */
+const WARMUP_MS = 500;
+
 const SIZES: readonly (number | undefined)[] = [undefined, 1024, 16 * 1024, 256 * 1024];
 /** What the legacy datagram protocol can carry (a record must fit one datagram). */
 const DATAGRAM_SIZES: readonly (number | undefined)[] = [undefined, 1024];
@@ -129,8 +132,10 @@ export async function measureVariant(mode: ReplicationMode, variant: Variant, se
     const members: MemberServer[] = ready.map((r, i) => ({ id: i + 1, address: "127.0.0.1", dataPort: r.data.port, peerPort: r.peer.port, state: "up" }));
     primary.send({ kind: "membership", servers: members });
     secondary.send({ kind: "membership", servers: members });
-    for (const p of parties) p.send({ kind: "mark" });
-    client.send({ kind: "drive", target: ready[0]!.data, sessions, ms });
+    client.send({ kind: "drive", target: ready[0]!.data, sessions, ms, warmupMs: WARMUP_MS });
+    await client.next("warm");
+    primary.send({ kind: "mark" });
+    secondary.send({ kind: "mark" });
     const driven = await client.next("driven");
     const [primaryCpu, secondaryCpu, clientCpu] = await Promise.all(parties.map((p) => p.stop()));
     const peer = primary.lastStats?.peer as { requestsSent: number; framesSent: number } | undefined;

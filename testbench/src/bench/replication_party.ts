@@ -5,13 +5,13 @@
  * Talks to the parent over IPC: PartyCommand in, PartyEvent out.
  */
 import { randomBytes } from "node:crypto";
-import { createSocket } from "node:dgram";
 import type { SessionApp } from "../../../runtime/src/session/app.ts";
 import { type ServerSecurity, createServer } from "../../../runtime/src/session/create.ts";
 import type { ReplicationMode, SessionServer } from "../../../runtime/src/session/server.ts";
 import type { Endpoint } from "../../../runtime/src/transport/endpoint.ts";
+import { openUdpTransport } from "../../../runtime/src/transport/udp.ts";
 import type { MemberServer } from "../../../runtime/src/wire/control.ts";
-import { type Cookie, MessageType, type SessionId, decodeSessionMessage, encodeSessionMessage, serverId } from "../../../runtime/src/wire/session_header.ts";
+import { type Cookie, MessageType, SESSION_HEADER_BYTES, SESSION_MAGIC, type SessionId, encodeSessionMessage, serverId } from "../../../runtime/src/wire/session_header.ts";
 
 export interface ServerSpec {
   readonly id: number;
@@ -25,13 +25,15 @@ export interface ServerSpec {
 export type PartyCommand =
   | { readonly kind: "server"; readonly spec: ServerSpec }
   | { readonly kind: "membership"; readonly servers: readonly MemberServer[] }
-  | { readonly kind: "drive"; readonly target: Endpoint; readonly sessions: number; readonly ms: number }
+  | { readonly kind: "drive"; readonly target: Endpoint; readonly sessions: number; readonly ms: number; readonly warmupMs: number }
   /** Start counting CPU time here (the servers' setup is not the replication's cost). */
   | { readonly kind: "mark" }
   | { readonly kind: "stop" };
 
 export type PartyEvent =
   | { readonly kind: "ready"; readonly data: Endpoint; readonly peer: Endpoint }
+  /** The client's warm-up is over: the measured part starts now. */
+  | { readonly kind: "warm" }
   | { readonly kind: "driven"; readonly updates: number; readonly seconds: number; readonly timeouts: number }
   /** cpuMs: CPU time (user + system) of this process since the mark. */
   | { readonly kind: "stopped"; readonly cpuMs: number; readonly stats: Record<string, unknown> }
@@ -76,6 +78,13 @@ export interface Driven {
   readonly acked: Map<SessionId, number>;
 }
 
+/** Load run before the measured `ms`, uncounted: the first second of a fresh process is mostly the JIT compiling its hot paths. */
+export interface Warmup {
+  readonly ms: number;
+  /** Called when the measured part starts. */
+  readonly done: () => void;
+}
+
 /**
  * Long: a timed-out request is sent again as a new one, which on a slow (loaded) machine with
  * large sessions only piles duplicate writes onto the queue the first one is still in.
@@ -85,21 +94,18 @@ const ANSWER_TIMEOUT_MS = 10_000;
 /**
  * Keeps one incr outstanding per session against `target` for `ms`; `onAnswer` sees every
  * acknowledged version. Lean on purpose, so the client is not what limits the figure: one
- * connected socket, one request buffer per session rewritten in place, answers matched by
- * request id without a promise or timer per request (one sweep ends overdue ones).
+ * socket (batched where the addon is built, as the servers'), one request buffer per session
+ * rewritten in place, answers matched by request id without a promise or timer per request
+ * (one sweep ends overdue ones).
  */
-export async function drive(target: Endpoint, sessions: number, ms: number, onAnswer?: (id: SessionId, version: number) => void): Promise<Driven> {
-  const socket = createSocket("udp4");
-  socket.on("error", () => undefined);
-  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
-  await new Promise<void>((resolve) => socket.connect(target.port, target.ip, resolve));
+export async function drive(target: Endpoint, sessions: number, ms: number, onAnswer?: (id: SessionId, version: number) => void, warmup?: Warmup): Promise<Driven> {
+  const socket = await openUdpTransport({ ip: "127.0.0.1", port: 0 });
   const ids = Array.from({ length: sessions }, () => randomBytes(8).readBigUInt64BE() as SessionId);
   const payload = new TextEncoder().encode("incr c");
   // Field offsets in the session header (wire/session_header.ts): cookie 4, version 16, request id 20.
   const requests = ids.map((sessionId) => Buffer.from(encodeSessionMessage({ type: MessageType.Request, flags: 0, cookie: 0 as Cookie, sessionId, sessionVersion: 0, requestId: 0 }, payload)));
   const outstanding = new Array<number>(sessions).fill(0);
   const sentAt = new Array<number>(sessions).fill(0);
-  const acked = new Map<SessionId, number>();
   let nextRequestId = 1;
   let updates = 0;
   let timeouts = 0;
@@ -111,19 +117,22 @@ export async function drive(target: Endpoint, sessions: number, ms: number, onAn
     outstanding[i] = id;
     sentAt[i] = performance.now();
     requests[i]!.writeUInt32BE(id >>> 0, 20);
-    socket.send(requests[i]!);
+    socket.send(target, requests[i]!);
   };
-  socket.on("message", (bytes: Buffer) => {
-    const decoded = decodeSessionMessage(bytes);
-    if (!decoded.ok || decoded.message.header.type !== MessageType.Response) return;
-    const h = decoded.message.header;
-    const i = h.requestId % sessions;
-    if (outstanding[i] !== h.requestId || !running) return;
+  const ackedVersion = new Array<number>(sessions).fill(0);
+  // Fields read in place (wire/session_header.ts: magic 0, version/type 2, cookie 4, version 16, request id 20): no header object per answer.
+  socket.onReceive((_src, bytes) => {
+    if (bytes.length < SESSION_HEADER_BYTES || bytes[0] !== SESSION_MAGIC >> 8 || bytes[1] !== (SESSION_MAGIC & 0xff) || (bytes[2]! & 0x0f) !== MessageType.Response) return;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, SESSION_HEADER_BYTES);
+    const requestId = view.getUint32(20);
+    const i = requestId % sessions;
+    if (outstanding[i] !== requestId || !running) return;
     outstanding[i] = 0;
-    requests[i]!.writeUInt32BE(h.cookie, 4);
-    requests[i]!.writeUInt32BE(h.sessionVersion, 16);
-    acked.set(ids[i]!, h.sessionVersion);
-    onAnswer?.(ids[i]!, h.sessionVersion);
+    const version = view.getUint32(16);
+    requests[i]!.writeUInt32BE(view.getUint32(4), 4);
+    requests[i]!.writeUInt32BE(version, 16);
+    ackedVersion[i] = version;
+    onAnswer?.(ids[i]!, version);
     updates++;
     send(i);
   });
@@ -135,13 +144,22 @@ export async function drive(target: Endpoint, sessions: number, ms: number, onAn
       send(i);
     }
   }, 1000);
-  const started = performance.now();
   for (let i = 0; i < sessions; i++) send(i);
+  if (warmup) {
+    await new Promise((r) => setTimeout(r, warmup.ms));
+    updates = 0;
+    warmup.done();
+  }
+  const started = performance.now();
   await new Promise((r) => setTimeout(r, ms));
   running = false;
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sweep);
-  await new Promise<void>((resolve) => socket.close(resolve));
+  await socket.close();
+  const acked = new Map<SessionId, number>();
+  ackedVersion.forEach((version, i) => {
+    if (version > 0) acked.set(ids[i]!, version);
+  });
   return { updates, seconds, timeouts, acked };
 }
 
@@ -161,7 +179,14 @@ async function serveCommands(): Promise<void> {
             server?.setMembership(1, command.servers);
             return;
           case "drive": {
-            const driven = await drive(command.target, command.sessions, command.ms);
+            const warmup: Warmup = {
+              ms: command.warmupMs,
+              done: () => {
+                mark = process.cpuUsage();
+                send({ kind: "warm" });
+              },
+            };
+            const driven = await drive(command.target, command.sessions, command.ms, undefined, warmup);
             send({ kind: "driven", updates: driven.updates, seconds: driven.seconds, timeouts: driven.timeouts });
             return;
           }

@@ -6,6 +6,7 @@ import { DEFAULT_MGMT_PORT, DEFAULT_PEER_PORT, type ServerSecurity, ServerSecuri
 import { DATAGRAM_MAX_STATE_BYTES } from "../../session/peer_rpc.ts";
 import { STREAM_MAX_STATE_BYTES } from "../../session/peer_stream.ts";
 import { parseEndpoint, parseIpv4 } from "../../transport/endpoint.ts";
+import { defaultUdpEngine } from "../../transport/udp.ts";
 import type { MemberServer } from "../../wire/control.ts";
 import { DEFAULT_VIP_PORT, isServerId, serverId } from "../../wire/session_header.ts";
 
@@ -133,7 +134,7 @@ export const serverCommand: Command = {
       throw err;
     });
     const where = (e: { ip: string; port: number } | undefined): string => (e ? `${e.ip}:${e.port}` : "-");
-    console.log(`slb server ${id}: data ${where(server.dataEndpoint)}, peer ${where(server.peerEndpoint)}, mgmt ${where(server.mgmtEndpoint)}, ${parsed.options.has("async") ? "async" : "sync"} replication on the ${server.peerLink.kind}${server.peerLink.authenticated ? " (mutual TLS)" : " (unauthenticated)"}`);
+    console.log(`slb server ${id}: data ${where(server.dataEndpoint)}, peer ${where(server.peerEndpoint)}, mgmt ${where(server.mgmtEndpoint)}, ${parsed.options.has("async") ? "async" : "sync"} replication on the ${server.peerLink.kind}${server.peerLink.authenticated ? " (mutual TLS)" : " (unauthenticated)"}, UDP ${defaultUdpEngine()}`);
     await Promise.race([once(process, "SIGINT"), once(process, "SIGTERM")]);
     await server.close();
     console.log(`slb server ${id}: stopped; ${JSON.stringify(server.stats)}`);
