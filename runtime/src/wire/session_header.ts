@@ -65,9 +65,10 @@ export interface SessionMessage {
 }
 
 /**
- * `out` is where the message goes, exactly header plus payload long: a server passes a pooled
- * Buffer (Buffer.allocUnsafe) for its answers, since sending a fresh small array makes the
- * socket move it off V8's heap, one allocation per answer.
+ * `out` is where the message goes, exactly header plus payload long. A server passes a pooled
+ * Buffer (Buffer.allocUnsafe) for its answers: node:dgram moves a fresh small array off V8's
+ * heap to send it, one allocation per answer, while the batched UDP engine copies either kind
+ * at the same cost.
  */
 export function encodeSessionMessage(header: SessionHeader, payload: Uint8Array = new Uint8Array(), out: Uint8Array = new Uint8Array(SESSION_HEADER_BYTES + payload.length)): Uint8Array {
   if (out.length !== SESSION_HEADER_BYTES + payload.length) throw new RangeError(`a message with ${payload.length} payload bytes needs ${SESSION_HEADER_BYTES + payload.length} bytes, not ${out.length}`);
