@@ -1,5 +1,6 @@
 import test from "ava";
 import {
+  type Cookie,
   Flags,
   MessageType,
   SESSION_HEADER_BYTES,
@@ -37,6 +38,36 @@ test("session header round-trips big-endian with the payload after 24 bytes", (t
   if (decoded.ok) {
     t.deepEqual(decoded.message.header, header);
     t.is(new TextDecoder().decode(decoded.message.payload), "hi");
+  }
+});
+
+test("the header is laid out as DataView writes it, at the edges of every field", (t) => {
+  const headers = [
+    { type: MessageType.Response, flags: 0xff, cookie: 0xffffffff, sessionId: 0xffffffffffffffffn, sessionVersion: 0xffffffff, requestId: 0xffffffff },
+    { type: MessageType.Error, flags: 0, cookie: 0, sessionId: 0n, sessionVersion: 0, requestId: 0 },
+    { type: MessageType.Request, flags: Flags.Failover, cookie: 0x80000001, sessionId: 0x8000000000000001n, sessionVersion: 0x01020304, requestId: 0x80706050 },
+  ];
+  for (const h of headers) {
+    const payload = new Uint8Array(40).map((_, i) => i * 7);
+    const expected = new Uint8Array(SESSION_HEADER_BYTES + payload.length);
+    const view = new DataView(expected.buffer);
+    view.setUint16(0, 0x534c);
+    view.setUint8(2, 0x10 | h.type);
+    view.setUint8(3, h.flags);
+    view.setUint32(4, h.cookie);
+    view.setBigUint64(8, h.sessionId);
+    view.setUint32(16, h.sessionVersion);
+    view.setUint32(20, h.requestId);
+    expected.set(payload, SESSION_HEADER_BYTES);
+    for (const body of [payload, payload.subarray(0, 3)]) {
+      const bytes = encodeSessionMessage({ ...h, cookie: h.cookie as Cookie, sessionId: h.sessionId as SessionId }, body);
+      t.deepEqual([...bytes], [...expected.subarray(0, SESSION_HEADER_BYTES + body.length)]);
+      // Into a caller's buffer (a server's pooled Buffer), which must be exactly the message's size.
+      const pooled = Buffer.allocUnsafe(SESSION_HEADER_BYTES + body.length).fill(0xee);
+      t.is(encodeSessionMessage({ ...h, cookie: h.cookie as Cookie, sessionId: h.sessionId as SessionId }, body, pooled), pooled);
+      t.deepEqual([...pooled], [...bytes]);
+      t.throws(() => encodeSessionMessage({ ...h, cookie: h.cookie as Cookie, sessionId: h.sessionId as SessionId }, body, new Uint8Array(SESSION_HEADER_BYTES)), { instanceOf: RangeError });
+    }
   }
 });
 

@@ -2,6 +2,8 @@
  * The application hook of the session server: what a request does to a session's state.
  * State is opaque bytes to the server (it replicates and measures them); the app owns the format.
  */
+import { parseFlatStringMap } from "./flat_json.ts";
+import { encodeUtf8 } from "./utf8.ts";
 
 export type AppOutcome =
   /** Served without changing the session: no version bump, no replication needed. */
@@ -18,18 +20,24 @@ export interface SessionApp {
   handle(payload: Uint8Array, state: Uint8Array): AppOutcome;
 }
 
-const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
 
 type KvState = Record<string, string>;
 
 function decodeKv(state: Uint8Array): KvState {
   if (state.length === 0) return {};
-  const parsed: unknown = JSON.parse(fromUtf8.decode(state));
+  const text = fromUtf8.decode(state);
+  const flat = parseFlatStringMap(text);
+  if (flat) return flat;
+  const parsed: unknown = JSON.parse(text);
   return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as KvState) : {};
 }
 
 const KEY = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+function written(next: KvState, response: string): AppOutcome {
+  return { kind: "write", response: encodeUtf8(response), state: encodeUtf8(JSON.stringify(next)) };
+}
 
 /**
  * The default app: a small key-value store per session, with counters.
@@ -43,29 +51,31 @@ export const kvApp: SessionApp = {
   initialState: () => new Uint8Array(),
   handle(payload, state) {
     const text = fromUtf8.decode(payload).trim();
-    const [verb = "", key = "", ...rest] = text.split(/\s+/);
+    // Indexed rather than destructured with a rest element: this runs on every request.
+    const words = text.split(/\s+/);
+    const verb = words[0] ?? "";
+    const key = words[1] ?? "";
     const kv = decodeKv(state);
-    const write = (next: KvState, response: string): AppOutcome => ({ kind: "write", response: utf8.encode(response), state: utf8.encode(JSON.stringify(next)) });
-    if (verb === "keys") return { kind: "read", response: utf8.encode(Object.keys(kv).sort().join(" ")) };
+    if (verb === "keys") return { kind: "read", response: encodeUtf8(Object.keys(kv).sort().join(" ")) };
     if (!KEY.test(key)) return { kind: "error", message: `bad or missing key in '${text.slice(0, 80)}'` };
     switch (verb) {
       case "get":
-        return { kind: "read", response: utf8.encode(Object.hasOwn(kv, key) ? kv[key]! : "") };
+        return { kind: "read", response: encodeUtf8(Object.hasOwn(kv, key) ? kv[key]! : "") };
       case "incr": {
-        const step = rest.length === 0 ? 1 : Number(rest[0]);
-        if (!Number.isSafeInteger(step)) return { kind: "error", message: `incr step must be an integer, got '${rest[0]}'` };
+        const step = words.length <= 2 ? 1 : Number(words[2]);
+        if (!Number.isSafeInteger(step)) return { kind: "error", message: `incr step must be an integer, got '${words[2]}'` };
         const current = Object.hasOwn(kv, key) ? Number(kv[key]) : 0;
         if (!Number.isSafeInteger(current)) return { kind: "error", message: `key '${key}' does not hold a counter` };
         const next = current + step;
-        return write({ ...kv, [key]: String(next) }, String(next));
+        return written({ ...kv, [key]: String(next) }, String(next));
       }
       case "put": {
         const value = /^put\s+\S+\s*(.*)$/s.exec(text)?.[1] ?? "";
-        return write({ ...kv, [key]: value }, "ok");
+        return written({ ...kv, [key]: value }, "ok");
       }
       case "del": {
         const { [key]: _removed, ...remaining } = kv;
-        return write(remaining, "ok");
+        return written(remaining, "ok");
       }
       default:
         return { kind: "error", message: `unknown command '${verb.slice(0, 32)}' (incr, get, put, del, keys)` };

@@ -20,6 +20,7 @@ import {
   TAG_MESSAGE_RID,
   putAckMessageSize,
   putMessageSize,
+  sessionSize,
   varintBytes,
 } from "./peer_codec_fast.ts";
 import { type CachedAnswer, MAX_CACHED_ANSWERS, type SessionRecord } from "./record.ts";
@@ -94,28 +95,33 @@ function messageOut(m: PeerMessage): unknown {
  * so a frame goes out as one buffer).
  */
 export function encodeFrame(messages: readonly PeerMessage[], room = 0): Buffer {
-  const sizes: number[] = [];
-  const slow: (Uint8Array | undefined)[] = [];
+  const sizes: number[] = new Array<number>(messages.length);
+  /** Per message: a put's Session size, or another kind's bytes from protobufjs. */
+  const parts: (number | Uint8Array | undefined)[] = new Array<number | Uint8Array | undefined>(messages.length);
   let total = room;
-  for (const m of messages) {
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
     let size: number;
-    if (m.kind === "put") size = putMessageSize(m.rid, m.from, m.session);
-    else if (m.kind === "put_ack") size = putAckMessageSize(m.rid, OUTCOMES.indexOf(m.outcome), m.version);
+    if (m.kind === "put") {
+      const sessionBytes = sessionSize(m.session);
+      parts[i] = sessionBytes;
+      size = putMessageSize(m.rid, m.from, sessionBytes);
+    } else if (m.kind === "put_ack") size = putAckMessageSize(m.rid, OUTCOMES.indexOf(m.outcome), m.version);
     else {
       const bytes = messageType().encode(messageOut(m) as Record<string, unknown>).finish();
-      slow[sizes.length] = bytes;
+      parts[i] = bytes;
       size = bytes.length;
     }
-    sizes.push(size);
+    sizes[i] = size;
     total += 1 + varintBytes(size) + size;
   }
   const w = new FrameWriter(Buffer.allocUnsafe(total), room);
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i]!;
     w.head(TAG_FRAME_MESSAGE, sizes[i]!);
-    if (m.kind === "put") w.putMessage(m.rid, m.from, m.session);
+    if (m.kind === "put") w.putMessage(m.rid, m.from, m.session, parts[i] as number);
     else if (m.kind === "put_ack") w.putAckMessage(m.rid, OUTCOMES.indexOf(m.outcome), m.version);
-    else w.raw(slow[i]!);
+    else w.raw(parts[i] as Uint8Array);
   }
   return w.buf;
 }
@@ -178,10 +184,14 @@ function messageIn(m: any): PeerMessage {
 
 export type FrameDecodeResult = { readonly ok: true; readonly messages: PeerMessage[] } | { readonly ok: false; readonly reason: string };
 
+const EMPTY: Uint8Array = new Uint8Array(0);
+
+/** The session at the cursor (a length-delimited field); the cursor moves past it. */
 function fastSession(r: FrameCursor): SessionRecord {
+  const outer = r.enter();
   let id = 0n;
   let version = 0;
-  let state: Uint8Array = new Uint8Array(0);
+  let state = EMPTY;
   let primary = 0;
   let secondary = 0;
   const answers: CachedAnswer[] = [];
@@ -189,43 +199,35 @@ function fastSession(r: FrameCursor): SessionRecord {
     const tag = r.varint();
     if (tag === 0x09) id = r.fixed64();
     else if (tag === 0x10) version = r.varint();
-    else if (tag === 0x1a) state = copyOf(r);
+    else if (tag === 0x1a) state = r.copyField();
     else if (tag === 0x20) primary = r.varint();
     else if (tag === 0x28) secondary = r.varint();
     else if (tag === 0x32) {
       if (answers.length === MAX_CACHED_ANSWERS) throw new Malformed("bad answers");
-      answers.push(fastAnswer(inner(r)));
+      answers.push(fastAnswer(r));
     } else r.skip(tag & 7);
   }
+  r.leave(outer);
   if (!isServer(primary)) throw new Malformed("bad primary");
   if (secondary !== 0 && !isServer(secondary)) throw new Malformed("bad secondary");
   return { id: id as SessionId, version, state, primary, secondary: secondary as ServerId | 0, answers };
 }
 
 function fastAnswer(r: FrameCursor): CachedAnswer {
+  const outer = r.enter();
   let requestId = 0;
   let type = 0;
-  let payload: Uint8Array = new Uint8Array(0);
+  let payload = EMPTY;
   while (!r.done) {
     const tag = r.varint();
     if (tag === 0x08) requestId = r.varint();
     else if (tag === 0x10) type = r.varint();
-    else if (tag === 0x1a) payload = copyOf(r);
+    else if (tag === 0x1a) payload = r.copyField();
     else r.skip(tag & 7);
   }
+  r.leave(outer);
   if (type !== MessageType.Response && type !== MessageType.Error) throw new Malformed("bad answer");
   return { requestId, type, payload };
-}
-
-/** Copies: the received bytes are views of the whole chunk read, which the store must not pin. */
-function copyOf(r: FrameCursor): Uint8Array {
-  const [start, end] = r.span();
-  return new Uint8Array(r.buf.subarray(start, end));
-}
-
-function inner(r: FrameCursor): FrameCursor {
-  const [start, end] = r.span();
-  return new FrameCursor(r.buf, start, end);
 }
 
 function fastPut(rid: number, r: FrameCursor): PeerMessage {
@@ -234,7 +236,7 @@ function fastPut(rid: number, r: FrameCursor): PeerMessage {
   while (!r.done) {
     const tag = r.varint();
     if (tag === 0x08) sender = r.varint();
-    else if (tag === 0x12) session = fastSession(inner(r));
+    else if (tag === 0x12) session = fastSession(r);
     else r.skip(tag & 7);
   }
   if (!isServer(sender)) throw new Malformed("bad from");
@@ -256,25 +258,36 @@ function fastPutAck(rid: number, r: FrameCursor): PeerMessage {
   return { kind: "put_ack", rid, outcome: kind, version };
 }
 
-/** One Message: puts and acks by hand, any other body through protobufjs. */
-function messageAt(bytes: Uint8Array, start: number, end: number): PeerMessage {
-  const r = new FrameCursor(bytes, start, end);
+/** The Message at the cursor (a length-delimited field): puts and acks by hand, any other body through protobufjs. */
+function messageAt(r: FrameCursor): PeerMessage {
+  const outer = r.enter();
+  const start = r.pos;
+  const end = r.end;
   let rid = 0;
-  let body: { field: number; start: number; end: number } | undefined;
+  let field = 0;
+  let bodyStart = 0;
+  let bodyEnd = 0;
   while (!r.done) {
     const tag = r.varint();
-    const field = tag >>> 3;
     if (tag === TAG_MESSAGE_RID) rid = r.varint();
-    else if ((tag & 7) === 2 && field >= FIELD_MESSAGE_PUT && field <= 10) {
+    else if ((tag & 7) === 2 && tag >>> 3 >= FIELD_MESSAGE_PUT && tag >>> 3 <= 10) {
       // A oneof: the last body wins, as in any protobuf decoder.
-      const [s, e] = r.span();
-      body = { field, start: s, end: e };
+      field = tag >>> 3;
+      bodyEnd = r.fieldEnd();
+      bodyStart = r.pos;
+      r.pos = bodyEnd;
     } else r.skip(tag & 7);
   }
-  if (!body) throw new Malformed("message without a body");
-  if (body.field === FIELD_MESSAGE_PUT) return fastPut(rid, new FrameCursor(bytes, body.start, body.end));
-  if (body.field === FIELD_MESSAGE_PUT_ACK) return fastPutAck(rid, new FrameCursor(bytes, body.start, body.end));
-  return messageIn(messageType().decode(bytes.subarray(start, end)));
+  if (field === 0) throw new Malformed("message without a body");
+  let message: PeerMessage;
+  if (field === FIELD_MESSAGE_PUT || field === FIELD_MESSAGE_PUT_ACK) {
+    r.pos = bodyStart;
+    r.end = bodyEnd;
+    message = field === FIELD_MESSAGE_PUT ? fastPut(rid, r) : fastPutAck(rid, r);
+  } else message = messageIn(messageType().decode(r.buf.subarray(start, end)));
+  r.pos = end;
+  r.end = outer;
+  return message;
 }
 
 /** Decodes one frame body; never throws. */
@@ -288,8 +301,7 @@ export function decodeFrame(bytes: Uint8Array): FrameDecodeResult {
         r.skip(tag & 7);
         continue;
       }
-      const [start, end] = r.span();
-      messages.push(messageAt(bytes, start, end));
+      messages.push(messageAt(r));
     }
     return { ok: true, messages };
   } catch (err) {

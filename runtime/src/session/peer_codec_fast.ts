@@ -33,28 +33,31 @@ function answerSize(a: CachedAnswer): number {
   return uintField(a.requestId) + uintField(a.type) + bytesField(a.payload.length);
 }
 
-function sessionSize(s: SessionRecord): number {
+/** Bytes of a Session message; computed once per put and handed to putMessage (a put with eight answers takes a while to size). */
+export function sessionSize(s: SessionRecord): number {
   let size = 9 + uintField(s.version) + bytesField(s.state.length) + uintField(s.primary) + uintField(s.secondary);
   for (const a of s.answers) size += nested(answerSize(a));
   return size;
 }
 
-const putSize = (from: number, s: SessionRecord): number => uintField(from) + nested(sessionSize(s));
+const putSize = (from: number, sessionBytes: number): number => uintField(from) + nested(sessionBytes);
 const putAckSize = (outcome: number, version: number): number => uintField(outcome) + uintField(version);
 
 /** Bytes of one Message holding a put (without the Frame's tag and length). */
-export const putMessageSize = (rid: number, from: number, s: SessionRecord): number => uintField(rid) + nested(putSize(from, s));
+export const putMessageSize = (rid: number, from: number, sessionBytes: number): number => uintField(rid) + nested(putSize(from, sessionBytes));
 export const putAckMessageSize = (rid: number, outcome: number, version: number): number => uintField(rid) + nested(putAckSize(outcome, version));
 
 /** Writes into a buffer sized in advance; every write is in bounds by construction. */
 export class FrameWriter {
   pos: number;
+  private readonly view: DataView;
 
   constructor(
     readonly buf: Buffer,
     start: number,
   ) {
     this.pos = start;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   varint(v: number): void {
@@ -76,13 +79,19 @@ export class FrameWriter {
     if (b.length === 0) return;
     this.buf[this.pos++] = tag;
     this.varint(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
+    this.copy(b);
   }
 
   raw(b: Uint8Array): void {
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
+    this.copy(b);
+  }
+
+  /** TypedArray.set costs more than a loop for the few bytes of most answers and small states. */
+  private copy(b: Uint8Array): void {
+    const n = b.length;
+    if (n > 32) this.buf.set(b, this.pos);
+    else for (let i = 0; i < n; i++) this.buf[this.pos + i] = b[i]!;
+    this.pos += n;
   }
 
   head(tag: number, length: number): void {
@@ -90,13 +99,13 @@ export class FrameWriter {
     this.varint(length);
   }
 
-  putMessage(rid: number, from: number, s: SessionRecord): void {
+  putMessage(rid: number, from: number, s: SessionRecord, sessionBytes: number): void {
     this.uint(TAG_MESSAGE_RID, rid);
-    this.head(TAG_MESSAGE_PUT, putSize(from, s));
+    this.head(TAG_MESSAGE_PUT, putSize(from, sessionBytes));
     this.uint(0x08, from);
-    this.head(0x12, sessionSize(s));
+    this.head(0x12, sessionBytes);
     this.buf[this.pos++] = 0x09;
-    this.buf.writeBigUInt64LE(s.id, this.pos);
+    this.view.setBigUint64(this.pos, s.id, true);
     this.pos += 8;
     this.uint(0x10, s.version);
     this.bytes(0x1a, s.state);
@@ -118,13 +127,24 @@ export class FrameWriter {
   }
 }
 
-/** Reads within [pos, end); anything short or out of shape throws Malformed. */
+/**
+ * Reads within [pos, end); anything short or out of shape throws Malformed. Nested messages
+ * narrow `end` in place (see `enter`) rather than building a cursor per field: a put carries up
+ * to eight cached answers, and a secondary reads tens of thousands of puts a second.
+ */
 export class FrameCursor {
+  /** A plain Uint8Array view: Buffer's own subarray and slice are slower JS wrappers, and slice on a Buffer would not copy. */
+  readonly buf: Uint8Array;
+  private readonly view: DataView;
+
   constructor(
-    readonly buf: Uint8Array,
+    bytes: Uint8Array,
     public pos: number,
-    readonly end: number,
-  ) {}
+    public end: number,
+  ) {
+    this.buf = Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
 
   get done(): boolean {
     return this.pos >= this.end;
@@ -132,10 +152,13 @@ export class FrameCursor {
 
   /** A varint's low 32 bits, as protobufjs reads uint32 (longer encodings are truncated, not refused). */
   varint(): number {
+    const buf = this.buf;
+    // Nearly every tag and field is one byte.
+    if (this.pos < this.end && buf[this.pos]! < 0x80) return buf[this.pos++]!;
     let result = 0;
     for (let shift = 0; shift < 70; shift += 7) {
       if (this.pos >= this.end) throw new Malformed("truncated varint");
-      const b = this.buf[this.pos++]!;
+      const b = buf[this.pos++]!;
       if (shift < 28) result |= (b & 0x7f) << shift;
       else if (shift === 28) result |= (b & 0x0f) << 28;
       if (b < 0x80) return result >>> 0;
@@ -143,26 +166,53 @@ export class FrameCursor {
     throw new Malformed("varint too long");
   }
 
+  /** The end of a length-delimited field starting at pos (after its length); the cursor stays at its start. */
+  fieldEnd(): number {
+    const length = this.varint();
+    if (length > this.end - this.pos) throw new Malformed("field runs past its message");
+    return this.pos + length;
+  }
+
   /** The extent of a length-delimited field; the cursor moves past it. */
   span(): [number, number] {
-    const length = this.varint();
+    const end = this.fieldEnd();
     const start = this.pos;
-    if (length > this.end - start) throw new Malformed("field runs past its message");
-    this.pos = start + length;
-    return [start, start + length];
+    this.pos = end;
+    return [start, end];
+  }
+
+  /** Narrows the cursor to the length-delimited field at pos; returns the end to restore with `leave` once it is read. */
+  enter(): number {
+    const end = this.fieldEnd();
+    const outer = this.end;
+    this.end = end;
+    return outer;
+  }
+
+  leave(outer: number): void {
+    this.pos = this.end;
+    this.end = outer;
+  }
+
+  /** A copy of the length-delimited bytes at pos: received bytes are views of a whole chunk, which a stored record must not pin. */
+  copyField(): Uint8Array {
+    const end = this.fieldEnd();
+    const copy = this.buf.slice(this.pos, end);
+    this.pos = end;
+    return copy;
   }
 
   fixed64(): bigint {
     if (this.end - this.pos < 8) throw new Malformed("truncated fixed64");
-    const view = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8);
+    const v = this.view.getBigUint64(this.pos, true);
     this.pos += 8;
-    return view.getBigUint64(0, true);
+    return v;
   }
 
   skip(wireType: number): void {
     if (wireType === 0) this.varint();
     else if (wireType === 1) this.advance(8);
-    else if (wireType === 2) this.span();
+    else if (wireType === 2) this.pos = this.fieldEnd();
     else if (wireType === 5) this.advance(4);
     else throw new Malformed(`unsupported wire type ${wireType}`);
   }

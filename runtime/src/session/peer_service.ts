@@ -15,7 +15,7 @@ export function answerPeer(ctx: ServerContext, maxStateBytes: number, request: P
       const outcome = store.put(request.session);
       if (outcome.kind === "applied") stats.replicasApplied++;
       else stats.replicasNotApplied++;
-      const version = store.get(request.session.id)?.record.version ?? 0;
+      const version = outcome.kind === "applied" ? request.session.version : (store.get(request.session.id)?.record.version ?? 0);
       return { kind: "put_ack", rid: request.rid, outcome: outcome.kind, version };
     }
     case "get": {

@@ -27,7 +27,9 @@ export const MAX_CACHED_ANSWERS = 8;
 export const SESSION_OVERHEAD_BYTES = 128;
 
 export function recordBytes(record: SessionRecord): number {
-  return SESSION_OVERHEAD_BYTES + record.state.length + record.answers.reduce((sum, a) => sum + a.payload.length + 16, 0);
+  let bytes = SESSION_OVERHEAD_BYTES + record.state.length;
+  for (const a of record.answers) bytes += a.payload.length + 16;
+  return bytes;
 }
 
 /** Older answers are kept only within this many payload bytes, so a record always fits one peer datagram. */

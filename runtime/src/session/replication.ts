@@ -18,7 +18,7 @@ export class Replicator {
    */
   async replicate(record: SessionRecord): Promise<ReplicaId> {
     const { ctx } = this;
-    const tried: number[] = [];
+    let tried: number[] | undefined;
     let target: ReplicaId = record.secondary !== 0 ? record.secondary : (ctx.membership.pickSecondary(record.id) ?? 0);
     while (target !== 0) {
       const peer = ctx.membership.peerTarget(target);
@@ -31,7 +31,7 @@ export class Replicator {
         if (reply?.kind === "put_ack" && reply.outcome !== "full") return target;
       }
       ctx.stats.replicationFailures++;
-      tried.push(target);
+      (tried ??= []).push(target);
       target = ctx.membership.pickSecondary(record.id, tried) ?? 0;
       if (target !== 0) ctx.stats.secondaryChanges++;
     }

@@ -73,52 +73,56 @@ export class RequestHandler {
       return;
     }
     stats.requests++;
-    this.ctx.queue.run(header.sessionId, () => this.serve(src, header, payload)).catch((err: unknown) => {
-      this.ctx.log(`server ${this.ctx.id}: internal error serving session ${header.sessionId}: ${String(err)}`);
-      this.sendError(src, header, ServerErrorCode.Internal, "internal error");
-    });
+    this.ctx.queue.enqueue(header.sessionId, () => this.serve(src, header, payload));
   }
 
+  /** Serves one request in its session's turn; never rejects (a failure is logged and answered). */
   private async serve(src: Endpoint, header: SessionHeader, payload: Uint8Array): Promise<void> {
-    const { ctx } = this;
-    const stored = ctx.store.get(header.sessionId)?.record;
-    const retry = (header.flags & Flags.Retry) !== 0;
-    if (retry && stored?.primary === ctx.id && (await this.answerRetry(src, header, stored))) return;
-    if (header.cookie === 0 && !stored) return this.create(src, header, payload);
+    try {
+      const { ctx } = this;
+      const stored = ctx.store.get(header.sessionId)?.record;
+      const retry = (header.flags & Flags.Retry) !== 0;
+      if (retry && stored?.primary === ctx.id && (await this.answerRetry(src, header, stored))) return;
+      // Awaited, so a failure in it is caught below.
+      if (header.cookie === 0 && !stored) return await this.create(src, header, payload);
 
-    const named = decodeCookie(header.cookie);
-    const failover = (header.flags & Flags.Failover) !== 0;
-    // The switch only sets FAILOVER when it found the named primary down: believe it at once.
-    if (failover && named.primary !== ctx.id && isServerId(named.primary)) ctx.membership.suspect(named.primary);
-    // The common case (this server is primary and up to date) needs no peer: no await on it.
-    const fresh: FreshCopy =
-      stored && stored.version >= header.sessionVersion && stored.primary === ctx.id ? { kind: "copy", record: stored } : await freshCopy(ctx, header, named, stored, failover);
-    if (fresh.kind === "missing") {
-      this.sendError(src, header, ServerErrorCode.UnknownSession, `session ${header.sessionId} is not held by this server or its replicas`);
-      return;
+      const named = decodeCookie(header.cookie);
+      const failover = (header.flags & Flags.Failover) !== 0;
+      // The switch only sets FAILOVER when it found the named primary down: believe it at once.
+      if (failover && named.primary !== ctx.id && isServerId(named.primary)) ctx.membership.suspect(named.primary);
+      // The common case (this server is primary and up to date) needs no peer: no await on it.
+      const fresh: FreshCopy =
+        stored && stored.version >= header.sessionVersion && stored.primary === ctx.id ? { kind: "copy", record: stored } : await freshCopy(ctx, header, named, stored, failover);
+      if (fresh.kind === "missing") {
+        this.sendError(src, header, ServerErrorCode.UnknownSession, `session ${header.sessionId} is not held by this server or its replicas`);
+        return;
+      }
+      if (fresh.kind === "unavailable") {
+        this.sendError(src, header, ServerErrorCode.Unavailable, fresh.detail);
+        return;
+      }
+      const current = fresh.record;
+      let record = current;
+      if (record.primary !== ctx.id) {
+        if (failover) ctx.stats.failovers++;
+        else ctx.stats.takeovers++;
+        const keep = [named.secondary, record.secondary].find((id) => id !== ctx.id && id !== 0 && ctx.membership.isAlive(id));
+        record = { ...record, primary: ctx.id, secondary: (keep as ServerId | undefined) ?? 0 };
+      }
+      let pairChanged = record !== current;
+      if (record.secondary === 0 || record.secondary === ctx.id || !ctx.membership.isAlive(record.secondary)) {
+        record = { ...record, secondary: ctx.membership.pickSecondary(record.id) ?? 0 };
+        pairChanged = true;
+      }
+      // A retransmission answered before (perhaps by the previous primary): same answer, but the
+      // takeover still happens, so the secondary learns its new primary.
+      const cached = (header.flags & Flags.Retry) !== 0 ? record.answers.find((a) => a.requestId === header.requestId) : undefined;
+      if (cached) ctx.stats.retriesAnswered++;
+      await this.applyAndAnswer(src, header, payload, record, pairChanged, cached);
+    } catch (err) {
+      this.ctx.log(`server ${this.ctx.id}: internal error serving session ${header.sessionId}: ${String(err)}`);
+      this.sendError(src, header, ServerErrorCode.Internal, "internal error");
     }
-    if (fresh.kind === "unavailable") {
-      this.sendError(src, header, ServerErrorCode.Unavailable, fresh.detail);
-      return;
-    }
-    const current = fresh.record;
-    let record = current;
-    if (record.primary !== ctx.id) {
-      if (failover) ctx.stats.failovers++;
-      else ctx.stats.takeovers++;
-      const keep = [named.secondary, record.secondary].find((id) => id !== ctx.id && id !== 0 && ctx.membership.isAlive(id));
-      record = { ...record, primary: ctx.id, secondary: (keep as ServerId | undefined) ?? 0 };
-    }
-    let pairChanged = record !== current;
-    if (record.secondary === 0 || record.secondary === ctx.id || !ctx.membership.isAlive(record.secondary)) {
-      record = { ...record, secondary: ctx.membership.pickSecondary(record.id) ?? 0 };
-      pairChanged = true;
-    }
-    // A retransmission answered before (perhaps by the previous primary): same answer, but the
-    // takeover still happens, so the secondary learns its new primary.
-    const cached = (header.flags & Flags.Retry) !== 0 ? record.answers.find((a) => a.requestId === header.requestId) : undefined;
-    if (cached) ctx.stats.retriesAnswered++;
-    await this.applyAndAnswer(src, header, payload, record, pairChanged, cached);
   }
 
   /**
@@ -270,7 +274,7 @@ export class RequestHandler {
     // FAILOVER is echoed so the client can tell that the switch re-routed this request.
     const flags = request.flags & Flags.Failover;
     const header: SessionHeader = { type: answer.type, flags, cookie, sessionId: request.sessionId, sessionVersion: version, requestId: request.requestId };
-    this.data.send(src, encodeSessionMessage(header, answer.payload));
+    this.data.send(src, encodeSessionMessage(header, answer.payload, Buffer.allocUnsafe(SESSION_HEADER_BYTES + answer.payload.length)));
   }
 
   private sendError(src: Endpoint, request: SessionHeader, code: ServerErrorCode, message: string): void {

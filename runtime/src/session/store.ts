@@ -21,6 +21,11 @@ export type PutOutcome =
   | { readonly kind: "stale"; readonly storedVersion: number }
   | { readonly kind: "full" };
 
+// Shared: a put on every replicated update need not allocate its outcome.
+const APPLIED: PutOutcome = { kind: "applied" };
+const EQUAL: PutOutcome = { kind: "equal" };
+const FULL: PutOutcome = { kind: "full" };
+
 export interface StoreLimits {
   readonly maxSessions: number;
   readonly maxBytes: number;
@@ -63,32 +68,27 @@ export class SessionStore {
 
   /** Would a record of this size fit (replacing the current copy of the same session, if any)? */
   fits(record: SessionRecord): boolean {
-    const current = this.sessions.get(record.id);
-    const sessions = this.sessions.size + (current ? 0 : 1);
-    return sessions <= this.limits.maxSessions && this.totalBytes - (current?.bytes ?? 0) + recordBytes(record) <= this.limits.maxBytes;
+    return this.fitsBeside(this.sessions.get(record.id), recordBytes(record));
   }
 
   /** Stores `record` if it is newer than the stored copy (or there is none) and it fits. */
   put(record: SessionRecord): PutOutcome {
+    // One lookup and one size per put: every replicated update passes here on both servers.
     const current = this.sessions.get(record.id);
     if (current && record.version < current.record.version) return { kind: "stale", storedVersion: current.record.version };
     if (current && record.version === current.record.version) {
       const moved = { ...current.record, primary: record.primary, secondary: record.secondary };
       this.sessions.set(record.id, { record: moved, bytes: current.bytes, lastTouched: this.now() });
-      return { kind: "equal" };
+      return EQUAL;
     }
-    if (!this.fits(record)) return { kind: "full" };
-    this.replace(record);
-    return { kind: "applied" };
+    return this.replace(current, record);
   }
 
   /** Replaces a stored record by one of the same version (a new answer cache or pair), within the bound. */
   refresh(record: SessionRecord): PutOutcome {
     const current = this.sessions.get(record.id);
     if (!current || current.record.version !== record.version) return { kind: "stale", storedVersion: current?.record.version ?? 0 };
-    if (!this.fits(record)) return { kind: "full" };
-    this.replace(record);
-    return { kind: "applied" };
+    return this.replace(current, record);
   }
 
   /** Changes the replica pair of a stored session without touching its version or state. */
@@ -120,10 +120,16 @@ export class SessionStore {
     return expired;
   }
 
-  private replace(record: SessionRecord): void {
-    const current = this.sessions.get(record.id);
+  private fitsBeside(current: StoredSession | undefined, bytes: number): boolean {
+    const sessions = this.sessions.size + (current ? 0 : 1);
+    return sessions <= this.limits.maxSessions && this.totalBytes - (current?.bytes ?? 0) + bytes <= this.limits.maxBytes;
+  }
+
+  private replace(current: StoredSession | undefined, record: SessionRecord): PutOutcome {
     const bytes = recordBytes(record);
+    if (!this.fitsBeside(current, bytes)) return FULL;
     this.totalBytes += bytes - (current?.bytes ?? 0);
     this.sessions.set(record.id, { record, bytes, lastTouched: this.now() });
+    return APPLIED;
   }
 }

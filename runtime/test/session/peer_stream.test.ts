@@ -77,6 +77,16 @@ test("peer frames: garbage and out-of-range fields are rejected without throwing
   t.deepEqual(badAnswer, { ok: false, reason: "bad answer" });
 });
 
+test("peer frames: a decoded put owns its bytes, so reusing the received chunk cannot change a stored record", (t) => {
+  const put: PeerMessage = { kind: "put", rid: 1, from: 3, session: { ...session, answers: [{ requestId: 7, type: MessageType.Response, payload: new Uint8Array(100).fill(5) }, ...session.answers] } };
+  // As the stream hands it over: a Buffer view into a larger chunk.
+  const frame = encodeFrame([put]);
+  const chunk = Buffer.concat([Buffer.from([1, 2, 3]), frame, Buffer.from([4])]);
+  const decoded = decodeFrame(chunk.subarray(3, 3 + frame.length));
+  chunk.fill(0);
+  t.deepEqual(decoded.ok ? decoded.messages : decoded.reason, [put]);
+});
+
 test("frame reader: frames split across chunks and several in one chunk come out whole; an oversize length stops it", (t) => {
   const frames: string[] = [];
   const oversize: number[] = [];
