@@ -33,7 +33,7 @@ export function namespaceScenarioBlocked(scenario: Scenario, target: SwitchTarge
   const unavailable = namespaceSystemUnavailable(target, compiler, scenario.topology.switches);
   if (unavailable) return unavailable;
   const missing = scenarioFaultsUnavailable(scenario);
-  return missing.length > 0 ? `${scenario.name} needs ${missing.join(", ")}` : undefined;
+  return missing.length > 0 ? `${scenario.name} cannot run here: ${missing.join("; ")}` : undefined;
 }
 
 /** A run's outcome with what its teardown left (a clean run leaves nothing). */
