@@ -134,6 +134,8 @@ export interface ControlPlane {
   /** Finds the entry with exactly this key (and priority, for ternary tables); undefined when absent. */
   tableFind(table: string, key: readonly MatchParam[], priority?: number): EntryHandle | undefined;
   tableEntries(table: string): readonly TableEntryView[];
+  /** One installed entry by handle (undefined when absent), without viewing the whole table. */
+  tableEntry(table: string, handle: EntryHandle): TableEntryView | undefined;
   tableClear(table: string): void;
   tableSetDefault(table: string, call: ActionCall): void;
   tableResetDefault(table: string): void;

@@ -65,6 +65,9 @@ export class Control implements ControlPlane {
   tableEntries(table: string): readonly TableEntryView[] {
     return this.table(table).view();
   }
+  tableEntry(table: string, handle: EntryHandle): TableEntryView | undefined {
+    return this.table(table).viewOne(handle);
+  }
   tableClear(table: string): void {
     this.table(table).clear();
   }

@@ -463,7 +463,16 @@ export class MatchTable {
   }
 
   view(): TableEntryView[] {
-    return [...this.entries.values()].map((e) => ({
+    return [...this.entries.values()].map((e) => this.viewOf(e));
+  }
+
+  viewOne(handle: EntryHandle): TableEntryView | undefined {
+    const e = this.entries.get(handle);
+    return e && this.viewOf(e);
+  }
+
+  private viewOf(e: Entry): TableEntryView {
+    return {
       handle: e.handle,
       key: e.key,
       priority: e.priority,
@@ -471,7 +480,7 @@ export class MatchTable {
       ...(this.withCounters ? { counter: { packets: BigInt(e.packets), bytes: BigInt(e.bytes) } } : {}),
       ...(e.meter?.configuration ? { meter: e.meter.configuration } : {}),
       isConst: e.isConst,
-    }));
+    };
   }
 
   clear(): void {

@@ -5,10 +5,16 @@
  * in canonical form: the shortest encoding, one zero byte for zero.
  */
 
+/** Up to this many bytes the value is exact in a double, so it is summed without bigint steps. */
+const SAFE_NUMBER_BYTES = 6;
+
 export function bytesToBigint(bytes: Uint8Array): bigint {
-  let value = 0n;
-  for (const b of bytes) value = (value << 8n) | BigInt(b);
-  return value;
+  if (bytes.length <= SAFE_NUMBER_BYTES) {
+    let value = 0;
+    for (const b of bytes) value = value * 256 + b;
+    return BigInt(value);
+  }
+  return BigInt("0x" + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("hex"));
 }
 
 export function canonicalBytes(value: bigint): Buffer {

@@ -4,7 +4,7 @@
  * not keep itself (member / group ids, replication and meter configs, value
  * set contents, per-entry controller metadata).
  */
-import type { ActionCall, ControlPlane, EntryAction, EntryHandle, GroupHandle, MemberHandle } from "../dataplane/api.ts";
+import type { ActionCall, ControlPlane, EntryAction, EntryHandle, GroupHandle, MemberHandle, TableInfo } from "../dataplane/api.ts";
 import type { P4InfoIndex } from "./p4info_index.ts";
 import type { Action, ActionProfileAction, ActionProfileGroupMember, CloneSessionEntry, MeterConfig, MulticastGroupEntry, ValueSetEntry } from "./messages.ts";
 
@@ -82,6 +82,8 @@ export interface PipelineContext {
   readonly index: P4InfoIndex;
   readonly control: ControlPlane;
   readonly shadow: ShadowState;
+  /** The data plane's table descriptions, by JSON name, filled as updates name the tables. */
+  readonly tableInfos: Map<string, TableInfo>;
 }
 
 export function profileState(shadow: ShadowState, profileId: number): ProfileState {

@@ -161,6 +161,14 @@ export class PreambleIndex<T extends { readonly preamble: P4InfoPreamble }> {
   }
 }
 
+/** The value cached under `key`, computed (and kept, `undefined` included) on first use. */
+function memo<K, V>(cache: Map<K, V>, key: K, compute: () => V): V {
+  if (cache.has(key)) return cache.get(key) as V;
+  const value = compute();
+  cache.set(key, value);
+  return value;
+}
+
 export class P4InfoIndex {
   readonly tables: PreambleIndex<P4InfoTable>;
   readonly actions: PreambleIndex<P4InfoAction>;
@@ -173,6 +181,11 @@ export class P4InfoIndex {
   readonly digests: PreambleIndex<P4InfoDigest>;
   readonly valueSets: PreambleIndex<P4InfoValueSet>;
   readonly controllerPacketMetadata: PreambleIndex<P4InfoPacketMetadata>;
+  // Every Write asks these per update; the P4Info never changes under an index, so each is worked out once.
+  private readonly sortedMatchFields = new Map<P4InfoTable, readonly P4InfoMatchField[]>();
+  private readonly sortedParams = new Map<P4InfoAction, readonly P4InfoParam[]>();
+  private readonly directCounterByTable = new Map<number, P4InfoCounterLike | undefined>();
+  private readonly directMeterByTable = new Map<number, P4InfoCounterLike | undefined>();
 
   constructor(readonly p4info: P4InfoMessage) {
     this.tables = new PreambleIndex(p4info.tables);
@@ -195,7 +208,8 @@ export class P4InfoIndex {
 
   /** Match fields of a table in id order (which is the key order of the BMv2 JSON). */
   matchFields(table: number | string): readonly P4InfoMatchField[] {
-    return [...(this.tables.require(table, "table").match_fields ?? [])].sort((a, b) => a.id - b.id);
+    const info = this.tables.require(table, "table");
+    return memo(this.sortedMatchFields, info, () => [...(info.match_fields ?? [])].sort((a, b) => a.id - b.id));
   }
 
   matchField(table: number | string, field: number | string): P4InfoMatchField | undefined {
@@ -204,7 +218,8 @@ export class P4InfoIndex {
 
   /** Params of an action in id order (the order of the BMv2 JSON's runtime_data). */
   params(action: number | string): readonly P4InfoParam[] {
-    return [...(this.actions.require(action, "action").params ?? [])].sort((a, b) => a.id - b.id);
+    const info = this.actions.require(action, "action");
+    return memo(this.sortedParams, info, () => [...(info.params ?? [])].sort((a, b) => a.id - b.id));
   }
 
   param(action: number | string, param: number | string): P4InfoParam | undefined {
@@ -218,11 +233,11 @@ export class P4InfoIndex {
 
   /** The direct counter attached to a table, if any. */
   directCounterOf(tableId: number): P4InfoCounterLike | undefined {
-    return this.directCounters.all().find((c) => c.direct_table_id === tableId);
+    return memo(this.directCounterByTable, tableId, () => this.directCounters.all().find((c) => c.direct_table_id === tableId));
   }
 
   directMeterOf(tableId: number): P4InfoCounterLike | undefined {
-    return this.directMeters.all().find((m) => m.direct_table_id === tableId);
+    return memo(this.directMeterByTable, tableId, () => this.directMeters.all().find((m) => m.direct_table_id === tableId));
   }
 
   /** The packet_in or packet_out header's fields in layout order ([] when the program has none). */

@@ -57,7 +57,7 @@ export class PipelineState {
     control: ControlPlane,
     sendDigestList: (list: DigestListMessage) => void,
   ) {
-    this.ctx = { index, control, shadow: emptyShadowState() };
+    this.ctx = { index, control, shadow: emptyShadowState(), tableInfos: new Map() };
     this.digests = new DigestEngine(index, sendDigestList);
   }
 

@@ -77,7 +77,6 @@ class StreamPeer implements ArbitrationPeer {
   }
 }
 
-/** Names in the device config that the P4Info must agree with. */
 /**
  * A request body that did not decode as its protobuf message. grpc-js answers an undecodable
  * request with INTERNAL on its own; decoding through tolerantService instead hands the

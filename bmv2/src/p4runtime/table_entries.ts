@@ -6,7 +6,7 @@
  * set whose hidden members and group live as long as the entry.
  */
 import * as grpc from "@grpc/grpc-js";
-import type { EntryAction, EntryHandle, MatchParam, TableEntryView } from "../dataplane/api.ts";
+import type { EntryAction, EntryHandle, MatchParam, TableEntryView, TableInfo } from "../dataplane/api.ts";
 import { canonicalBytes, maxOfWidth } from "./bytes.ts";
 import { actionToP4Runtime, bitstring, INVALID_ID, translateAction } from "./action_calls.ts";
 import { extrasKey, type OneShotRecord, type OneShotSet, profileState, type PipelineContext, type Undo } from "./context.ts";
@@ -144,9 +144,19 @@ export function matchToP4Runtime(index: P4InfoIndex, table: P4InfoTable, key: re
   return out;
 }
 
+/** The data plane's description of a table; it cannot change while this pipeline runs, so it is asked once. */
+function tableInfoOf(ctx: PipelineContext, tableName: string): TableInfo {
+  let info = ctx.tableInfos.get(tableName);
+  if (!info) {
+    info = callSwitch(() => ctx.control.tableInfo(tableName));
+    ctx.tableInfos.set(tableName, info);
+  }
+  return info;
+}
+
 /** Adapts P4Runtime match kinds to the JSON's (p4c may lower optional to ternary). */
 function adaptToSwitchKinds(ctx: PipelineContext, tableName: string, key: MatchParam[]): MatchParam[] {
-  const info = callSwitch(() => ctx.control.tableInfo(tableName));
+  const info = tableInfoOf(ctx, tableName);
   return key.map((p, i) => {
     const want = info.keys[i]?.matchType;
     if (p.kind === "optional" && want === "ternary") {
@@ -197,7 +207,7 @@ function realize(ctx: PipelineContext, prepared: PreparedAction): { action: Entr
 function findEntry(ctx: PipelineContext, tableName: string, key: MatchParam[], priority: number): TableEntryView | undefined {
   const handle = callSwitch(() => ctx.control.tableFind(tableName, key, priority));
   if (handle === undefined) return undefined;
-  return callSwitch(() => ctx.control.tableEntries(tableName)).find((e) => e.handle === handle);
+  return callSwitch(() => ctx.control.tableEntry(tableName, handle));
 }
 
 /** The installed entry a request names by table, match and priority (for direct counters / meters). */

@@ -89,6 +89,18 @@ test("duplicates, capacity and const defaults", (t) => {
   t.deepEqual(c.tableGetDefault("ingress.t_exact"), { action: "ingress.drop", args: [] });
 });
 
+test("one entry is viewed by handle exactly as the whole-table view shows it", (t) => {
+  const { sw } = fixtureSwitch();
+  const c = sw.control;
+  const h1 = c.tableAdd("ingress.t_exact", [{ kind: "exact", value: 1n }], fwd(1n));
+  const h2 = c.tableAdd("ingress.t_exact", [{ kind: "exact", value: 2n }], fwd(2n));
+  c.directCounterWrite("ingress.t_exact", h2, { packets: 3n, bytes: 64n });
+  for (const h of [h1, h2]) t.deepEqual(c.tableEntry("ingress.t_exact", h), c.tableEntries("ingress.t_exact").find((e) => e.handle === h));
+  c.tableDelete("ingress.t_exact", h1);
+  t.is(c.tableEntry("ingress.t_exact", h1), undefined);
+  code(t, "NOT_FOUND", () => c.tableEntry("nope", h2));
+});
+
 test("registers and counters: ranges, widths, read back", (t) => {
   const { sw } = fixtureSwitch();
   const c = sw.control;
