@@ -113,6 +113,8 @@ export class P4Schema {
   readonly registers: Named<P4InfoRegister>;
   readonly digests: Named<P4InfoDigest>;
   readonly packetMetadata: Named<P4InfoPacketMetadata>;
+  // Every encoded match asks for its table's fields; the schema is immutable, so they are resolved once.
+  private readonly resolvedFields = new Map<P4InfoTable, readonly ResolvedField[]>();
 
   constructor(readonly p4info: P4Info) {
     this.tables = new Named("table", p4info.tables);
@@ -127,11 +129,16 @@ export class P4Schema {
   }
 
   /** Match fields of a table in P4Info order; fields of non-standard kinds are left out, as no FieldMatch can carry them. */
-  matchFields(table: P4InfoTable): ResolvedField[] {
-    return (table.match_fields ?? []).flatMap((f) => {
-      const kind = matchKindOf(f);
-      return kind ? [{ id: f.id, name: f.name, bitwidth: f.bitwidth, kind }] : [];
-    });
+  matchFields(table: P4InfoTable): readonly ResolvedField[] {
+    let fields = this.resolvedFields.get(table);
+    if (!fields) {
+      fields = (table.match_fields ?? []).flatMap((f) => {
+        const kind = matchKindOf(f);
+        return kind ? [{ id: f.id, name: f.name, bitwidth: f.bitwidth, kind }] : [];
+      });
+      this.resolvedFields.set(table, fields);
+    }
+    return fields;
   }
 
   matchField(table: P4InfoTable, nameOrId: string | number): ResolvedField {

@@ -18,13 +18,14 @@ const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
 const IPV4_RE = /^\d{1,3}(\.\d{1,3}){3}$/;
 
 function ipv4ToBigint(text: string): bigint {
-  let v = 0n;
+  // 32 bits are exact in a double: one bigint conversion instead of one per octet.
+  let v = 0;
   for (const part of text.split(".")) {
     const octet = Number(part);
     if (octet > 255) throw new P4ValueError(`bad IPv4 address '${text}'`);
-    v = (v << 8n) | BigInt(octet);
+    v = v * 256 + octet;
   }
-  return v;
+  return BigInt(v);
 }
 
 function ipv6ToBigint(text: string): bigint {
@@ -45,6 +46,12 @@ function ipv6ToBigint(text: string): bigint {
 }
 
 function bytesToBigint(bytes: Uint8Array): bigint {
+  // Up to 6 bytes the value is exact in a double, so it is summed without bigint steps.
+  if (bytes.length <= 6) {
+    let v = 0;
+    for (const b of bytes) v = v * 256 + b;
+    return BigInt(v);
+  }
   let v = 0n;
   for (const b of bytes) v = (v << 8n) | BigInt(b);
   return v;
@@ -73,13 +80,27 @@ export function toBigint(value: P4Value): bigint {
   throw new P4ValueError(`cannot read '${value}' as a number, MAC or IP address`);
 }
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** The canonical byte string of an unsigned value: big-endian, no leading zero bytes, 0 as [0]. */
 export function canonicalBytes(value: bigint): Uint8Array {
   if (value < 0n) throw new P4ValueError(`negative value ${value}`);
   if (value === 0n) return Uint8Array.of(0);
-  const out: number[] = [];
-  for (let v = value; v > 0n; v >>= 8n) out.push(Number(v & 0xffn));
-  return Uint8Array.from(out.reverse());
+  // Most fields (ports, addresses, MACs) fit a double exactly and are split without bigint steps.
+  if (value <= MAX_SAFE) {
+    let v = Number(value);
+    let length = 0;
+    for (let rest = v; rest > 0; rest = Math.floor(rest / 256)) length++;
+    const out = new Uint8Array(length);
+    for (let i = length - 1; i >= 0; i--) {
+      out[i] = v % 256;
+      v = Math.floor(v / 256);
+    }
+    return out;
+  }
+  let hex = value.toString(16);
+  if (hex.length % 2) hex = "0" + hex;
+  return Uint8Array.from(Buffer.from(hex, "hex"));
 }
 
 /** Encodes a value for a field of `bitwidth` bits, rejecting values that do not fit. */

@@ -33,6 +33,19 @@ test("values that do not fit or make no sense are refused", (t) => {
   t.notThrows(() => encodeValue(511, 9));
 });
 
+test("values on both sides of 2^53 and of 6 bytes round-trip exactly", (t) => {
+  const values = [2n ** 48n - 1n, 2n ** 48n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n, 2n ** 64n - 1n, 2n ** 128n - 3n];
+  for (const v of values) {
+    const bytes = canonicalBytes(v);
+    t.is(hex(bytes), v.toString(16).padStart(Math.ceil(v.toString(16).length / 2) * 2, "0"), `canonical bytes of ${v}`);
+    t.false(Buffer.isBuffer(bytes));
+    t.is(decodeValue(bytes), v);
+    t.is(decodeValue(Uint8Array.of(0, 0, ...bytes)), v);
+  }
+  t.is(decodeValue(new Uint8Array()), 0n);
+  t.is(toBigint("255.255.255.255"), 0xffff_ffffn);
+});
+
 test("decode reads canonical and padded strings alike", (t) => {
   t.is(decodeValue(Uint8Array.of(0, 0, 0, 7)), 7n);
   t.is(decodeValue(canonicalBytes(123456789n)), 123456789n);
