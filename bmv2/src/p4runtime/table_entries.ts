@@ -240,6 +240,8 @@ function writeDefaultEntry(ctx: PipelineContext, type: UpdateType, table: P4Info
   return () => ctx.control.tableSetDefault(name, previous);
 }
 
+const NO_METADATA: Buffer = Buffer.alloc(0);
+
 /** Applies one TableEntry update; returns how to undo it. Throws P4RuntimeError before changing anything. */
 export function writeTableEntry(ctx: PipelineContext, type: UpdateType, te: TableEntry): Undo {
   const table = requireTable(ctx.index, te.table_id);
@@ -254,7 +256,8 @@ export function writeTableEntry(ctx: PipelineContext, type: UpdateType, te: Tabl
   if (te.counter_data && !directCounter && type !== "DELETE") throw invalidArgument(`Table ${table.preamble.id} has no direct counter`);
   if (te.meter_config && !directMeter && type !== "DELETE") throw invalidArgument(`Table ${table.preamble.id} has no direct meter`);
   const extras = {
-    metadata: Buffer.from(te.metadata ?? []),
+    // A copy, so the entry does not keep the whole request's buffer alive; most entries have none.
+    metadata: te.metadata?.length ? Buffer.from(te.metadata) : NO_METADATA,
     controllerMetadata: String(te.controller_metadata ?? "0"),
     idleTimeoutNs: String(te.idle_timeout_ns ?? "0"),
   };
