@@ -56,14 +56,13 @@ function oneof(message: ProtoObject, discriminator: string, members: readonly st
 function encodeFieldMatch(field: ResolvedField, value: MatchValue): ProtoObject | undefined {
   const w = field.bitwidth;
   const what = `match field ${field.name}`;
-  const enc = (v: P4Value | bigint): Bytes => encodeValue(v, w, what);
   switch (field.kind) {
     case "exact":
       if (typeof value === "object" && !(value instanceof Uint8Array)) throw new P4ValueError(`${what} is exact; give a plain value`);
-      return { field_id: field.id, exact: { value: enc(value) } };
+      return { field_id: field.id, exact: { value: encodeValue(value, w, what) } };
     case "optional":
       if (typeof value === "object" && !(value instanceof Uint8Array)) throw new P4ValueError(`${what} is optional; give a plain value`);
-      return { field_id: field.id, optional: { value: enc(value) } };
+      return { field_id: field.id, optional: { value: encodeValue(value, w, what) } };
     case "lpm": {
       let v: bigint;
       let prefixLen: number;
@@ -82,7 +81,7 @@ function encodeFieldMatch(field: ResolvedField, value: MatchValue): ProtoObject 
       }
       if (!Number.isInteger(prefixLen) || prefixLen < 0 || prefixLen > w) throw new P4ValueError(`${what}: prefix length ${prefixLen} out of 0..${w}`);
       if (prefixLen === 0) return undefined;
-      return { field_id: field.id, lpm: { value: enc(v & prefixMask(prefixLen, w)), prefix_len: prefixLen } };
+      return { field_id: field.id, lpm: { value: encodeValue(v & prefixMask(prefixLen, w), w, what), prefix_len: prefixLen } };
     }
     case "ternary": {
       let v: bigint;
@@ -97,18 +96,18 @@ function encodeFieldMatch(field: ResolvedField, value: MatchValue): ProtoObject 
         throw new P4ValueError(`${what} is ternary; give {value, mask} or a plain value`);
       }
       if (mask === 0n) return undefined;
-      return { field_id: field.id, ternary: { value: enc(v & mask), mask: enc(mask) } };
+      return { field_id: field.id, ternary: { value: encodeValue(v & mask, w, what), mask: encodeValue(mask, w, what) } };
     }
     case "range": {
       if (typeof value !== "object" || value instanceof Uint8Array || !("low" in value)) {
         const v = toBigint(value as P4Value);
-        return { field_id: field.id, range: { low: enc(v), high: enc(v) } };
+        return { field_id: field.id, range: { low: encodeValue(v, w, what), high: encodeValue(v, w, what) } };
       }
       const low = toBigint(value.low);
       const high = toBigint(value.high);
       if (low > high) throw new P4ValueError(`${what}: range low ${low} > high ${high}`);
       if (low === 0n && high === fullMask(w)) return undefined;
-      return { field_id: field.id, range: { low: enc(low), high: enc(high) } };
+      return { field_id: field.id, range: { low: encodeValue(low, w, what), high: encodeValue(high, w, what) } };
     }
   }
 }
