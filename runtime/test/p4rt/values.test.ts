@@ -44,6 +44,9 @@ test("values on both sides of 2^53 and of 6 bytes round-trip exactly", (t) => {
   }
   t.is(decodeValue(new Uint8Array()), 0n);
   t.is(toBigint("255.255.255.255"), 0xffff_ffffn);
+  t.is(toBigint("010.0.0.001"), 0x0a000001n);
+  t.is(toBigint(" 172.16.1.2 "), 0xac100102n);
+  t.throws(() => toBigint("1.300.0.0"), { instanceOf: P4ValueError, message: /bad IPv4 address '1.300.0.0'/ });
 });
 
 test("decode reads canonical and padded strings alike", (t) => {
