@@ -930,8 +930,9 @@ function containsAggregate(t: Type, decl: Declaration, seen: Set<Declaration>): 
   return t.decl.fields.some((f) => f.type.resolved !== undefined && containsAggregate(f.type.resolved, decl, seen));
 }
 
+/** A type parameter passes here: p4c checks the field's type once the generic header is given type arguments. */
 function isHeaderFieldType(t: Type): boolean {
-  return t.kind === "bit" || t.kind === "int" || t.kind === "varbit" || t.kind === "bool" || t.kind === "serenum" || t.kind === "dontcare" ||
+  return t.kind === "typeVar" || t.kind === "bit" || t.kind === "int" || t.kind === "varbit" || t.kind === "bool" || t.kind === "serenum" || t.kind === "dontcare" ||
     (t.kind === "newtype" && isHeaderFieldType(t.underlying)) ||
     (t.kind === "struct" && t.decl.fields.every((f) => f.type.resolved === undefined || isHeaderFieldType(f.type.resolved)));
 }

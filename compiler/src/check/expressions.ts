@@ -137,9 +137,13 @@ export class ExprChecker {
     };
     switch (decl.kind) {
       case "TypeParam": return { kind: "typeVar", param: decl };
-      case "HeaderDecl": return { kind: "header", decl };
-      case "StructDecl": return { kind: "struct", decl };
-      case "HeaderUnionDecl": return { kind: "union", decl };
+      case "HeaderDecl": case "StructDecl": case "HeaderUnionDecl":
+        // A generic aggregate names no type until it is given its type arguments (as p4c says
+        // at the use, not at the declaration whose fields have the parameters' types).
+        if (decl.typeParams.length > 0 && args.length === 0) this.error(loc, `'${decl.name}': no type arguments supplied for generic type`);
+        // Field types are not specialized by type arguments here; a header's fields then have no width.
+        if (decl.kind !== "StructDecl" && args.length > 0) this.error(loc, `'${decl.name}': generic headers and header unions are not supported by this compiler yet`);
+        return decl.kind === "HeaderDecl" ? { kind: "header", decl } : decl.kind === "StructDecl" ? { kind: "struct", decl } : { kind: "union", decl };
       case "EnumDecl": {
         if (decl.underlying === undefined) return { kind: "enum", decl };
         return { kind: "serenum", decl, underlying: this.resolveType(decl.underlying, this.globalScope()) };

@@ -1,0 +1,41 @@
+/**
+ * Where and in which order the front end reports, following p4c's passes: an error p4c finds
+ * only after its front end comes after the unused-declaration warnings, and a check p4c makes
+ * at a use is reported at the use, not at the declaration.
+ */
+import test from "ava";
+import { formatDiagnosticHeadline } from "../../src/diagnostics/format.ts";
+import { runFrontendOnText } from "../../src/frontend.ts";
+
+/** Every diagnostic as `LINE: severity: message`, in the order reported. */
+function report(source: string): string[] {
+  const r = runFrontendOnText("t.p4", source);
+  return r.diagnostics.map((d) => formatDiagnosticHeadline(d).replace(/^t\.p4:(\d+):\d+: /, "$1: "));
+}
+
+const TOP = `control c();
+package top(c _c);
+`;
+
+test("a generic header's fields may have its type parameters; naming it without type arguments is the error", (t) => {
+  const lines = report(`header g<T> {
+  T y;
+}
+
+typedef g gt;
+${TOP}control C() { apply { } }
+top(C()) main;
+`);
+  t.deepEqual(lines.filter((l) => / error: /.test(l)), ["5: error: 'g': no type arguments supplied for generic type"]);
+});
+
+test("a generic header given type arguments is refused with a clear message, at the use", (t) => {
+  const lines = report(`header g<T> {
+  T y;
+}
+struct S { g<bit<8>> h; }
+${TOP}control C() { apply { S s; } }
+top(C()) main;
+`);
+  t.deepEqual(lines.filter((l) => / error: /.test(l)), ["4: error: 'g': generic headers and header unions are not supported by this compiler yet"]);
+});
