@@ -24,7 +24,16 @@ export const REJECT: BuiltinDecl = { kind: "BuiltinDecl", name: "reject", loc: {
 const HEADER_METHODS = new Set(["isValid", "setValid", "setInvalid"]);
 const SIZE_METHODS = new Set(["minSizeInBits", "minSizeInBytes", "maxSizeInBits", "maxSizeInBytes"]);
 
-type Callable = {
+/** How matchArguments reports; by default every problem is a type error at the call. */
+interface ArgumentRules {
+  /**
+   * An action's directionless parameters may be left for the control plane as far as type
+   * checking goes; p4c reports a direct call that leaves one unbound only after its front end.
+   */
+  controlPlaneParams?: boolean;
+}
+
+type Callable = ArgumentRules & {
   params: Param[];
   typeParams: TypeParam[];
   returnType: Type;
@@ -662,7 +671,7 @@ export class ExprChecker {
       if (first.kind === "ActionDecl") {
         e.target = { kind: "action", decl: first };
         callee.type = { kind: "action", decl: first };
-        this.bindCall(e, scope, { params: first.params, typeParams: [], returnType: VOID, bindings: new Map() }, explicitTypeArgs);
+        this.bindCall(e, scope, { params: first.params, typeParams: [], returnType: VOID, bindings: new Map(), controlPlaneParams: true }, explicitTypeArgs);
         return VOID;
       }
       if (first.kind === "FunctionDecl") {
@@ -936,7 +945,7 @@ export class ExprChecker {
       if (p === undefined) this.error(e.loc, `too many type arguments`);
       else if (t.kind !== "dontcare") c.bindings.set(p, t);
     });
-    const pairs = this.matchArguments(e.args, c.params, e.loc);
+    const pairs = this.matchArguments(e.args, c.params, e.loc, c);
     if (pairs === undefined) {
       this.checkArgsLoosely(e, scope);
       return substitute(c.returnType, c.bindings);
@@ -992,7 +1001,7 @@ export class ExprChecker {
   }
 
   /** Positional then named arguments onto parameter indices; undefined after reporting an error. */
-  protected matchArguments(args: Argument[], params: Param[], loc: SrcLoc): { arg?: Argument; index: number }[] | undefined {
+  protected matchArguments(args: Argument[], params: Param[], loc: SrcLoc, rules: ArgumentRules = {}): { arg?: Argument; index: number }[] | undefined {
     const out: { arg?: Argument; index: number }[] = [];
     const used = new Set<number>();
     let ok = true;
@@ -1017,7 +1026,8 @@ export class ExprChecker {
     if (!ok) return undefined;
     params.forEach((p, index) => {
       if (used.has(index)) return;
-      if (!isOptional(p)) {
+      if (rules.controlPlaneParams === true && p.direction === "none") this.lateError(loc, `missing argument for parameter '${p.name}'`);
+      else if (!isOptional(p)) {
         this.error(loc, `missing argument for parameter '${p.name}'`);
         ok = false;
       }

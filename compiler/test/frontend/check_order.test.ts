@@ -17,6 +17,36 @@ const TOP = `control c();
 package top(c _c);
 `;
 
+test("a direct action call leaving a directionless parameter unbound is reported after the unused warnings", (t) => {
+  const lines = report(`${TOP}control C() {
+    action x(bit<8> a, bit<8> b) { }
+    action y(bit<8> a, bit<8> unused_b) {
+        x(a);
+    }
+    table tb { actions = { y; } }
+    apply { tb.apply(); }
+}
+top(C()) main;
+`);
+  t.deepEqual(lines.filter((l) => / error: /.test(l)), ["6: error: missing argument for parameter 'b'"]);
+  t.true(lines.findIndex((l) => /unused_b/.test(l)) < lines.findIndex((l) => / error: /.test(l)), lines.join("\n"));
+});
+
+test("a direct action call leaving an inout parameter unbound is a type error, reported before any warning", (t) => {
+  const lines = report(`${TOP}control C() {
+    action x(inout bit<8> a) { }
+    action y(bit<8> unused_b) {
+        x();
+    }
+    table tb { actions = { y; } }
+    apply { tb.apply(); }
+}
+top(C()) main;
+`);
+  t.is(lines[0], "6: error: missing argument for parameter 'a'");
+  t.false(lines.some((l) => /unused_b/.test(l)), lines.join("\n"));
+});
+
 test("a generic header's fields may have its type parameters; naming it without type arguments is the error", (t) => {
   const lines = report(`header g<T> {
   T y;
