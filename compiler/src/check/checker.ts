@@ -28,7 +28,7 @@ import { BOOL, DONTCARE, INFINT, VOID, isFixedInt, isInteger, typeEquals, typeTo
  */
 export function checkProgram(program: Program, sink: DiagnosticSink, isLibraryFile: (file: string) => boolean = () => false): CheckedProgram | undefined {
   const before = sink.items.length;
-  const checker = new Checker(sink);
+  const checker = new Checker(sink, isLibraryFile);
   const checked = checker.run(program);
   const mine = sink.items.splice(before).filter((d) => !(d.severity === "warning" && isLibraryFile(d.loc.file)));
   sink.items.push(...mine.filter(isNameResolution), ...mine.filter((d) => !isNameResolution(d)));
@@ -58,8 +58,8 @@ class Checker extends ExprChecker {
   private readonly matchKinds: DeclaredId[] = [];
   private readonly errorList: DeclaredId[] = [];
 
-  constructor(sink: DiagnosticSink) {
-    super(sink);
+  constructor(sink: DiagnosticSink, isLibraryFile: (file: string) => boolean) {
+    super(sink, isLibraryFile);
     this.setGlobalScope(this.globals);
   }
 
@@ -704,7 +704,7 @@ class Checker extends ExprChecker {
   }
 
   private checkPackageArgs(d: Instantiation, pkg: Extract<TopLevelDecl, { kind: "PackageTypeDecl" }>, t: Type, scope: Scope): void {
-    const pairs = this.matchArguments(d.args, pkg.params, d.loc);
+    const pairs = this.matchArguments(d.args, pkg.params, d.loc, { arityErrorAt: this.declarationSite(pkg.loc) });
     if (pairs === undefined) return;
     const sig = this.typeParamScope(this.globals, pkg.typeParams);
     const bindings = new Map<TypeParam, Type>();

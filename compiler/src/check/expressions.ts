@@ -31,6 +31,11 @@ interface ArgumentRules {
    * checking goes; p4c reports a direct call that leaves one unbound only after its front end.
    */
   controlPlaneParams?: boolean;
+  /**
+   * p4c checks a constructor call of a package, parser or control by unifying it with the
+   * declaration's type, so it reports a wrong argument count at the declaration.
+   */
+  arityErrorAt?: SrcLoc;
 }
 
 type Callable = ArgumentRules & {
@@ -52,7 +57,15 @@ export class ExprChecker {
   /** Locals of the parser or control whose body is being checked (where direct invocations add their instance). */
   protected instanceHost: (ParserLocal | ControlLocal)[] | undefined;
 
-  constructor(protected readonly sink: DiagnosticSink) {}
+  constructor(protected readonly sink: DiagnosticSink, private readonly isLibraryFile: (file: string) => boolean = () => false) {}
+
+  /**
+   * A declaration's location for an error p4c reports there, unless it is in a bundled library
+   * (our core.p4/v1model.p4 are not p4c's line for line): then the caller's site is more use.
+   */
+  protected declarationSite(loc: SrcLoc): SrcLoc | undefined {
+    return this.isLibraryFile(loc.file) ? undefined : loc;
+  }
 
   protected error(loc: SrcLoc, message: string): void {
     this.sink.error(loc, message);
@@ -742,7 +755,7 @@ export class ExprChecker {
       return { kind: "extern", decl, typeArgs: inferred };
     }
     e.target = { kind: "constructor", decl };
-    this.bindCall(e, scope, { params: decl.ctorParams, typeParams: [], returnType: VOID, bindings: new Map() }, []);
+    this.bindCall(e, scope, { params: decl.ctorParams, typeParams: [], returnType: VOID, bindings: new Map(), arityErrorAt: this.declarationSite(decl.loc) }, []);
     this.requireCompileTimeArgs(e);
     return t;
   }
@@ -1004,6 +1017,8 @@ export class ExprChecker {
   protected matchArguments(args: Argument[], params: Param[], loc: SrcLoc, rules: ArgumentRules = {}): { arg?: Argument; index: number }[] | undefined {
     const out: { arg?: Argument; index: number }[] = [];
     const used = new Set<number>();
+    // Reported at the declaration, the message still has to lead the user to the call.
+    const callSite = rules.arityErrorAt === undefined ? "" : ` (in the call at ${loc.file}:${loc.line}:${loc.col})`;
     let ok = true;
     args.forEach((a, i) => {
       let index = i;
@@ -1016,7 +1031,7 @@ export class ExprChecker {
         }
       }
       if (index >= params.length) {
-        this.error(a.loc, `too many arguments: expected ${params.length}, got ${args.length}`);
+        this.error(rules.arityErrorAt ?? a.loc, `too many arguments: expected ${params.length}, got ${args.length}${callSite}`);
         ok = false;
         return;
       }
@@ -1028,7 +1043,7 @@ export class ExprChecker {
       if (used.has(index)) return;
       if (rules.controlPlaneParams === true && p.direction === "none") this.lateError(loc, `missing argument for parameter '${p.name}'`);
       else if (!isOptional(p)) {
-        this.error(loc, `missing argument for parameter '${p.name}'`);
+        this.error(rules.arityErrorAt ?? loc, `missing argument for parameter '${p.name}'${callSite}`);
         ok = false;
       }
       out.push({ index });

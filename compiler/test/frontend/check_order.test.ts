@@ -59,6 +59,40 @@ top(C()) main;
   t.deepEqual(lines.filter((l) => / error: /.test(l)), ["5: error: 'g': no type arguments supplied for generic type"]);
 });
 
+test("a package, parser or control instantiated with the wrong argument count is reported at its declaration", (t) => {
+  const tooMany = report(`control c();
+package top(c _c);
+control C()(bit<8> k) {
+  apply { }
+}
+control D() {
+  C(1, 2) x;
+  apply { x.apply(); }
+}
+top(D(), D()) main;
+`);
+  t.deepEqual(tooMany.filter((l) => / error: /.test(l)), [
+    "3: error: too many arguments: expected 1, got 2 (in the call at t.p4:7:11)",
+    "2: error: too many arguments: expected 1, got 2 (in the call at t.p4:10:15)",
+  ]);
+  const missing = report(`control c();
+package top(c _c);
+top() main;
+`);
+  t.deepEqual(missing.filter((l) => / error: /.test(l)), ["2: error: missing argument for parameter '_c' (in the call at t.p4:3:7)"]);
+});
+
+test("an extern constructor or a function with the wrong argument count is still reported at the call", (t) => {
+  const lines = report(`extern E { E(bit<8> a); void f(); }
+${TOP}control C() {
+  E(1, 2) x;
+  apply { x.f(); }
+}
+top(C()) main;
+`);
+  t.deepEqual(lines.filter((l) => / error: /.test(l)).map((l) => l.split(":")[0]), ["5"]);
+});
+
 test("a generic header given type arguments is refused with a clear message, at the use", (t) => {
   const lines = report(`header g<T> {
   T y;
