@@ -15,6 +15,7 @@ import type { Diagnostic, DiagnosticSink } from "../diagnostics/diagnostic.ts";
 import { ACCEPT, ExprChecker, REJECT, isCompileTimeKnown, isOptional, notWritableReason } from "./expressions.ts";
 import { Scope } from "./scope.ts";
 import { unusedWarnings } from "./unused.ts";
+import { annotationValueProblems } from "./annotation_values.ts";
 import { v1modelTargetProblems } from "./v1model_rules.ts";
 import { entryPriorityProblems } from "./entry_priorities.ts";
 import { actionNameClashes } from "./action_names.ts";
@@ -77,6 +78,7 @@ class Checker extends ExprChecker {
     });
     program.decls.forEach((d, i) => {
       current = i;
+      for (const p of annotationValueProblems(d)) this.error(p.loc, p.message);
       this.checkTopLevel(d);
     });
     current = program.decls.length;

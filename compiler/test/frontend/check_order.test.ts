@@ -103,3 +103,22 @@ top(C()) main;
 `);
   t.deepEqual(lines.filter((l) => / error: /.test(l)), ["4: error: 'g': generic headers and header unions are not supported by this compiler yet"]);
 });
+
+test("@name, @deprecated and @noWarn need a string value, checked as the declaration is reached", (t) => {
+  const lines = report(`${TOP}@name(1)
+action a() { }
+@deprecated("a" | "b")
+action b() { }
+@noWarn("unused" ++ "")
+action d() { }
+control C() {
+  @name("a" ++ ".b") table tb { actions = { a; b; d; } }
+  apply { tb.apply(); }
+}
+`);
+  t.deepEqual(lines.filter((l) => / error: /.test(l)), [
+    "3: error: 1: @name annotation's value must be a string",
+    `5: error: "a" | "b": @deprecated annotation's value must be a string`,
+    "1: error: program has no 'main' package instantiation",
+  ]);
+});
