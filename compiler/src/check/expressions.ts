@@ -982,6 +982,14 @@ export class ExprChecker {
       this.error(at?.arg?.value.loc ?? e.loc, `could not infer a type for parameter '${at !== undefined ? c.params[at.index]!.name : p.name}' (type variable '${p.name}' would be '${typeToString(b)}')`);
       c.bindings.set(p, DONTCARE);
     }
+    // p4c specializes a generic callee with the inferred types and checks its parameters again,
+    // so a string where a parameter with a direction has a type variable is reported there.
+    c.params.forEach((p, index) => {
+      const declared = paramTypes[index]!;
+      if (p.direction !== "none" && declared.kind === "typeVar" && substitute(declared, c.bindings).kind === "string") {
+        this.error(p.loc, `'${p.name}': parameters of type string must be directionless`);
+      }
+    });
     const bound: BoundArg[] = [];
     c.params.forEach((p, index) => {
       const pair = pairs.find((x) => x.index === index);

@@ -122,3 +122,16 @@ control C() {
     "1: error: program has no 'main' package instantiation",
   ]);
 });
+
+test("a string bound to a type variable of a parameter with a direction is reported at that parameter", (t) => {
+  const errorsOf = (decl: string, call: string) => report(`${decl}
+${TOP}control C() {
+  ${call}
+}
+top(C()) main;
+`).filter((l) => / error: /.test(l));
+  t.deepEqual(errorsOf("extern void f<T>(in T data);", `apply { f("hi"); }`), ["1: error: 'data': parameters of type string must be directionless"]);
+  t.deepEqual(errorsOf("extern E { E(); void f<T>(in T data); }", `E() e; apply { e.f("hi"); }`), ["1: error: 'data': parameters of type string must be directionless"]);
+  t.deepEqual(errorsOf("extern void f<T>(T data);", `apply { f("hi"); }`), []);
+  t.deepEqual(errorsOf("extern void f<T>(in T data);", `apply { f(8w1); }`), []);
+});
