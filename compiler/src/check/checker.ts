@@ -153,7 +153,8 @@ class Checker extends ExprChecker {
         return;
       case "NewTypeDecl": {
         const t = this.resolveType(d.type, g);
-        if (!["bit", "int", "bool", "varbit", "newtype", "string", "error", "dontcare"].includes(t.kind)) {
+        // p4c allows only fixed-width bit and int, bool, and other new types (not varbit, string or error).
+        if (!["bit", "int", "bool", "newtype", "dontcare"].includes(t.kind)) {
           this.error(d.loc, `'${d.name}': 'type' can only be applied to base types, not '${typeToString(t)}'`);
         }
         return;
