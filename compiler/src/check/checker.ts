@@ -19,7 +19,7 @@ import { annotationValueProblems } from "./annotation_values.ts";
 import { v1modelTargetProblems } from "./v1model_rules.ts";
 import { entryPriorityProblems } from "./entry_priorities.ts";
 import { actionNameClashes } from "./action_names.ts";
-import { BOOL, DONTCARE, INFINT, VOID, isFixedInt, isInteger, typeEquals, typeToString, underlyingOf } from "./types.ts";
+import { BOOL, DONTCARE, INFINT, VOID, isFixedInt, isInteger, mentionsTypeVar, typeEquals, typeToString, underlyingOf } from "./types.ts";
 
 /**
  * Checks the program and reports in p4c's pass order, so that the first message is where
@@ -723,6 +723,11 @@ class Checker extends ExprChecker {
       this.matchBlock(at, pt, pkg.typeParams, bindings, arg.value.loc, p.name);
       return { param: p, value: arg.value };
     });
+    // A default argument is checked in the package's own scope, so it cannot fix a type
+    // variable of this instance: one that only a defaulted parameter mentions stays unknown.
+    const omitted = pkg.params.filter((p, index) => p.defaultValue !== undefined && !pairs.some((x) => x.index === index && x.arg !== undefined));
+    const unknown = pkg.typeParams.find((tp) => !bindings.has(tp) && omitted.some((p) => mentionsTypeVar(this.resolveType(p.type, sig), tp)));
+    if (unknown !== undefined) this.error(d.loc, `'${d.name}': could not infer a type for type variable '${unknown.name}' of '${pkg.name}'`);
     if (t.kind === "package") d.type.resolved = { ...t, typeArgs: pkg.typeParams.map((p) => bindings.get(p) ?? DONTCARE) };
   }
 

@@ -135,3 +135,15 @@ top(C()) main;
   t.deepEqual(errorsOf("extern void f<T>(T data);", `apply { f("hi"); }`), []);
   t.deepEqual(errorsOf("extern void f<T>(in T data);", `apply { f(8w1); }`), []);
 });
+
+test("a package type variable that only a defaulted parameter mentions cannot be inferred, at the instantiation", (t) => {
+  const program = (main: string) => report(`struct empty_t { }
+control nothing<H>(inout H hdr, inout empty_t meta) { apply { } }
+control C<H, M>(inout H hdr, inout M meta);
+package P<H, M>(C<H, M> c = nothing<H>());
+${main}
+`).filter((l) => / error: /.test(l));
+  t.deepEqual(program("P() main;"), ["5: error: 'main': could not infer a type for type variable 'H' of 'P'"]);
+  // Given an argument, the parameter's type variables are inferred from it.
+  t.deepEqual(program("control Q(inout empty_t hdr, inout empty_t meta) { apply { } }\nP(Q()) main;").filter((l) => /infer/.test(l)), []);
+});
