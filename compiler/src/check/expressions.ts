@@ -1011,6 +1011,13 @@ export class ExprChecker {
             this.error(arg.value.loc, `type mismatch in ${what}: expected '${typeToString(pt)}', found '${typeToString(at)}'`);
           }
         }
+      } else if (pt.kind === "typeVar" && !c.typeParams.includes(pt.param)) {
+        // A type parameter of the enclosing generic declaration (reached through inference) is
+        // one unknown type: only its own values convert to it.
+        const from = arg.value.type ?? DONTCARE;
+        if (from.kind !== "dontcare" && !(from.kind === "typeVar" && from.param === pt.param)) {
+          this.error(arg.value.loc, `type mismatch in ${what}: expected '${typeToString(pt)}', found '${typeToString(from)}'`);
+        }
       } else {
         arg.value = this.convert(arg.value, pt, what);
       }

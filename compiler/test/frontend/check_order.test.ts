@@ -147,3 +147,19 @@ ${main}
   // Given an argument, the parameter's type variables are inferred from it.
   t.deepEqual(program("control Q(inout empty_t hdr, inout empty_t meta) { apply { } }\nP(Q()) main;").filter((l) => /infer/.test(l)), []);
 });
+
+test("an argument inferred to have a type parameter of the enclosing generic declaration must be a value of it", (t) => {
+  const errorsIn = (call: string) => report(`match_kind { exact }
+extern register<T> {
+  register(bit<32> size);
+  void write(in bit<32> index, in T value);
+}
+void f<T>(register<T> r, in T t) { r.write(0, t); }
+control g<T>(in T v) {
+  register<T>(1) r;
+  apply { ${call} }
+}
+`).filter((l) => / error: /.test(l) && !/main/.test(l));
+  t.deepEqual(errorsIn("f(r, exact);"), ["9: error: type mismatch in argument 't': expected 'T', found 'match_kind'"]);
+  t.deepEqual(errorsIn("f(r, v);"), []);
+});

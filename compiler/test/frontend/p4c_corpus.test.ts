@@ -17,7 +17,7 @@ import { formatSummary, summarize, type Pair } from "./corpus/summary.ts";
  */
 const VERDICT_FLOOR = 0.996;
 const HELD_OUT_VERDICT_FLOOR = 1;
-const ERROR_LINE_FLOOR = 0.975;
+const ERROR_LINE_FLOOR = 0.985;
 const HELD_OUT_ERROR_LINE_FLOOR = 1;
 
 const cases = p4cCorpusCases();
