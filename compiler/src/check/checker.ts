@@ -15,10 +15,11 @@ import type { Diagnostic, DiagnosticSink } from "../diagnostics/diagnostic.ts";
 import { ACCEPT, ExprChecker, REJECT, isCompileTimeKnown, isOptional, notWritableReason } from "./expressions.ts";
 import { Scope } from "./scope.ts";
 import { unusedWarnings } from "./unused.ts";
+import { annotationValueProblems } from "./annotation_values.ts";
 import { v1modelTargetProblems } from "./v1model_rules.ts";
 import { entryPriorityProblems } from "./entry_priorities.ts";
 import { actionNameClashes } from "./action_names.ts";
-import { BOOL, DONTCARE, INFINT, VOID, isFixedInt, isInteger, typeEquals, typeToString, underlyingOf } from "./types.ts";
+import { BOOL, DONTCARE, INFINT, VOID, isFixedInt, isInteger, mentionsTypeVar, typeEquals, typeToString, underlyingOf } from "./types.ts";
 
 /**
  * Checks the program and reports in p4c's pass order, so that the first message is where
@@ -28,7 +29,7 @@ import { BOOL, DONTCARE, INFINT, VOID, isFixedInt, isInteger, typeEquals, typeTo
  */
 export function checkProgram(program: Program, sink: DiagnosticSink, isLibraryFile: (file: string) => boolean = () => false): CheckedProgram | undefined {
   const before = sink.items.length;
-  const checker = new Checker(sink);
+  const checker = new Checker(sink, isLibraryFile);
   const checked = checker.run(program);
   const mine = sink.items.splice(before).filter((d) => !(d.severity === "warning" && isLibraryFile(d.loc.file)));
   sink.items.push(...mine.filter(isNameResolution), ...mine.filter((d) => !isNameResolution(d)));
@@ -58,8 +59,8 @@ class Checker extends ExprChecker {
   private readonly matchKinds: DeclaredId[] = [];
   private readonly errorList: DeclaredId[] = [];
 
-  constructor(sink: DiagnosticSink) {
-    super(sink);
+  constructor(sink: DiagnosticSink, isLibraryFile: (file: string) => boolean) {
+    super(sink, isLibraryFile);
     this.setGlobalScope(this.globals);
   }
 
@@ -77,6 +78,7 @@ class Checker extends ExprChecker {
     });
     program.decls.forEach((d, i) => {
       current = i;
+      for (const p of annotationValueProblems(d)) this.error(p.loc, p.message);
       this.checkTopLevel(d);
     });
     current = program.decls.length;
@@ -151,7 +153,8 @@ class Checker extends ExprChecker {
         return;
       case "NewTypeDecl": {
         const t = this.resolveType(d.type, g);
-        if (!["bit", "int", "bool", "varbit", "newtype", "string", "error", "dontcare"].includes(t.kind)) {
+        // p4c allows only fixed-width bit and int, bool, and other new types (not varbit, string or error).
+        if (!["bit", "int", "bool", "newtype", "dontcare"].includes(t.kind)) {
           this.error(d.loc, `'${d.name}': 'type' can only be applied to base types, not '${typeToString(t)}'`);
         }
         return;
@@ -704,7 +707,7 @@ class Checker extends ExprChecker {
   }
 
   private checkPackageArgs(d: Instantiation, pkg: Extract<TopLevelDecl, { kind: "PackageTypeDecl" }>, t: Type, scope: Scope): void {
-    const pairs = this.matchArguments(d.args, pkg.params, d.loc);
+    const pairs = this.matchArguments(d.args, pkg.params, d.loc, { arityErrorAt: this.declarationSite(pkg.loc) });
     if (pairs === undefined) return;
     const sig = this.typeParamScope(this.globals, pkg.typeParams);
     const bindings = new Map<TypeParam, Type>();
@@ -720,6 +723,11 @@ class Checker extends ExprChecker {
       this.matchBlock(at, pt, pkg.typeParams, bindings, arg.value.loc, p.name);
       return { param: p, value: arg.value };
     });
+    // A default argument is checked in the package's own scope, so it cannot fix a type
+    // variable of this instance: one that only a defaulted parameter mentions stays unknown.
+    const omitted = pkg.params.filter((p, index) => p.defaultValue !== undefined && !pairs.some((x) => x.index === index && x.arg !== undefined));
+    const unknown = pkg.typeParams.find((tp) => !bindings.has(tp) && omitted.some((p) => mentionsTypeVar(this.resolveType(p.type, sig), tp)));
+    if (unknown !== undefined) this.error(d.loc, `'${d.name}': could not infer a type for type variable '${unknown.name}' of '${pkg.name}'`);
     if (t.kind === "package") d.type.resolved = { ...t, typeArgs: pkg.typeParams.map((p) => bindings.get(p) ?? DONTCARE) };
   }
 
@@ -930,8 +938,9 @@ function containsAggregate(t: Type, decl: Declaration, seen: Set<Declaration>): 
   return t.decl.fields.some((f) => f.type.resolved !== undefined && containsAggregate(f.type.resolved, decl, seen));
 }
 
+/** A type parameter passes here: p4c checks the field's type once the generic header is given type arguments. */
 function isHeaderFieldType(t: Type): boolean {
-  return t.kind === "bit" || t.kind === "int" || t.kind === "varbit" || t.kind === "bool" || t.kind === "serenum" || t.kind === "dontcare" ||
+  return t.kind === "typeVar" || t.kind === "bit" || t.kind === "int" || t.kind === "varbit" || t.kind === "bool" || t.kind === "serenum" || t.kind === "dontcare" ||
     (t.kind === "newtype" && isHeaderFieldType(t.underlying)) ||
     (t.kind === "struct" && t.decl.fields.every((f) => f.type.resolved === undefined || isHeaderFieldType(f.type.resolved)));
 }

@@ -24,7 +24,21 @@ export const REJECT: BuiltinDecl = { kind: "BuiltinDecl", name: "reject", loc: {
 const HEADER_METHODS = new Set(["isValid", "setValid", "setInvalid"]);
 const SIZE_METHODS = new Set(["minSizeInBits", "minSizeInBytes", "maxSizeInBits", "maxSizeInBytes"]);
 
-type Callable = {
+/** How matchArguments reports; by default every problem is a type error at the call. */
+interface ArgumentRules {
+  /**
+   * An action's directionless parameters may be left for the control plane as far as type
+   * checking goes; p4c reports a direct call that leaves one unbound only after its front end.
+   */
+  controlPlaneParams?: boolean;
+  /**
+   * p4c checks a constructor call of a package, parser or control by unifying it with the
+   * declaration's type, so it reports a wrong argument count at the declaration.
+   */
+  arityErrorAt?: SrcLoc;
+}
+
+type Callable = ArgumentRules & {
   params: Param[];
   typeParams: TypeParam[];
   returnType: Type;
@@ -43,7 +57,15 @@ export class ExprChecker {
   /** Locals of the parser or control whose body is being checked (where direct invocations add their instance). */
   protected instanceHost: (ParserLocal | ControlLocal)[] | undefined;
 
-  constructor(protected readonly sink: DiagnosticSink) {}
+  constructor(protected readonly sink: DiagnosticSink, private readonly isLibraryFile: (file: string) => boolean = () => false) {}
+
+  /**
+   * A declaration's location for an error p4c reports there, unless it is in a bundled library
+   * (our core.p4/v1model.p4 are not p4c's line for line): then the caller's site is more use.
+   */
+  protected declarationSite(loc: SrcLoc): SrcLoc | undefined {
+    return this.isLibraryFile(loc.file) ? undefined : loc;
+  }
 
   protected error(loc: SrcLoc, message: string): void {
     this.sink.error(loc, message);
@@ -137,9 +159,13 @@ export class ExprChecker {
     };
     switch (decl.kind) {
       case "TypeParam": return { kind: "typeVar", param: decl };
-      case "HeaderDecl": return { kind: "header", decl };
-      case "StructDecl": return { kind: "struct", decl };
-      case "HeaderUnionDecl": return { kind: "union", decl };
+      case "HeaderDecl": case "StructDecl": case "HeaderUnionDecl":
+        // A generic aggregate names no type until it is given its type arguments (as p4c says
+        // at the use, not at the declaration whose fields have the parameters' types).
+        if (decl.typeParams.length > 0 && args.length === 0) this.error(loc, `'${decl.name}': no type arguments supplied for generic type`);
+        // Field types are not specialized by type arguments here; a header's fields then have no width.
+        if (decl.kind !== "StructDecl" && args.length > 0) this.error(loc, `'${decl.name}': generic headers and header unions are not supported by this compiler yet`);
+        return decl.kind === "HeaderDecl" ? { kind: "header", decl } : decl.kind === "StructDecl" ? { kind: "struct", decl } : { kind: "union", decl };
       case "EnumDecl": {
         if (decl.underlying === undefined) return { kind: "enum", decl };
         return { kind: "serenum", decl, underlying: this.resolveType(decl.underlying, this.globalScope()) };
@@ -658,7 +684,7 @@ export class ExprChecker {
       if (first.kind === "ActionDecl") {
         e.target = { kind: "action", decl: first };
         callee.type = { kind: "action", decl: first };
-        this.bindCall(e, scope, { params: first.params, typeParams: [], returnType: VOID, bindings: new Map() }, explicitTypeArgs);
+        this.bindCall(e, scope, { params: first.params, typeParams: [], returnType: VOID, bindings: new Map(), controlPlaneParams: true }, explicitTypeArgs);
         return VOID;
       }
       if (first.kind === "FunctionDecl") {
@@ -729,7 +755,7 @@ export class ExprChecker {
       return { kind: "extern", decl, typeArgs: inferred };
     }
     e.target = { kind: "constructor", decl };
-    this.bindCall(e, scope, { params: decl.ctorParams, typeParams: [], returnType: VOID, bindings: new Map() }, []);
+    this.bindCall(e, scope, { params: decl.ctorParams, typeParams: [], returnType: VOID, bindings: new Map(), arityErrorAt: this.declarationSite(decl.loc) }, []);
     this.requireCompileTimeArgs(e);
     return t;
   }
@@ -932,7 +958,7 @@ export class ExprChecker {
       if (p === undefined) this.error(e.loc, `too many type arguments`);
       else if (t.kind !== "dontcare") c.bindings.set(p, t);
     });
-    const pairs = this.matchArguments(e.args, c.params, e.loc);
+    const pairs = this.matchArguments(e.args, c.params, e.loc, c);
     if (pairs === undefined) {
       this.checkArgsLoosely(e, scope);
       return substitute(c.returnType, c.bindings);
@@ -956,6 +982,14 @@ export class ExprChecker {
       this.error(at?.arg?.value.loc ?? e.loc, `could not infer a type for parameter '${at !== undefined ? c.params[at.index]!.name : p.name}' (type variable '${p.name}' would be '${typeToString(b)}')`);
       c.bindings.set(p, DONTCARE);
     }
+    // p4c specializes a generic callee with the inferred types and checks its parameters again,
+    // so a string where a parameter with a direction has a type variable is reported there.
+    c.params.forEach((p, index) => {
+      const declared = paramTypes[index]!;
+      if (p.direction !== "none" && declared.kind === "typeVar" && substitute(declared, c.bindings).kind === "string") {
+        this.error(p.loc, `'${p.name}': parameters of type string must be directionless`);
+      }
+    });
     const bound: BoundArg[] = [];
     c.params.forEach((p, index) => {
       const pair = pairs.find((x) => x.index === index);
@@ -977,6 +1011,13 @@ export class ExprChecker {
             this.error(arg.value.loc, `type mismatch in ${what}: expected '${typeToString(pt)}', found '${typeToString(at)}'`);
           }
         }
+      } else if (pt.kind === "typeVar" && !c.typeParams.includes(pt.param)) {
+        // A type parameter of the enclosing generic declaration (reached through inference) is
+        // one unknown type: only its own values convert to it.
+        const from = arg.value.type ?? DONTCARE;
+        if (from.kind !== "dontcare" && !(from.kind === "typeVar" && from.param === pt.param)) {
+          this.error(arg.value.loc, `type mismatch in ${what}: expected '${typeToString(pt)}', found '${typeToString(from)}'`);
+        }
       } else {
         arg.value = this.convert(arg.value, pt, what);
       }
@@ -988,9 +1029,11 @@ export class ExprChecker {
   }
 
   /** Positional then named arguments onto parameter indices; undefined after reporting an error. */
-  protected matchArguments(args: Argument[], params: Param[], loc: SrcLoc): { arg?: Argument; index: number }[] | undefined {
+  protected matchArguments(args: Argument[], params: Param[], loc: SrcLoc, rules: ArgumentRules = {}): { arg?: Argument; index: number }[] | undefined {
     const out: { arg?: Argument; index: number }[] = [];
     const used = new Set<number>();
+    // Reported at the declaration, the message still has to lead the user to the call.
+    const callSite = rules.arityErrorAt === undefined ? "" : ` (in the call at ${loc.file}:${loc.line}:${loc.col})`;
     let ok = true;
     args.forEach((a, i) => {
       let index = i;
@@ -1003,7 +1046,7 @@ export class ExprChecker {
         }
       }
       if (index >= params.length) {
-        this.error(a.loc, `too many arguments: expected ${params.length}, got ${args.length}`);
+        this.error(rules.arityErrorAt ?? a.loc, `too many arguments: expected ${params.length}, got ${args.length}${callSite}`);
         ok = false;
         return;
       }
@@ -1013,8 +1056,9 @@ export class ExprChecker {
     if (!ok) return undefined;
     params.forEach((p, index) => {
       if (used.has(index)) return;
-      if (!isOptional(p)) {
-        this.error(loc, `missing argument for parameter '${p.name}'`);
+      if (rules.controlPlaneParams === true && p.direction === "none") this.lateError(loc, `missing argument for parameter '${p.name}'`);
+      else if (!isOptional(p)) {
+        this.error(rules.arityErrorAt ?? loc, `missing argument for parameter '${p.name}'${callSite}`);
         ok = false;
       }
       out.push({ index });

@@ -100,6 +100,17 @@ export function substitute(t: Type, bindings: ReadonlyMap<TypeParam, Type>): Typ
   }
 }
 
+/** Whether type variable `param` occurs in `t` (through the same structure substitute walks). */
+export function mentionsTypeVar(t: Type, param: TypeParam): boolean {
+  switch (t.kind) {
+    case "typeVar": return t.param === param;
+    case "stack": case "set": case "valueSet": return mentionsTypeVar(t.element, param);
+    case "tuple": case "list": return t.elements.some((e) => mentionsTypeVar(e, param));
+    case "extern": case "parser": case "control": case "package": return t.typeArgs.some((e) => mentionsTypeVar(e, param));
+    default: return false;
+  }
+}
+
 /**
  * Binds the type variables of `params` occurring in `pattern` so that it matches `actual`.
  * Returns false on a structural mismatch; integer literals (infint) do not bind a variable

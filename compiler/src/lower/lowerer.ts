@@ -21,7 +21,7 @@ import { Env, type Binding } from "./env.ts";
 import { declareExtern, externCall } from "./externs.ts";
 import { bool, boolToData, dataToBool, field, konst, op, truncate, twoComp, validOf } from "./ir_build.ts";
 import type { NStmt } from "./nstmt.ts";
-import type { FieldLoc, Loc } from "./storage.ts";
+import { stackOperand, type FieldLoc, type Loc } from "./storage.ts";
 import { buildTable } from "./table.ts";
 import {
   LowerError,
@@ -151,7 +151,7 @@ export class Lowerer {
       return isBool(loc.type) ? dataToBool(f) : f;
     }
     if (loc.k === "header") return { kind: "header", name: loc.name };
-    if (loc.k === "stack") return { kind: "headerStack", name: loc.name };
+    if (loc.k === "stack") return stackOperand(loc);
     if (loc.k === "union") return { kind: "headerUnion", name: loc.name };
     throw new LowerError(e.loc, "a struct value cannot be used as a scalar here");
   }
@@ -241,7 +241,7 @@ export class Lowerer {
       const stack = this.lv(e.target, env, out);
       if (stack.k !== "stack") throw new LowerError(e.loc, "not a stack");
       if (e.member === "size") return konst(BigInt(stack.elements.length), 32);
-      if (e.member === "lastIndex") return op("last_stack_index", null, { kind: "headerStack", name: stack.name });
+      if (e.member === "lastIndex") return op("last_stack_index", null, stackOperand(stack));
     }
     // stack.last.f in a parser: a field of the last extracted element.
     if (e.target.kind === "MemberExpr" && e.target.member === "last") {
@@ -768,7 +768,8 @@ export class Lowerer {
         if (s) this.copy(d, s, out, at);
       }
     } else if (dest.k === "stack" && src.k === "stack") {
-      out.push(this.prim("assign_header_stack", [{ kind: "headerStack", name: dest.name }, { kind: "headerStack", name: src.name }], at));
+      const unions = dest.elements[0]?.k === "union";
+      out.push(this.prim(unions ? "assign_union_stack" : "assign_header_stack", [stackOperand(dest), stackOperand(src)], at));
     } else if (dest.k === "union" && src.k === "union") {
       out.push(this.prim("assign_union", [{ kind: "headerUnion", name: dest.name }, { kind: "headerUnion", name: src.name }], at));
     } else {
@@ -853,7 +854,7 @@ export class Lowerer {
       case "pop_front": {
         if (loc.k !== "stack") throw new LowerError(call.loc, `${name}() needs a header stack`);
         const count = call.args[0]?.value.constValue;
-        out.push(this.prim(name === "push_front" ? "push" : "pop", [{ kind: "headerStack", name: loc.name }, konst(BigInt(count ?? 1), null)], call.loc));
+        out.push(this.prim(name === "push_front" ? "push" : "pop", [stackOperand(loc), konst(BigInt(count ?? 1), null)], call.loc));
         return;
       }
       default:

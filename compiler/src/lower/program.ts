@@ -92,7 +92,7 @@ export function lowerProgram(checked: CheckedProgram, programFile: string): IrPr
     headerStacks: ctx.storage.stackList(),
     headerUnionTypes: ctx.storage.unionTypeList(),
     headerUnions: ctx.storage.unionList(),
-    headerUnionStacks: [],
+    headerUnionStacks: ctx.storage.unionStackList(),
     fieldLists: ctx.fieldLists,
     errors: (userErrors.length > 0 ? userErrors : coreErrors).map((name, i) => [name, i] as const),
     enums: [],

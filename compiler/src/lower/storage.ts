@@ -1,5 +1,5 @@
 import type { HeaderDecl, HeaderUnionDecl, SrcLoc, StructDecl, Type } from "../ast/nodes.ts";
-import type { IrFieldDef, IrHeader, IrHeaderStack, IrHeaderType, IrHeaderUnion, IrHeaderUnionType } from "../ir/program.ts";
+import type { IrExpr, IrFieldDef, IrHeader, IrHeaderStack, IrHeaderType, IrHeaderUnion, IrHeaderUnionStack, IrHeaderUnionType } from "../ir/program.ts";
 import { padToBytes, standardMetadataType } from "../ir/v1model.ts";
 import { LowerError, isSigned, representation, resolved, scalarWidth } from "./types.ts";
 
@@ -13,6 +13,7 @@ export type Loc =
   /** `fields` maps each member to its field (struct members of a header are flattened into fields). */
   | { readonly k: "header"; readonly name: string; readonly decl: HeaderDecl; readonly type: Type; readonly fields: ReadonlyMap<string, Loc> }
   | { readonly k: "struct"; readonly fields: ReadonlyMap<string, Loc>; readonly type: Type }
+  /** A stack of headers or (a bmv2 header union stack) of unions: `elements` are all of one kind. */
   | { readonly k: "stack"; readonly name: string; readonly elements: readonly Loc[]; readonly type: Type }
   | { readonly k: "union"; readonly name: string; readonly members: ReadonlyMap<string, Loc>; readonly type: Type };
 
@@ -32,6 +33,7 @@ export class Storage {
   private readonly stacks: IrHeaderStack[] = [];
   private readonly unionTypes = new Map<string, IrHeaderUnionType>();
   private readonly unions: IrHeaderUnion[] = [];
+  private readonly unionStacks: IrHeaderUnionStack[] = [];
   private readonly scalarFields: IrFieldDef[] = [];
   private readonly usedInstanceNames = new Set<string>([SCALARS, STANDARD_METADATA]);
   private readonly usedScalarNames = new Set<string>();
@@ -129,11 +131,21 @@ export class Storage {
       this.stacks.push({ name, headerType: er.decl.name, headers: elements.map((e) => (e as { name: string }).name) });
       return { k: "stack", name, elements, type };
     }
+    if (er.kind === "union") {
+      // Element i is the union `name[i]`, its members `name[i].m`, as p4c names them.
+      const elements = Array.from({ length: size }, (_, i) => {
+        const elementName = `${name}[${i}]`;
+        this.usedInstanceNames.add(elementName);
+        return this.union(elementName, er.decl, element, loc, elementName);
+      });
+      this.unionStacks.push({ name, unionType: er.decl.name, unions: elements.map((e) => (e as { name: string }).name) });
+      return { k: "stack", name, elements, type };
+    }
     throw new LowerError(loc, `stacks of ${er.kind} are not supported by the bmv2 back end`);
   }
 
-  private union(hint: string, decl: HeaderUnionDecl, type: Type, loc: SrcLoc): Loc {
-    const name = unique(hint, this.usedInstanceNames);
+  private union(hint: string, decl: HeaderUnionDecl, type: Type, loc: SrcLoc, fixedName?: string): Loc {
+    const name = fixedName ?? unique(hint, this.usedInstanceNames);
     const members = new Map<string, Loc>();
     const memberTypes: { name: string; headerType: string }[] = [];
     for (const f of decl.fields) {
@@ -208,6 +220,15 @@ export class Storage {
   unionList(): IrHeaderUnion[] {
     return this.unions;
   }
+
+  unionStackList(): IrHeaderUnionStack[] {
+    return this.unionStacks;
+  }
+}
+
+/** A whole stack as an operand: bmv2 tells header stacks and header union stacks apart. */
+export function stackOperand(stack: Loc & { k: "stack" }): IrExpr {
+  return stack.elements[0]?.k === "union" ? { kind: "headerUnionStack", name: stack.name } : { kind: "headerStack", name: stack.name };
 }
 
 function isHeaderLike(t: Type): boolean {

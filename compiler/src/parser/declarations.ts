@@ -8,7 +8,7 @@ import type {
   ActionDecl, ActionRef, BlockStmt, ConstDecl, ControlLocal, DeclaredId, Direction, EnumMember,
   Field, Instantiation, KeyElement, MethodDecl, Param, ParserLocal, ParserState, SelectCase, Stmt, SwitchCase, SwitchLabel,
   TableDecl, TableEntry, TableProperty, TopLevelDecl, Transition, TypeParam, VarDecl, FunctionDecl,
-  BinaryOp, CallExpr, Expr, PathExpr,
+  BinaryOp, CallExpr, Expr, PathExpr, TypeRef,
 } from "../ast/nodes.ts";
 import { Tk, type P4Token } from "../lexer/tokens.ts";
 import { shiftRightAssign, tokenWhere, where } from "./combinators.ts";
@@ -285,6 +285,19 @@ const controlOrType: P<TopLevelDecl> = apply(
   },
 );
 
+/**
+ * `typedef header h_t { ... } alias_t;` (or struct, header_union; also with `type`): p4c's
+ * grammar lets a typedef declare the type it names. It stands for the two declarations.
+ */
+const inlineTypedef: P<TopLevelDecl[]> = apply(
+  seq(annotations, alt_sc(sym("typedef"), sym("type")), alt_sc(aggregate("header", "HeaderDecl"), aggregate("struct", "StructDecl"), aggregate("header_union", "HeaderUnionDecl")), nameTok, semi),
+  ([anns, keyword, inner, n]): TopLevelDecl[] => {
+    const named = inner as TopLevelDecl & { name: string };
+    const type: TypeRef = { kind: "NamedTypeRef", loc: named.loc, name: named.name, global: false, typeArgs: [] };
+    return [inner, { kind: keyword.text === "typedef" ? "TypedefDecl" : "NewTypeDecl", loc: loc(n), annotations: anns, name: n.text, type }];
+  },
+);
+
 const typeDecl: P<TopLevelDecl> = alt_sc(
   apply(seq(annotations, sym("typedef"), typeRef, nameTok, semi), ([anns, , type, n]): TopLevelDecl => ({ kind: "TypedefDecl", loc: loc(n), annotations: anns, name: n.text, type })),
   apply(seq(annotations, sym("type"), typeRef, nameTok, semi), ([anns, , type, n]): TopLevelDecl => ({ kind: "NewTypeDecl", loc: loc(n), annotations: anns, name: n.text, type })),
@@ -303,9 +316,10 @@ const typeDecl: P<TopLevelDecl> = alt_sc(
   aggregate("header_union", "HeaderUnionDecl"),
 );
 
-export const topLevelDecl: P<TopLevelDecl | undefined> = alt_sc(
+export const topLevelDecl: P<TopLevelDecl | TopLevelDecl[] | undefined> = alt_sc(
   apply(semi, () => undefined),
   constDecl,
+  inlineTypedef,
   typeDecl,
   externDecl,
   parserOrType,
@@ -318,4 +332,4 @@ export const topLevelDecl: P<TopLevelDecl | undefined> = alt_sc(
   functionDecl,
 );
 
-export const program: P<(TopLevelDecl | undefined)[]> = rep_sc(topLevelDecl);
+export const program: P<(TopLevelDecl | TopLevelDecl[] | undefined)[]> = rep_sc(topLevelDecl);

@@ -84,7 +84,7 @@ export function parseProgram(text: string, map: SourceMap, sink: DiagnosticSink)
       if (out.successful) {
         const complete = out.candidates.find((c) => c.nextToken === undefined);
         if (complete !== undefined) {
-          return reported > 0 ? undefined : { kind: "Program", loc: fileLoc, decls: complete.result.filter((d): d is TopLevelDecl => d !== undefined) };
+          return reported > 0 ? undefined : { kind: "Program", loc: fileLoc, decls: complete.result.flat().filter((d): d is TopLevelDecl => d !== undefined) };
         }
       }
       const errPos = out.error?.pos;

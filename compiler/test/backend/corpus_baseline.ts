@@ -5,8 +5,6 @@
  */
 export const knownBackEndRejects: ReadonlyMap<string, string> = new Map([
   ["parser-unroll-test1", "header stack index computed at run time in a parser"],
-  ["parser-unroll-test8", "stack of header unions"],
-  ["wrong-warning", "stack of header unions"],
   ["issue1607-bmv2", "stack member 'last' read in a parser"],
 ]);
 

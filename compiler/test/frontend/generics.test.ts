@@ -69,7 +69,7 @@ test("an instance of another package is not accepted", (t) => {
 
 test("a missing required package argument is reported; an @optional one is not", (t) => {
   const r = check("Top() main;\n");
-  t.deepEqual(r.errors, ["missing argument for parameter 'p0'"]);
+  t.deepEqual(r.errors, ["missing argument for parameter 'p0' (in the call at g.p4:14:7)"]);
 });
 
 test("a block may leave out trailing @optional parameters of its block type, not required ones", (t) => {

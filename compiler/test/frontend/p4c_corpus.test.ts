@@ -11,14 +11,14 @@ import { formatSummary, summarize, type Pair } from "./corpus/summary.ts";
 
 /**
  * Floors that must not regress. The issue's goal of 98% verdict agreement is met and asserted;
- * what still disagrees are programs whose lowering to bmv2 does not yet exist (union stacks,
- * run-time stack indices in parsers), logged by the verdict test. The error-line goal (90%) is met
- * and asserted as such.
+ * what still disagrees is a program whose lowering to bmv2 does not yet exist (run-time stack
+ * indices in parsers), logged by the verdict test. The error-line goal (90%) is met;
+ * the floors are the figures reached.
  */
-const VERDICT_FLOOR = 0.989;
-const HELD_OUT_VERDICT_FLOOR = 0.98;
-const ERROR_LINE_GOAL = 0.9;
-const HELD_OUT_ERROR_LINE_FLOOR = 0.8;
+const VERDICT_FLOOR = 0.996;
+const HELD_OUT_VERDICT_FLOOR = 1;
+const ERROR_LINE_FLOOR = 0.985;
+const HELD_OUT_ERROR_LINE_FLOOR = 1;
 
 const cases = p4cCorpusCases();
 
@@ -40,7 +40,7 @@ if (cases.length === 0) {
   });
 
   test("the first error is on p4c's line for at least 90% of the error programs", (t) => {
-    t.true(all.errorLineRight >= ERROR_LINE_GOAL * all.errorPrograms, `${all.errorLineRight}/${all.errorPrograms}`);
+    t.true(all.errorLineRight >= ERROR_LINE_FLOOR * all.errorPrograms, `${all.errorLineRight}/${all.errorPrograms}`);
   });
 
   test("the held-out third (kept out of development until its figures were taken) keeps up", (t) => {
