@@ -17,12 +17,33 @@ export function bytesToBigint(bytes: Uint8Array): bigint {
   return BigInt("0x" + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("hex"));
 }
 
-export function canonicalBytes(value: bigint): Buffer {
-  if (value < 0n) throw new RangeError("negative bytestring value");
-  if (value === 0n) return Buffer.from([0]);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** The shortest big-endian encoding of a non-negative value, one zero byte for zero, in an array of its own. */
+export function shortestBytes(value: bigint): Uint8Array {
+  if (value === 0n) return Uint8Array.of(0);
+  // Most fields (ports, addresses, MACs) fit a double exactly and are split without bigint steps.
+  if (value <= MAX_SAFE) {
+    let v = Number(value);
+    let length = 0;
+    for (let rest = v; rest > 0; rest = Math.floor(rest / 256)) length++;
+    const out = new Uint8Array(length);
+    for (let i = length - 1; i >= 0; i--) {
+      out[i] = v % 256;
+      v = Math.floor(v / 256);
+    }
+    return out;
+  }
   let hex = value.toString(16);
   if (hex.length % 2) hex = "0" + hex;
-  return Buffer.from(hex, "hex");
+  return Uint8Array.from(Buffer.from(hex, "hex"));
+}
+
+/** The server's answers: the canonical bytestring as a Buffer (a view of its own array, not the shared pool). */
+export function canonicalBytes(value: bigint): Buffer {
+  if (value < 0n) throw new RangeError("negative bytestring value");
+  const bytes = shortestBytes(value);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
 export function fitsWidth(value: bigint, bitwidth: number): boolean {

@@ -6,6 +6,8 @@
  * Widths come from P4Info; a value that does not fit its field is a caller error, reported here
  * rather than by the switch so that the message names the field.
  */
+import { bytesToBigint, shortestBytes } from "../../../bmv2/src/p4runtime/bytes.ts";
+import { parseIpv4 } from "../transport/endpoint.ts";
 
 /** What a caller may give for a bit<W> field. */
 export type P4Value = number | bigint | string | Uint8Array;
@@ -17,26 +19,10 @@ export class P4ValueError extends Error {
 const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
 const IPV4_RE = /^\d{1,3}(\.\d{1,3}){3}$/;
 
-const DOT = ".".charCodeAt(0);
-const ZERO = "0".charCodeAt(0);
-
-/** `text` has matched IPV4_RE (four dot-separated runs of 1-3 digits); octets are checked here. */
 function ipv4ToBigint(text: string): bigint {
-  // Read digit by digit, and as a double (32 bits are exact): routes are encoded in bulk, and
-  // splitting the text and converting each octet to a bigint cost more than the rest of the field.
-  let v = 0;
-  let octet = 0;
-  for (let i = 0; i <= text.length; i++) {
-    const c = i < text.length ? text.charCodeAt(i) : DOT;
-    if (c !== DOT) {
-      octet = octet * 10 + (c - ZERO);
-      continue;
-    }
-    if (octet > 255) throw new P4ValueError(`bad IPv4 address '${text}'`);
-    v = v * 256 + octet;
-    octet = 0;
-  }
-  return BigInt(v);
+  const value = parseIpv4(text);
+  if (value === undefined) throw new P4ValueError(`bad IPv4 address '${text}'`);
+  return BigInt(value);
 }
 
 function ipv6ToBigint(text: string): bigint {
@@ -53,18 +39,6 @@ function ipv6ToBigint(text: string): bigint {
     if (!/^[0-9a-f]{1,4}$/i.test(g)) throw new P4ValueError(`bad IPv6 address '${text}'`);
     v = (v << 16n) | BigInt(parseInt(g, 16));
   }
-  return v;
-}
-
-function bytesToBigint(bytes: Uint8Array): bigint {
-  // Up to 6 bytes the value is exact in a double, so it is summed without bigint steps.
-  if (bytes.length <= 6) {
-    let v = 0;
-    for (const b of bytes) v = v * 256 + b;
-    return BigInt(v);
-  }
-  let v = 0n;
-  for (const b of bytes) v = (v << 8n) | BigInt(b);
   return v;
 }
 
@@ -91,27 +65,10 @@ export function toBigint(value: P4Value): bigint {
   throw new P4ValueError(`cannot read '${value}' as a number, MAC or IP address`);
 }
 
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-
 /** The canonical byte string of an unsigned value: big-endian, no leading zero bytes, 0 as [0]. */
 export function canonicalBytes(value: bigint): Uint8Array {
   if (value < 0n) throw new P4ValueError(`negative value ${value}`);
-  if (value === 0n) return Uint8Array.of(0);
-  // Most fields (ports, addresses, MACs) fit a double exactly and are split without bigint steps.
-  if (value <= MAX_SAFE) {
-    let v = Number(value);
-    let length = 0;
-    for (let rest = v; rest > 0; rest = Math.floor(rest / 256)) length++;
-    const out = new Uint8Array(length);
-    for (let i = length - 1; i >= 0; i--) {
-      out[i] = v % 256;
-      v = Math.floor(v / 256);
-    }
-    return out;
-  }
-  let hex = value.toString(16);
-  if (hex.length % 2) hex = "0" + hex;
-  return Uint8Array.from(Buffer.from(hex, "hex"));
+  return shortestBytes(value);
 }
 
 /** Encodes a value for a field of `bitwidth` bits, rejecting values that do not fit. */

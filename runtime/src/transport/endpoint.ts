@@ -13,18 +13,34 @@ export function parseEndpoint(text: string): Endpoint | undefined {
   return { ip: m[1]!, port };
 }
 
-/** Dotted quad to a 32-bit unsigned number, or undefined when it is not one. */
+const DOT = 46;
+const ZERO = 48;
+const NINE = 57;
+
+/**
+ * Dotted quad (four runs of 1-3 digits, each at most 255) to a 32-bit unsigned number, or
+ * undefined when it is not one. Read digit by digit: routes and addresses are parsed in bulk.
+ */
 export function parseIpv4(text: string): number | undefined {
-  const parts = text.split(".");
-  if (parts.length !== 4) return undefined;
   let value = 0;
-  for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part)) return undefined;
-    const octet = Number(part);
-    if (octet > 255) return undefined;
-    value = value * 256 + octet;
+  let octet = 0;
+  let digits = 0;
+  let parts = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : DOT;
+    if (c === DOT) {
+      if (digits === 0 || octet > 255 || ++parts > 4) return undefined;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+    } else if (c >= ZERO && c <= NINE && digits < 3) {
+      octet = octet * 10 + (c - ZERO);
+      digits++;
+    } else {
+      return undefined;
+    }
   }
-  return value;
+  return parts === 4 ? value : undefined;
 }
 
 export function formatIpv4(value: number): string {
