@@ -26,7 +26,7 @@ import type { Scenario } from "../scenario/format.ts";
 import { VIP, serverAddress } from "../system/addressing.ts";
 import { ControlProxy } from "../system/control_proxy.ts";
 import type { WireFault } from "../system/fault_link.ts";
-import { type LoadClient, type PortSelector, type ServerRunState, type SystemHandle, liveServerIds } from "../system/handle.ts";
+import { type LoadClient, type PortSelector, type ServerRunState, type SystemHandle, liveServerIds, startOrClose } from "../system/handle.ts";
 import { type CompiledProgram, type CompilerChoice, compileLbProgram } from "../system/program.ts";
 import { type SwitchRuntime, startSwitchRuntime } from "../system/switch_runtime.ts";
 import { port as portNumber } from "../../../bmv2/src/dataplane/index.ts";
@@ -462,12 +462,5 @@ export async function startNamespaceSystem(options: NamespaceSystemOptions): Pro
   const unavailable = namespaceSystemUnavailable(options.target, options.compiler, options.switches);
   if (unavailable) throw new NetError(unavailable);
   const program = await compileLbProgram(options.compiler);
-  const system = new NamespaceSystem(options, program);
-  try {
-    await system.start();
-  } catch (err) {
-    await system.close();
-    throw err;
-  }
-  return system;
+  return startOrClose(new NamespaceSystem(options, program));
 }

@@ -90,3 +90,14 @@ export function liveServerIds(ids: readonly ServerId[], stateOf: (id: ServerId) 
     return s === "running" || s === "draining";
   });
 }
+
+/** Starts a system; one that fails half-way is closed (nothing left running) before the error goes on. */
+export async function startOrClose<S extends { start(): Promise<void>; close(): Promise<void> }>(system: S): Promise<S> {
+  try {
+    await system.start();
+  } catch (err) {
+    await system.close();
+    throw err;
+  }
+  return system;
+}

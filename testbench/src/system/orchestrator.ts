@@ -22,7 +22,7 @@ import { Prng } from "../scenario/prng.ts";
 import { CLIENT_PORT_BASE, GATEWAY_MAC, SERVER_PEER_PORT, VIP, clientAddress, clientRoute, serverAddress } from "./addressing.ts";
 import { FaultLink, type WireFault } from "./fault_link.ts";
 import { detachable } from "./host_wire.ts";
-import { type LoadClient, type PortSelector, type ServerRunState, type SystemHandle, liveServerIds } from "./handle.ts";
+import { type LoadClient, type PortSelector, type ServerRunState, type SystemHandle, liveServerIds, startOrClose } from "./handle.ts";
 import { SessionLoadClient } from "./load_client.ts";
 import { type CompiledProgram, compileLbProgram } from "./program.ts";
 import { ServerSlot } from "./server_slot.ts";
@@ -414,14 +414,7 @@ export class EmbeddedSystem implements SystemHandle {
 
 export async function startEmbeddedSystem(options: SystemOptions): Promise<EmbeddedSystem> {
   const program = await compileLbProgram(options.compiler ?? "builtin");
-  const system = new EmbeddedSystem(options, program);
-  try {
-    await system.start();
-  } catch (err) {
-    await system.close();
-    throw err;
-  }
-  return system;
+  return startOrClose(new EmbeddedSystem(options, program));
 }
 
 /** Whether the real p4c and simple_switch_grpc are on PATH. */
