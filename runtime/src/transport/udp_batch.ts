@@ -80,7 +80,6 @@ export function openBatchedUdp(addon: UdpAddon, ip: string, port: number): Batch
   let outUsed = 0;
   let flushScheduled = false;
   let invalidDestinations = 0;
-  const addresses = new Map<string, number>();
 
   const flush = (): void => {
     flushScheduled = false;
@@ -94,15 +93,10 @@ export function openBatchedUdp(addon: UdpAddon, ip: string, port: number): Batch
     local,
     send(dst, payload) {
       if (closed) return;
-      let ip = addresses.get(dst.ip);
-      if (ip === undefined) {
-        ip = parseIpv4(dst.ip);
-        if (ip === undefined || !Number.isInteger(dst.port) || dst.port < 0 || dst.port > 65535) {
-          invalidDestinations++;
-          return;
-        }
-        if (addresses.size >= 4096) addresses.clear();
-        addresses.set(dst.ip, ip);
+      const ip = parseIpv4(dst.ip);
+      if (ip === undefined || !Number.isInteger(dst.port) || dst.port < 0 || dst.port > 65535) {
+        invalidDestinations++;
+        return;
       }
       if (outUsed + payload.length > outBytes.length) {
         const grown = new Uint8Array(Math.max(outBytes.length * 2, outUsed + payload.length));

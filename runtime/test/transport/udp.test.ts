@@ -115,6 +115,12 @@ batchedTest(`batched: bad destinations and unreachable ports drop the datagram, 
     await until(() => got.length === 1, "the good datagram");
     t.is(new DataView(got[0]!.bytes.buffer, got[0]!.bytes.byteOffset).getUint32(0), 5);
     t.is(a.stats().txDropped, 3, "the bad address, the bad port and port 0");
+    // An address already sent to does not make a bad port good: 65536 + b's port must not reach b.
+    a.send({ ip: b.local.ip, port: 65536 + b.local.port }, datagram(6));
+    a.send(b.local, datagram(7));
+    await until(() => got.length === 2, "the next good datagram");
+    t.is(new DataView(got[1]!.bytes.buffer, got[1]!.bytes.byteOffset).getUint32(0), 7);
+    t.is(a.stats().txDropped, 4);
   } finally {
     await Promise.all([a.close(), b.close()]);
   }
