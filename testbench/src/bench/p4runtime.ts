@@ -4,11 +4,6 @@
  * their own process (ours through `slb switch`), so the client's encoding does not share a
  * core with the server, and both get the same uncounted warm-up of inserts and deletes.
  */
-import { spawn } from "node:child_process";
-import { once } from "node:events";
-import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { packageRoot } from "../../../bmv2/src/package_root.ts";
 import { Switch } from "../../../runtime/src/p4rt/switch.ts";
 import { action, insert, tableEntry, type Update } from "../../../runtime/src/p4rt/entities.ts";
 import { compileLbProgram } from "../system/program.ts";
@@ -16,6 +11,7 @@ import { type BenchOutcome, type Measurement, measured } from "./report.ts";
 import type { Pipeline } from "../../../runtime/src/controller/pipeline.ts";
 import { bmv2TargetUnavailable, startBmv2Stream } from "../realnet/diff_targets.ts";
 import { loadProgram } from "../realnet/differential.ts";
+import { startModelSwitchProcess } from "../realnet/model_switch_process.ts";
 import { realCompilerAvailable } from "../../../compiler/src/index.ts";
 
 const ROUTE_TABLE = "SessionLbIngress.forwarding.ipv4_lpm";
@@ -63,39 +59,13 @@ async function measureWrites(address: string, pipeline: Pipeline, singles: numbe
   }
 }
 
-/** `slb switch` on a free port, as a user runs it; resolves once its P4Runtime server listens. */
-async function startModelSwitchProcess(): Promise<{ grpcAddress: string; stop(): Promise<void> }> {
-  const cli = join(packageRoot(import.meta.url), "bin/slb.js");
-  const child = spawn(process.execPath, [cli, "switch", "--grpc-addr", "127.0.0.1:0", "--ports", "2", "--wire-base-port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, "exit");
-    child.kill("SIGTERM");
-    await exited;
-  };
-  const lines = createInterface({ input: child.stdout! });
-  const listening = new Promise<string>((resolve, reject) => {
-    lines.on("line", (line) => {
-      const m = /P4Runtime on (\S+),/.exec(line);
-      if (m) resolve(m[1]!);
-    });
-    child.once("exit", (code) => reject(new Error(`slb switch exited (${code}) before listening`)));
-  });
-  try {
-    return { grpcAddress: await listening, stop };
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-}
-
 /**
  * Our switch model's P4Runtime server, and beside it in the same run (so the ratio means
  * something on a noisy machine) the real simple_switch_grpc with the same program, when installed.
  */
 export async function p4runtimeWrites(singles = 300, batches = 30, batchSize = 100): Promise<BenchOutcome> {
   const program = await compileLbProgram();
-  const model = await startModelSwitchProcess();
+  const model = await startModelSwitchProcess(["--ports", "2", "--wire-base-port", "0"]);
   let ours: WriteRates;
   try {
     ours = await measureWrites(model.grpcAddress, program.pipeline, singles, batches, batchSize);

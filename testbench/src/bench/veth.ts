@@ -15,13 +15,6 @@ function detail(r: SwitchRate): Record<string, unknown> {
   };
 }
 
-function writeRows(label: string, r: SwitchRate): Measurement[] {
-  return [
-    { metric: `${label} P4Runtime writes/s, one update per Write`, value: r.writesPerSecond.single, unit: "updates/s" },
-    { metric: `${label} P4Runtime writes/s, ${r.writesPerSecond.batchSize} updates per Write`, value: r.writesPerSecond.batched, unit: "updates/s" },
-  ];
-}
-
 function rows(label: string, r: SwitchRate): Measurement[] {
   const t = r.best;
   if (!t) return [{ metric: `${label} packets/s`, value: 0, unit: "packets/s", detail: detail(r) }];
@@ -39,7 +32,7 @@ export async function switchOnVeth(trialSeconds = 1): Promise<BenchOutcome> {
   const result = await compareOnVeth({ trialSeconds, log: (line) => process.stderr.write(`    ${line}\n`) });
   const model = rows(`our model (${result.model.attach})`, result.model);
   model[0] = { ...model[0]!, metric: "our model packets/s" };
-  if (typeof result.bmv2 === "string") return measured(...model, ...writeRows("our model", result.model));
+  if (typeof result.bmv2 === "string") return measured(...model);
   const bmv2 = rows("real bmv2", result.bmv2);
   const modelPps = result.model.best?.deliveredPps ?? 0;
   const bmv2Pps = result.bmv2.best?.deliveredPps ?? 0;
@@ -47,7 +40,5 @@ export async function switchOnVeth(trialSeconds = 1): Promise<BenchOutcome> {
     ...model,
     ...bmv2,
     { metric: "model / bmv2", value: bmv2Pps > 0 ? modelPps / bmv2Pps : 0, unit: "x", detail: { program: result.program, maxLoss: "1%", trialSeconds } },
-    ...writeRows("our model", result.model),
-    ...writeRows("real bmv2", result.bmv2),
   );
 }

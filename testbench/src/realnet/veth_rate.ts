@@ -5,11 +5,9 @@
  * port's veth; a native counter on the server port's veth counts them and their one-way latency.
  * For each switch a rate search finds the highest offered rate delivered with at most 1% loss.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, realpathSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { launchSimpleSwitchGrpc } from "../../../bmv2/src/real/simple_switch.ts";
-import { packageRoot } from "../../../bmv2/src/package_root.ts";
 import { type PacketRingAddon, loadPacketRings } from "../../../bmv2/src/ports/packet_rings.ts";
 import { compileWithRealP4c, realCompilerAvailable } from "../../../compiler/src/index.ts";
 import { sh, shQuiet, which } from "../../../runtime/src/netns/shell.ts";
@@ -24,6 +22,7 @@ import { parseIpv4 } from "../../../runtime/src/transport/endpoint.ts";
 import { MessageType, type SessionId, encodeSessionMessage, makeCookie, serverId } from "../../../runtime/src/wire/session_header.ts";
 import { GATEWAY_MAC, VIP, clientAddress, serverAddress } from "../system/addressing.ts";
 import { LB_PROGRAM, compileLbProgram } from "../system/program.ts";
+import { startModelSwitchProcess } from "./model_switch_process.ts";
 import { freeTcpPort } from "./ports.ts";
 
 export interface RateTrial {
@@ -46,8 +45,6 @@ export interface SwitchRate {
   readonly senderLimited: boolean;
   /** How the switch's ports were attached (our model: packet rings or socat bridges). */
   readonly attach: string;
-  /** P4Runtime route inserts per second into the same running switch, one per Write and batched. */
-  readonly writesPerSecond: { readonly single: number; readonly batched: number; readonly batchSize: number };
 }
 
 export interface VethComparison {
@@ -192,28 +189,6 @@ async function program(grpcAddress: string, pipeline: Pipeline): Promise<void> {
   }
 }
 
-/** A /32 route to an address of 172.16.0.0/12 no packet of the benchmark goes to. */
-function routeInsert(i: number): Update {
-  const ip = `172.${16 + ((i >> 16) & 0x0f)}.${(i >> 8) & 0xff}.${i & 0xff}`;
-  return insert(tableEntry(`${P}forwarding.ipv4_lpm`, { match: { "hdr.ipv4.dst_addr": `${ip}/32` }, action: action(`${P}forwarding.route`, { port: 1, src_mac: BigInt(GATEWAY_MAC), dst_mac: BigInt(CLIENT.mac) }) }));
-}
-
-async function measureWrites(grpcAddress: string, pipeline: Pipeline, singles = 300, batches = 6, batchSize = 100): Promise<SwitchRate["writesPerSecond"]> {
-  const sw = new Switch({ address: grpcAddress, electionId: 1n, p4info: pipeline.p4info, reconnect: false });
-  try {
-    await sw.connect(15_000);
-    let next = 0;
-    let started = performance.now();
-    for (let i = 0; i < singles; i++) await sw.write([routeInsert(next++)]);
-    const single = singles / ((performance.now() - started) / 1000);
-    started = performance.now();
-    for (let b = 0; b < batches; b++) await sw.write(Array.from({ length: batchSize }, () => routeInsert(next++)));
-    return { single, batched: (batches * batchSize) / ((performance.now() - started) / 1000), batchSize };
-  } finally {
-    sw.close();
-  }
-}
-
 interface Running {
   readonly grpcAddress: string;
   readonly attach: string;
@@ -222,36 +197,9 @@ interface Running {
 
 /** `slb switch` as its own process, as simple_switch_grpc is, on the two veths. */
 async function startOurModel(veths: Veths): Promise<Running> {
-  const grpcAddress = `127.0.0.1:${await freeTcpPort()}`;
-  const bin = join(packageRoot(import.meta.url), "bin/slb.js");
   const ifs = `${CLIENT.switchPort}@${veths.switchClientIf},${SERVER.switchPort}@${veths.switchServerIf}`;
-  const child: ChildProcess = spawn(process.execPath, [bin, "switch", "--grpc-addr", grpcAddress, "--ports", "0", "--interface", ifs], { stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  const started = await new Promise<string | undefined>((resolve) => {
-    const timer = setTimeout(() => resolve(undefined), 30_000);
-    const onData = (d: Buffer): void => {
-      output += d.toString();
-      const line = output.split("\n").find((l) => l.startsWith("slb switch:"));
-      if (line) {
-        clearTimeout(timer);
-        resolve(line);
-      }
-    };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
-    child.once("exit", () => resolve(undefined));
-  });
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    child.kill("SIGTERM");
-    await exited;
-  };
-  if (!started) {
-    await stop();
-    throw new Error(`slb switch did not start: ${output.trim().slice(-1500)}`);
-  }
-  return { grpcAddress, attach: /on (packet rings|socat bridges)/.exec(started)?.[1] ?? "unknown", stop };
+  const sw = await startModelSwitchProcess(["--ports", "0", "--interface", ifs]);
+  return { grpcAddress: sw.grpcAddress, attach: /on (packet rings|socat bridges)/.exec(sw.startLine)?.[1] ?? "unknown", stop: sw.stop };
 }
 
 async function startRealBmv2(veths: Veths): Promise<Running | string> {
@@ -346,11 +294,7 @@ async function measure(target: SwitchRate["target"], running: Running, pipeline:
   const warm = await trial(addon, veths, templates, 20_000, opts.trialSeconds);
   if (warm.received === 0) throw new Error(`${target} forwarded none of ${warm.sent} LB requests in the warm-up: is it programmed?`);
   const search = await rateSearch((pps) => trial(addon, veths, templates, pps, opts.trialSeconds), opts.maxLoss, opts.log);
-  // The last trials overloaded the switch: let it drain its queues so the writes are timed on an idle switch.
-  await new Promise((r) => setTimeout(r, 1000));
-  const writesPerSecond = await measureWrites(running.grpcAddress, pipeline);
-  opts.log(`  P4Runtime route inserts: ${Math.round(writesPerSecond.single)}/s one per Write, ${Math.round(writesPerSecond.batched)}/s ${writesPerSecond.batchSize} per Write`);
-  return { target, attach: running.attach, ...search, writesPerSecond };
+  return { target, attach: running.attach, ...search };
 }
 
 export async function compareOnVeth(options: VethRateOptions = {}): Promise<VethComparison> {
